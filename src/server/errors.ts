@@ -1,0 +1,80 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+/** Every `extensions.code` this server sends. */
+export enum ErrorCode {
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+/** An argument was invalid. `field` names the offending input path, e.g. `events[3].source.nodeId`. */
+export class BadUserInputError extends GraphQLError {
+  constructor(message: string, field?: string) {
+    super(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } });
+    this.name = 'BadUserInputError';
+  }
+}
+
+/** The database could not be reached; the call stored nothing and may be retried. */
+export class ServiceUnavailableError extends GraphQLError {
+  constructor(message = 'The event database is unavailable; try again shortly') {
+    super(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** For exhaustive switches: reaching it is a compile-time error. */
+export class UnreachableCaseError extends Error {
+  constructor(value: never) {
+    super(`Unreachable case: ${JSON.stringify(value)}`);
+  }
+}
+
+const UNAVAILABLE_ERROR_NAMES = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongooseServerSelectionError',
+  'PoolClosedError',
+]);
+
+/** Whether an error means the database is unreachable (as opposed to a bad request or a bug). */
+export function isUnavailableError(error: unknown): boolean {
+  return error instanceof Error && UNAVAILABLE_ERROR_NAMES.has(error.name);
+}
+
+/**
+ * Builds Apollo's `formatError`: known codes pass through; database outages become
+ * `SERVICE_UNAVAILABLE`; anything else is `INTERNAL_SERVER_ERROR`, its message hidden when
+ * `hideInternals` is set. Stack traces never leave the server.
+ */
+export function makeFormatError(options: {
+  hideInternals: boolean;
+  onInternalError: (error: unknown) => void;
+}): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const original = unwrapResolverError(error);
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    if (isUnavailableError(original)) {
+      return { ...formatted, message: new ServiceUnavailableError().message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    }
+    const code = typeof extensions.code === 'string' ? extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
+    if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
+      options.onInternalError(original);
+      return {
+        ...formatted,
+        message: options.hideInternals ? 'Internal server error' : formatted.message,
+        extensions: { ...extensions, code },
+      };
+    }
+    return { ...formatted, extensions: { ...extensions, code } };
+  };
+}

@@ -1,0 +1,65 @@
+import type { EventDocument } from './event-document';
+
+/** A MongoDB query selector over {@link EventDocument} (dates as `Date` objects). */
+export type Selector = Record<string, unknown>;
+
+/** The fields a page can be ordered by; ties are broken by `_id` in the same direction. */
+export type SortField = 'event_timestamp' | 'received_at';
+
+/** Order of a read: a field, its direction, and an optional keyset position to continue after. */
+export interface ReadOrder {
+  field: SortField;
+  /** 1 ascending, -1 descending. */
+  direction: 1 | -1;
+  /** Continue strictly after this (field value, id) position, in the order's direction. */
+  after?: { value: Date; id: string };
+}
+
+/** Options of {@link EventStore.find}. */
+export interface FindOptions {
+  order: ReadOrder;
+  limit: number;
+  skip?: number;
+}
+
+/** Outcome of a bulk insert. Duplicate ids are skipped, never fatal. */
+export interface InsertResult {
+  insertedIds: string[];
+  duplicateIds: string[];
+}
+
+/** What a store says about its database. */
+export interface StorePing {
+  connected: boolean;
+  engine: 'mongodb' | 'sqlite';
+  version: string | null;
+  latencyMs: number | null;
+}
+
+/**
+ * Where events live. Two implementations (MongoDB through Typegoose, SQLite through
+ * better-sqlite3) pass one contract test suite; everything above this interface is written once.
+ * Selectors are MongoDB query selectors over the stored document shape; a store must answer every
+ * selector the way MongoDB would.
+ */
+export interface EventStore {
+  readonly engine: 'mongodb' | 'sqlite';
+  /** Connects and creates indexes. Idempotent. */
+  init(): Promise<void>;
+  /** Releases connections and files. Idempotent. */
+  close(): Promise<void>;
+  /** Never throws: an unreachable database reports `connected: false`. */
+  ping(): Promise<StorePing>;
+  /** Inserts documents, skipping ids that exist (also repeats inside the batch). */
+  insertMany(docs: readonly EventDocument[]): Promise<InsertResult>;
+  /** The documents with these ids, in no particular order; missing ids are left out. */
+  findByIds(ids: readonly string[]): Promise<EventDocument[]>;
+  /** Matching documents in the given order. */
+  find(selector: Selector, options: FindOptions): Promise<EventDocument[]>;
+  /** Whether any document matches. */
+  exists(selector: Selector): Promise<boolean>;
+  /** Number of matching documents. */
+  count(selector: Selector): Promise<number>;
+  /** Removes every document. For tests and REPLACE restores only. */
+  clear(): Promise<void>;
+}

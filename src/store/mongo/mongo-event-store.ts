@@ -1,0 +1,138 @@
+import { buildSchema } from '@typegoose/typegoose';
+import mongoose from 'mongoose';
+import type { Collection, MongoBulkWriteError } from 'mongodb';
+import { normalizeStoredEvent } from '../../events/event.document';
+import { Event } from '../../events/event.entity';
+import type { EventDocument } from '../event-document';
+import type { EventStore, FindOptions, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
+
+/** Where the MongoDB store keeps events. */
+export interface MongoStoreOptions {
+  uri: string;
+  database: string;
+  collection: string;
+  /** How long to wait for a server before an operation fails (default 5 s). */
+  serverSelectionTimeoutMS?: number;
+  /** Called with index build problems, which are not fatal (as in MADSci). */
+  onWarning?: (message: string, error: unknown) => void;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * The production store: MongoDB (or any wire-compatible server) through the Typegoose model of
+ * {@link Event}. The model defines the schema and indexes; reads and bulk writes go through its
+ * driver collection, which is many times faster than mongoose documents for this workload.
+ */
+export class MongoEventStore implements EventStore {
+  readonly engine = 'mongodb' as const;
+  private connection: mongoose.Connection | null = null;
+  private collection: Collection<EventDocument> | null = null;
+  private version: string | null = null;
+
+  constructor(private readonly options: MongoStoreOptions) {}
+
+  async init(): Promise<void> {
+    if (this.connection) return;
+    const connection = mongoose.createConnection(this.options.uri, {
+      dbName: this.options.database,
+      serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMS ?? 5000,
+      autoIndex: false,
+      autoCreate: false,
+    });
+    await connection.asPromise();
+    const model = connection.model('Event', buildSchema(Event), this.options.collection);
+    this.connection = connection;
+    this.collection = model.collection as unknown as Collection<EventDocument>;
+    try {
+      await model.createIndexes();
+    } catch (error) {
+      this.options.onWarning?.('Could not create every index on the events collection', error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    this.collection = null;
+    await connection?.close();
+  }
+
+  private get events(): Collection<EventDocument> {
+    if (!this.collection) throw Object.assign(new Error('The MongoDB store is closed'), { name: 'MongoNotConnectedError' });
+    return this.collection;
+  }
+
+  async ping(): Promise<StorePing> {
+    const started = performance.now();
+    try {
+      const db = this.connection!.db!;
+      await db.command({ ping: 1 });
+      const latencyMs = performance.now() - started;
+      if (!this.version) {
+        const info = await db.admin().command({ buildInfo: 1 });
+        this.version = typeof info.version === 'string' ? info.version : null;
+      }
+      return { connected: true, engine: 'mongodb', version: this.version, latencyMs };
+    } catch {
+      return { connected: false, engine: 'mongodb', version: this.version, latencyMs: null };
+    }
+  }
+
+  async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
+    if (docs.length === 0) return { insertedIds: [], duplicateIds: [] };
+    // The driver adds nothing to documents that carry an _id, but copies keep callers' objects intact.
+    const batch = docs.map((doc) => ({ ...doc }));
+    const duplicateIndexes = new Set<number>();
+    try {
+      await this.events.insertMany(batch, { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as MongoBulkWriteError).writeErrors;
+      const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+      if (list.length === 0 || list.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+      for (const e of list) duplicateIndexes.add(e.index);
+    }
+    const insertedIds: string[] = [];
+    const duplicateIds: string[] = [];
+    docs.forEach((doc, i) => (duplicateIndexes.has(i) ? duplicateIds : insertedIds).push(doc._id));
+    return { insertedIds, duplicateIds };
+  }
+
+  async findByIds(ids: readonly string[]): Promise<EventDocument[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.events.find({ _id: { $in: [...ids] } }).toArray();
+    return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
+  }
+
+  async find(selector: Selector, options: FindOptions): Promise<EventDocument[]> {
+    const { field, direction } = options.order;
+    const cursor = this.events
+      .find(withKeyset(selector, options.order))
+      .sort({ [field]: direction, _id: direction })
+      .skip(options.skip ?? 0)
+      .limit(options.limit);
+    const docs = await cursor.toArray();
+    return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
+  }
+
+  async exists(selector: Selector): Promise<boolean> {
+    return (await this.events.findOne(selector, { projection: { _id: 1 } })) !== null;
+  }
+
+  async count(selector: Selector): Promise<number> {
+    return this.events.countDocuments(selector);
+  }
+
+  async clear(): Promise<void> {
+    await this.events.deleteMany({});
+  }
+}
+
+/** Adds "strictly after (value, id) in this order" to a selector. */
+function withKeyset(selector: Selector, order: ReadOrder): Selector {
+  if (!order.after) return selector;
+  const { field, direction, after } = order;
+  const beyond = direction === 1 ? '$gt' : '$lt';
+  const keyset = { $or: [{ [field]: { [beyond]: after.value } }, { [field]: after.value, _id: { [beyond]: after.id } }] };
+  return Object.keys(selector).length === 0 ? keyset : { $and: [selector, keyset] };
+}

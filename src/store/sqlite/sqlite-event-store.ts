@@ -1,0 +1,238 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Query } from 'mingo';
+import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../event-document';
+import type { EventStore, FindOptions, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
+import { selectorToSql, type Translation } from './selector-to-sql';
+
+/** Rows read per step of a scan that mingo filters; the event loop gets a turn between steps. */
+const SCAN_CHUNK = 500;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id TEXT PRIMARY KEY NOT NULL,
+  event_type TEXT NOT NULL,
+  log_level INTEGER NOT NULL,
+  alert INTEGER NOT NULL,
+  event_timestamp INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  ${SOURCE_KEYS.map((key) => `source_${key} TEXT`).join(',\n  ')},
+  event_data TEXT NOT NULL,
+  trace_id TEXT,
+  span_id TEXT,
+  archived INTEGER NOT NULL DEFAULT 0,
+  archived_at INTEGER,
+  search_text TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_archived_ts ON events (archived, event_timestamp, id);
+CREATE INDEX IF NOT EXISTS events_ts ON events (event_timestamp, id);
+CREATE INDEX IF NOT EXISTS events_received ON events (received_at, id);
+CREATE INDEX IF NOT EXISTS events_level_ts ON events (log_level, event_timestamp);
+CREATE INDEX IF NOT EXISTS events_type_ts ON events (event_type, event_timestamp);
+CREATE INDEX IF NOT EXISTS events_node_ts ON events (source_node_id, event_timestamp);
+CREATE INDEX IF NOT EXISTS events_workcell_ts ON events (source_workcell_id, event_timestamp);
+CREATE INDEX IF NOT EXISTS events_workflow_ts ON events (source_workflow_id, event_timestamp);
+CREATE INDEX IF NOT EXISTS events_experiment_ts ON events (source_experiment_id, event_timestamp);
+CREATE INDEX IF NOT EXISTS events_user_ts ON events (source_user_id, event_timestamp);
+CREATE INDEX IF NOT EXISTS events_archived_at ON events (archived, archived_at);
+`;
+
+const COLUMN_NAMES = [
+  'id', 'event_type', 'log_level', 'alert', 'event_timestamp', 'received_at',
+  ...SOURCE_KEYS.map((key) => `source_${key}`),
+  'event_data', 'trace_id', 'span_id', 'archived', 'archived_at', 'search_text',
+];
+
+type Row = Record<string, string | number | null>;
+
+/** A row's values in {@link COLUMN_NAMES} order. */
+function toRow(doc: EventDocument): (string | number | null)[] {
+  return [
+    doc._id, doc.event_type, doc.log_level, doc.alert ? 1 : 0, doc.event_timestamp.getTime(), doc.received_at.getTime(),
+    ...SOURCE_KEYS.map((key) => doc.source[key] ?? null),
+    JSON.stringify(doc.event_data ?? {}), doc.trace_id, doc.span_id, doc.archived ? 1 : 0,
+    doc.archived_at ? doc.archived_at.getTime() : null, doc.search_text,
+  ];
+}
+
+/** The stored document a row holds (the same shape the MongoDB store keeps). */
+function fromRow(row: Row): EventDocument {
+  const source: EventSourceDocument = {};
+  for (const key of SOURCE_KEYS) {
+    const value = row[`source_${key}`];
+    if (typeof value === 'string') source[key] = value;
+  }
+  return {
+    _id: row.id as string,
+    event_type: row.event_type as string,
+    log_level: row.log_level as number,
+    alert: row.alert === 1,
+    event_timestamp: new Date(row.event_timestamp as number),
+    received_at: new Date(row.received_at as number),
+    source,
+    event_data: JSON.parse(row.event_data as string) as unknown,
+    trace_id: (row.trace_id as string | null) ?? null,
+    span_id: (row.span_id as string | null) ?? null,
+    archived: row.archived === 1,
+    archived_at: row.archived_at === null ? null : new Date(row.archived_at as number),
+    search_text: row.search_text as string,
+  };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The embedded store: one SQLite file (WAL) through better-sqlite3. Selectors are pushed down to
+ * SQL where they can be ({@link selectorToSql}); whatever is left is evaluated with mingo, so
+ * every selector means what it means on MongoDB.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly engine = 'sqlite' as const;
+  private db: Database.Database | null = null;
+
+  /** @param file path of the database file, or `:memory:`. */
+  constructor(private readonly file: string) {}
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    if (this.file !== ':memory:') fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const db = new Database(this.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    this.db = db;
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db?.close();
+    this.db = null;
+  }
+
+  private get conn(): Database.Database {
+    if (!this.db) throw Object.assign(new Error('The SQLite store is closed'), { name: 'MongoNotConnectedError' });
+    return this.db;
+  }
+
+  async ping(): Promise<StorePing> {
+    const started = performance.now();
+    try {
+      const { version } = this.conn.prepare('SELECT sqlite_version() AS version').get() as { version: string };
+      return { connected: true, engine: 'sqlite', version, latencyMs: performance.now() - started };
+    } catch {
+      return { connected: false, engine: 'sqlite', version: null, latencyMs: null };
+    }
+  }
+
+  async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
+    const insert = this.statement(`INSERT OR IGNORE INTO events (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
+    const insertedIds: string[] = [];
+    const duplicateIds: string[] = [];
+    this.conn.transaction(() => {
+      for (const doc of docs) {
+        if (insert.run(toRow(doc)).changes === 1) insertedIds.push(doc._id);
+        else duplicateIds.push(doc._id);
+      }
+    })();
+    return { insertedIds, duplicateIds };
+  }
+
+  async findByIds(ids: readonly string[]): Promise<EventDocument[]> {
+    if (ids.length === 0) return [];
+    const rows = this.statement('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async find(selector: Selector, options: FindOptions): Promise<EventDocument[]> {
+    const where = selectorToSql(selector);
+    const skip = options.skip ?? 0;
+    if (where.exact) {
+      const { sql, params } = this.pageSql(where, options.order);
+      const rows = this.statement(`${sql} LIMIT ? OFFSET ?`).all(...params, options.limit, skip) as Row[];
+      return rows.map(fromRow);
+    }
+    const out: EventDocument[] = [];
+    let toSkip = skip;
+    for await (const doc of this.scan(selector, where, options.order)) {
+      if (toSkip > 0) toSkip--;
+      else if (out.push(doc) >= options.limit) break;
+    }
+    return out;
+  }
+
+  async exists(selector: Selector): Promise<boolean> {
+    return (await this.find(selector, { order: { field: 'event_timestamp', direction: -1 }, limit: 1 })).length > 0;
+  }
+
+  async count(selector: Selector): Promise<number> {
+    const where = selectorToSql(selector);
+    if (where.exact) {
+      const row = this.statement(`SELECT count(*) AS n FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`).get(...where.params) as { n: number };
+      return row.n;
+    }
+    let n = 0;
+    for await (const _doc of this.scan(selector, where, { field: 'event_timestamp', direction: 1 })) n++;
+    return n;
+  }
+
+  async clear(): Promise<void> {
+    this.conn.exec('DELETE FROM events');
+  }
+
+  /** The query plan SQLite chooses for a page read (for tests that check index use). */
+  explainFind(selector: Selector, order: ReadOrder): string[] {
+    const { sql, params } = this.pageSql(selectorToSql(selector), order);
+    const rows = this.conn.prepare(`EXPLAIN QUERY PLAN ${sql} LIMIT ?`).all(...params, 100) as { detail: string }[];
+    return rows.map((row) => row.detail);
+  }
+
+  /** SELECT for a page: pushed-down WHERE, keyset position, ORDER BY (field, id). */
+  private pageSql(where: Translation, order: ReadOrder): { sql: string; params: unknown[] } {
+    const dir = order.direction === 1 ? 'ASC' : 'DESC';
+    const conditions: string[] = where.sql ? [where.sql] : [];
+    const params = [...where.params];
+    if (order.after) {
+      // Row values let SQLite seek the (field, id) index instead of filtering.
+      conditions.push(`(${order.field}, id) ${order.direction === 1 ? '>' : '<'} (?, ?)`);
+      params.push(order.after.value.getTime(), order.after.id);
+    }
+    const whereSql = conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : '';
+    return { sql: `SELECT * FROM events${whereSql} ORDER BY ${order.field} ${dir}, id ${dir}`, params };
+  }
+
+  /**
+   * Rows matching the pushed-down SQL, in order, in keyset chunks, that the whole selector
+   * matches (mingo). Yields to the event loop between chunks so long scans do not block.
+   */
+  private async *scan(selector: Selector, where: Translation, order: ReadOrder): AsyncGenerator<EventDocument> {
+    const query = new Query(selector);
+    let after = order.after;
+    for (;;) {
+      const { sql, params } = this.pageSql(where, { ...order, ...(after ? { after } : {}) });
+      const rows = this.statement(`${sql} LIMIT ?`).all(...params, SCAN_CHUNK) as Row[];
+      for (const row of rows) {
+        const doc = fromRow(row);
+        if (query.test(doc as unknown as Record<string, unknown>)) yield doc;
+      }
+      if (rows.length < SCAN_CHUNK) return;
+      const last = rows.at(-1)!;
+      after = { value: new Date(last[order.field] as number), id: last.id as string };
+      await yieldToEventLoop();
+    }
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared statements are cached by text. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.conn.prepare(sql);
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
