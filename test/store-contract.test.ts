@@ -1,0 +1,167 @@
+import { Query } from 'mingo';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sanitizeSelector } from '../src/events/selector';
+import type { EventDocument } from '../src/store/event-document';
+import type { EventStore, ReadOrder, Selector } from '../src/store/event-store';
+import { BASE_TIME, makeDoc, NODES, variedDocs, WORKCELL } from './support/fixtures';
+import { openStore, STORE_KINDS } from './support/stores';
+
+/** The reference: what MongoDB's query language says, evaluated by mingo over the same documents. */
+function expected(docs: readonly EventDocument[], selector: Selector, order: ReadOrder = { field: 'event_timestamp', direction: -1 }): string[] {
+  const query = new Query(selector);
+  return docs
+    .filter((doc) => query.test(doc as unknown as Record<string, unknown>))
+    .sort((a, b) => {
+      const d = a[order.field].getTime() - b[order.field].getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
+      return d * order.direction;
+    })
+    .map((doc) => doc._id);
+}
+
+/** Whether the server behind a URI is FerretDB (its buildInfo says so). */
+async function isFerretDb(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri);
+  try {
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    return 'ferretdbVersion' in info;
+  } finally {
+    await client.close();
+  }
+}
+
+const at = (minutes: number) => new Date(BASE_TIME + minutes * 60_000);
+
+/** Raw selectors as a client sends them (JSON), covering pushed-down and mingo-evaluated parts. */
+const SELECTORS: Record<string, unknown> = {
+  'everything': {},
+  'level range': { log_level: { $gte: 30 } },
+  'level list': { log_level: { $in: [10, 40] } },
+  'type equality': { event_type: 'node_start' },
+  'type exclusion': { event_type: { $nin: ['log_info', 'node_start'] } },
+  'source member': { 'source.node_id': NODES[0] },
+  'missing source member': { 'source.node_id': null },
+  'source member not equal': { 'source.node_id': { $ne: NODES[0] } },
+  'source member exists': { 'source.workcell_id': { $exists: true } },
+  'source members in list with null': { 'source.node_id': { $in: [NODES[1], null] } },
+  'source members not in list': { 'source.node_id': { $nin: [NODES[1]] } },
+  'null trace': { trace_id: null },
+  'present trace': { trace_id: { $ne: null } },
+  'trace not equal': { trace_id: { $ne: 'trace1' } },
+  'active': { archived: { $ne: true } },
+  'archived': { archived: true },
+  'archived before (ISO text)': { archived_at: { $lt: new Date(BASE_TIME + 100_000).toISOString() } },
+  'archived after (EJSON)': { archived_at: { $gte: { $date: new Date(BASE_TIME + 100_000).toISOString() } } },
+  'time window (naive ISO)': { event_timestamp: { $gte: '2025-01-06T08:05:00', $lt: '2025-01-06T08:20:00' } },
+  'time equality': { event_timestamp: at(3).toISOString() },
+  'or': { $or: [{ log_level: 50 }, { alert: true }] },
+  'and with nested or over data': { $and: [{ log_level: { $gte: 20 } }, { $or: [{ event_type: 'node_error' }, { 'event_data.n': { $gt: 5 } }] }] },
+  'data number': { 'event_data.n': { $gt: 5 } },
+  'data array contains': { 'event_data.tags': 'b' },
+  'data array size': { 'event_data.tags': { $size: 2 } },
+  'data array all': { 'event_data.tags': { $all: ['a', 'b'] } },
+  'data elemMatch': { 'event_data.items': { $elemMatch: { k: 1 } } },
+  'string payload': { event_data: 'plain string number 3' },
+  'regex with options': { 'event_data.message': { $regex: '^start', $options: 'i' } },
+  'literal search text': { search_text: { $regex: 'robot arm' } },
+  'not': { log_level: { $not: { $gte: 30 } } },
+  'nor': { $nor: [{ log_level: 10 }, { archived: true }] },
+  'type mismatch number vs text': { log_level: { $gte: '30' } },
+  'type mismatch boolean vs number': { alert: 1 },
+  'ids': { _id: { $in: ['nope'] } },
+  'workcell and level': { 'source.workcell_id': WORKCELL, log_level: { $lte: 20 } },
+};
+
+/** Selectors FerretDB v1 answers differently from MongoDB (it lacks $elemMatch over documents). */
+const FERRETDB_GAPS = new Set(['data elemMatch']);
+
+describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
+  let store: EventStore;
+  let dispose: () => Promise<void>;
+  const docs = variedDocs(300);
+
+  let ferret = false;
+
+  beforeAll(async () => {
+    ({ store, dispose } = await openStore(kind));
+    ferret = kind === 'mongodb' && (await isFerretDb(inject('mongoUri')));
+    const result = await store.insertMany(docs);
+    expect(result.insertedIds).toHaveLength(docs.length);
+  });
+  afterAll(async () => dispose());
+
+  it('returns stored documents exactly as inserted', async () => {
+    const sample = docs.slice(0, 40);
+    const found = await store.findByIds(sample.map((d) => d._id));
+    const byId = new Map(found.map((d) => [d._id, d]));
+    for (const doc of sample) expect(byId.get(doc._id)).toEqual(doc);
+  });
+
+  it('leaves missing ids out of findByIds', async () => {
+    const found = await store.findByIds([docs[0]!._id, 'missing-id']);
+    expect(found.map((d) => d._id)).toEqual([docs[0]!._id]);
+  });
+
+  it('skips duplicate ids, against the store and inside a batch', async () => {
+    const fresh = makeDoc();
+    const result = await store.insertMany([docs[0]!, fresh, { ...fresh, event_type: 'test' }]);
+    expect(result.insertedIds).toEqual([fresh._id]);
+    expect(result.duplicateIds).toEqual([docs[0]!._id, fresh._id]);
+    const [stored] = await store.findByIds([fresh._id]);
+    expect(stored!.event_type).toBe('log_info');
+    await store.insertMany([]);
+  });
+
+  for (const [name, raw] of Object.entries(SELECTORS)) {
+    it(`answers the selector "${name}" as MongoDB's query language does`, async (ctx) => {
+      if (ferret && FERRETDB_GAPS.has(name)) ctx.skip(`FerretDB v1 cannot answer "${name}"; real MongoDB and SQLite can`);
+      const selector = sanitizeSelector(raw, 20);
+      const all = await store.find({ $and: [selector, { _id: { $in: docs.map((d) => d._id) } }] }, {
+        order: { field: 'event_timestamp', direction: -1 },
+        limit: 1000,
+      });
+      const want = expected(docs, selector);
+      expect(all.map((d) => d._id)).toEqual(want);
+      expect(await store.count({ $and: [selector, { _id: { $in: docs.map((d) => d._id) } }] })).toBe(want.length);
+      expect(await store.exists({ $and: [selector, { _id: { $in: docs.map((d) => d._id) } }] })).toBe(want.length > 0);
+    });
+  }
+
+  for (const order of [
+    { field: 'event_timestamp', direction: -1 },
+    { field: 'event_timestamp', direction: 1 },
+    { field: 'received_at', direction: 1 },
+  ] as const) {
+    it(`walks ${order.field} ${order.direction === 1 ? 'ascending' : 'descending'} by keyset, ties broken by id`, async () => {
+      const selector: Selector = { $and: [{ log_level: { $gte: 10 } }, { _id: { $in: docs.map((d) => d._id) } }] };
+      const want = expected(docs, selector, order);
+      const seen: string[] = [];
+      let after: ReadOrder['after'];
+      for (;;) {
+        const page = await store.find(selector, { order: { ...order, ...(after ? { after } : {}) }, limit: 17 });
+        seen.push(...page.map((d) => d._id));
+        if (page.length < 17) break;
+        const last = page.at(-1)!;
+        after = { value: last[order.field], id: last._id };
+      }
+      expect(seen).toEqual(want);
+    });
+  }
+
+  it('skips and limits in order', async () => {
+    const selector = { _id: { $in: docs.map((d) => d._id) } };
+    const want = expected(docs, selector);
+    const page = await store.find(selector, { order: { field: 'event_timestamp', direction: -1 }, skip: 50, limit: 25 });
+    expect(page.map((d) => d._id)).toEqual(want.slice(50, 75));
+    const inexact = { $and: [selector, { 'event_data.n': { $gte: 0 } }] };
+    const want2 = expected(docs, inexact);
+    const page2 = await store.find(inexact, { order: { field: 'event_timestamp', direction: -1 }, skip: 10, limit: 20 });
+    expect(page2.map((d) => d._id)).toEqual(want2.slice(10, 30));
+  });
+
+  it('reports itself reachable', async () => {
+    const ping = await store.ping();
+    expect(ping).toMatchObject({ connected: true, engine: kind });
+    expect(ping.version).toBeTruthy();
+  });
+});
