@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Field, Int, ObjectType } from 'type-graphql';
 import type { Selector } from '../store/event-store';
 import { Event } from './event.entity';
@@ -8,12 +9,14 @@ export class EventEdge {
   @Field(() => Event) node!: Event;
 }
 
+/** Relay page info; `hasPreviousPage` is worked out only when selected (see the resolver). */
 @ObjectType('PageInfo')
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Boolean) hasPreviousPage!: boolean;
   @Field(() => String, { nullable: true }) startCursor!: string | null;
+  /** Not a GraphQL field: answers `hasPreviousPage`. */
+  hasPreviousPage!: () => Promise<boolean>;
 }
 
 /** Relay connection; `totalCount` is counted only when selected (see the resolver). */

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { index, modelOptions, prop, Severity } from '@typegoose/typegoose';
 import mongoose from 'mongoose';
 import { GraphQLJSON } from 'graphql-scalars';

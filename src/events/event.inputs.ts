@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { DateTimeISO } from '../server/scalars';

@@ -1,8 +1,9 @@
+import 'reflect-metadata';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../server/context';
 import type { EventDocument } from '../store/event-document';
-import { EventConnection, EventPage, LogEventsResult } from './event.connection';
+import { EventConnection, EventPage, LogEventsResult, PageInfo } from './event.connection';
 import { Event } from './event.entity';
 import { EventOrder } from './event.enums';
 import { EventFilter, EventInput } from './event.inputs';
@@ -92,5 +93,14 @@ export class EventPageResolver {
   @FieldResolver(() => Int, { description: 'Number of events matching the filter; counted only when selected.' })
   totalCount(@Root() page: EventPage, @Ctx() ctx: GraphQLContext): Promise<number> {
     return ctx.services.events.count(page.selector);
+  }
+}
+
+/** `hasPreviousPage`: whether a matching event sorts at or before `after`; queried only when selected. */
+@Resolver(() => PageInfo)
+export class PageInfoResolver {
+  @FieldResolver(() => Boolean)
+  hasPreviousPage(@Root() pageInfo: PageInfo): Promise<boolean> {
+    return pageInfo.hasPreviousPage();
   }
 }

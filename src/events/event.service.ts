@@ -12,7 +12,8 @@ import { sanitizeSelector } from './selector';
 /** A page of a cursor connection, before GraphQL shapes it. */
 export interface ConnectionSlice {
   edges: { cursor: string; node: EventDocument }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** `hasPreviousPage` costs a query, so it is a function the caller runs only when needed. */
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: () => Promise<boolean>; startCursor: string | null; endCursor: string | null };
   /** The selector the page was read with, for a lazily counted total. */
   selector: Selector;
 }
@@ -100,12 +101,11 @@ export class EventService {
     const nodes = rows.slice(0, first);
     const edges = nodes.map((node) => ({ cursor: encodeCursor({ value: node.event_timestamp, id: node._id }), node }));
     // Something precedes the cursor when a matching event sorts at or before it.
-    const hasPreviousPage = after ? await this.anyAtOrBefore(selector, { ...order, after }) : false;
     return {
       edges,
       pageInfo: {
         hasNextPage: rows.length > first,
-        hasPreviousPage,
+        hasPreviousPage: async () => (after ? this.anyAtOrBefore(selector, { ...order, after }) : false),
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },

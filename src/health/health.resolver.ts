@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../server/context';
 import type { HealthReport } from './health.service';

@@ -18,7 +18,7 @@ export function seededRandom(seed: number): () => number {
 /** Fixed ULIDs for sources. */
 export const NODES = ['01JGZ8Q5T30000000000000N01', '01JGZ8Q5T30000000000000N02', '01JGZ8Q5T30000000000000N03'];
 export const WORKCELL = '01JGZ8Q5T3000000000000WC01';
-export const USER = '01JGZ8Q5T300000000000USER1';
+export const USER = '01JGZ8Q5T3000000000000XSR1';
 
 export const BASE_TIME = Date.UTC(2025, 0, 6, 8, 0, 0);
 const TYPES = ['log_info', 'node_start', 'node_error', 'workflow_complete', 'experiment_start'];

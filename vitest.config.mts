@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // One copy of graphql: Node loads type-graphql's ESM build, which imports graphql's CommonJS
+    // entry; without this alias Vite would hand our code graphql's .mjs build, a second copy
+    // whose types type-graphql would not recognise.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
