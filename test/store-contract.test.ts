@@ -159,6 +159,45 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
     expect(page2.map((d) => d._id)).toEqual(want2.slice(10, 30));
   });
 
+  it('streams every match in order, in chunks', async () => {
+    const selector = { $and: [{ log_level: { $gte: 20 } }, { _id: { $in: docs.map((d) => d._id) } }] };
+    const seen: string[] = [];
+    for await (const doc of store.stream(selector, { order: { field: 'received_at', direction: 1 }, chunkSize: 13 })) seen.push(doc._id);
+    expect(seen).toEqual(expected(docs, selector, { field: 'received_at', direction: 1 }));
+    const inexact = { $and: [selector, { 'event_data.n': { $lt: 5 } }] };
+    const seen2: string[] = [];
+    for await (const doc of store.stream(inexact, { order: { field: 'event_timestamp', direction: -1 }, chunkSize: 7 })) seen2.push(doc._id);
+    expect(seen2).toEqual(expected(docs, inexact));
+  });
+
+  it('lists ids in order without payloads', async () => {
+    const selector = { $and: [{ archived: true }, { _id: { $in: docs.map((d) => d._id) } }] };
+    const ids = await store.findIds(selector, { order: { field: 'event_timestamp', direction: 1 }, limit: 5, skip: 2 });
+    expect(ids).toEqual(expected(docs, selector, { field: 'event_timestamp', direction: 1 }).slice(2, 7));
+  });
+
+  it('archives and unarchives by id, counting only real changes', async () => {
+    const extra = [makeDoc(), makeDoc(), makeDoc()];
+    await store.insertMany(extra);
+    const at = new Date(Date.UTC(2025, 5, 1, 12, 0, 0, 123));
+    expect(await store.setArchived([extra[0]!._id, extra[1]!._id, 'missing'], at)).toBe(2);
+    expect(await store.setArchived([extra[0]!._id], new Date())).toBe(0);
+    const [a] = await store.findByIds([extra[0]!._id]);
+    expect(a).toMatchObject({ archived: true, archived_at: at });
+    expect(await store.setArchived([extra[0]!._id, extra[2]!._id], null)).toBe(1);
+    const [b] = await store.findByIds([extra[0]!._id]);
+    expect(b).toMatchObject({ archived: false, archived_at: null });
+    expect(await store.deleteMany({ _id: { $in: extra.map((d) => d._id) } })).toBe(3);
+    expect(await store.findByIds(extra.map((d) => d._id))).toEqual([]);
+  });
+
+  it('deletes by a selector that needs mingo', async () => {
+    const extra = [makeDoc({ event_data: { purge: 1 } }), makeDoc({ event_data: { purge: 2 } })];
+    await store.insertMany(extra);
+    expect(await store.deleteMany({ 'event_data.purge': { $gte: 2 } })).toBe(1);
+    expect((await store.findByIds(extra.map((d) => d._id))).map((d) => d._id)).toEqual([extra[0]!._id]);
+  });
+
   it('reports itself reachable', async () => {
     const ping = await store.ping();
     expect(ping).toMatchObject({ connected: true, engine: kind });

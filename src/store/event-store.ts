@@ -60,6 +60,20 @@ export interface EventStore {
   exists(selector: Selector): Promise<boolean>;
   /** Number of matching documents. */
   count(selector: Selector): Promise<number>;
+  /**
+   * Every matching document in the given order, read in keyset chunks of `chunkSize` (default
+   * 1000) so memory stays flat however many match; the event loop gets a turn between chunks.
+   */
+  stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number }): AsyncIterable<EventDocument>;
+  /** Ids of matching documents in the given order (no payload read). */
+  findIds(selector: Selector, options: FindOptions): Promise<string[]>;
+  /**
+   * Archives (`archivedAt` a date) or unarchives (`null`) the documents with these ids whose state
+   * differs, setting `archived` and `archived_at` together. Returns how many changed.
+   */
+  setArchived(ids: readonly string[], archivedAt: Date | null): Promise<number>;
+  /** Deletes matching documents; returns how many. */
+  deleteMany(selector: Selector): Promise<number>;
   /** Removes every document. For tests and REPLACE restores only. */
   clear(): Promise<void>;
 }

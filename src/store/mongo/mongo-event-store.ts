@@ -123,6 +123,44 @@ export class MongoEventStore implements EventStore {
     return this.events.countDocuments(selector);
   }
 
+  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number }): AsyncIterable<EventDocument> {
+    // Keyset chunks rather than one long cursor: no cursor timeout, and each chunk is one
+    // short query that any wire-compatible server answers.
+    const chunkSize = options.chunkSize ?? 1000;
+    let order = options.order;
+    for (;;) {
+      const docs = await this.find(selector, { order, limit: chunkSize });
+      yield* docs;
+      if (docs.length < chunkSize) return;
+      const last = docs.at(-1)!;
+      order = { ...order, after: { value: last[order.field], id: last._id } };
+    }
+  }
+
+  async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
+    const { field, direction } = options.order;
+    const docs = await this.events
+      .find(withKeyset(selector, options.order), { projection: { _id: 1 } })
+      .sort({ [field]: direction, _id: direction })
+      .skip(options.skip ?? 0)
+      .limit(options.limit)
+      .toArray();
+    return docs.map((doc) => String(doc._id));
+  }
+
+  async setArchived(ids: readonly string[], archivedAt: Date | null): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.events.updateMany(
+      { _id: { $in: [...ids] }, archived: archivedAt ? { $ne: true } : true },
+      { $set: { archived: archivedAt !== null, archived_at: archivedAt } },
+    );
+    return result.modifiedCount;
+  }
+
+  async deleteMany(selector: Selector): Promise<number> {
+    return (await this.events.deleteMany(selector)).deletedCount;
+  }
+
   async clear(): Promise<void> {
     await this.events.deleteMany({});
   }

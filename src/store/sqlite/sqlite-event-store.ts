@@ -6,8 +6,8 @@ import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../ev
 import type { EventStore, FindOptions, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
 import { selectorToSql, type Translation } from './selector-to-sql';
 
-/** Rows read per step of a scan that mingo filters; the event loop gets a turn between steps. */
-const SCAN_CHUNK = 500;
+/** Rows read per step of a scan; the event loop gets a turn between steps. */
+const SCAN_CHUNK = 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -177,6 +177,39 @@ export class SqliteEventStore implements EventStore {
     return n;
   }
 
+  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number }): AsyncIterable<EventDocument> {
+    yield* this.scan(selector, selectorToSql(selector), options.order, options.chunkSize);
+  }
+
+  async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
+    const where = selectorToSql(selector);
+    if (!where.exact) return (await this.find(selector, options)).map((doc) => doc._id);
+    const { sql, params } = this.pageSql(where, options.order, 'id');
+    const rows = this.statement(`${sql} LIMIT ? OFFSET ?`).all(...params, options.limit, options.skip ?? 0) as { id: string }[];
+    return rows.map((row) => row.id);
+  }
+
+  async setArchived(ids: readonly string[], archivedAt: Date | null): Promise<number> {
+    if (ids.length === 0) return 0;
+    const info = this.statement(
+      'UPDATE events SET archived = ?, archived_at = ? WHERE archived = ? AND id IN (SELECT value FROM json_each(?))',
+    ).run(archivedAt ? 1 : 0, archivedAt ? archivedAt.getTime() : null, archivedAt ? 0 : 1, JSON.stringify(ids));
+    return info.changes;
+  }
+
+  async deleteMany(selector: Selector): Promise<number> {
+    const where = selectorToSql(selector);
+    if (where.exact) {
+      return this.statement(`DELETE FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`).run(...where.params).changes;
+    }
+    let deleted = 0;
+    const ids: string[] = [];
+    for await (const doc of this.scan(selector, where, { field: 'event_timestamp', direction: 1 })) ids.push(doc._id);
+    const remove = this.statement('DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))');
+    for (let i = 0; i < ids.length; i += 1000) deleted += remove.run(JSON.stringify(ids.slice(i, i + 1000))).changes;
+    return deleted;
+  }
+
   async clear(): Promise<void> {
     this.conn.exec('DELETE FROM events');
   }
@@ -189,7 +222,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** SELECT for a page: pushed-down WHERE, keyset position, ORDER BY (field, id). */
-  private pageSql(where: Translation, order: ReadOrder): { sql: string; params: unknown[] } {
+  private pageSql(where: Translation, order: ReadOrder, columns = '*'): { sql: string; params: unknown[] } {
     const dir = order.direction === 1 ? 'ASC' : 'DESC';
     const conditions: string[] = where.sql ? [where.sql] : [];
     const params = [...where.params];
@@ -199,24 +232,25 @@ export class SqliteEventStore implements EventStore {
       params.push(order.after.value.getTime(), order.after.id);
     }
     const whereSql = conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : '';
-    return { sql: `SELECT * FROM events${whereSql} ORDER BY ${order.field} ${dir}, id ${dir}`, params };
+    return { sql: `SELECT ${columns} FROM events${whereSql} ORDER BY ${order.field} ${dir}, id ${dir}`, params };
   }
 
   /**
    * Rows matching the pushed-down SQL, in order, in keyset chunks, that the whole selector
    * matches (mingo). Yields to the event loop between chunks so long scans do not block.
    */
-  private async *scan(selector: Selector, where: Translation, order: ReadOrder): AsyncGenerator<EventDocument> {
-    const query = new Query(selector);
+  private async *scan(selector: Selector, where: Translation, order: ReadOrder, chunkSize = SCAN_CHUNK): AsyncGenerator<EventDocument> {
+    // An exact translation needs no second check.
+    const query = where.exact ? null : new Query(selector);
     let after = order.after;
     for (;;) {
       const { sql, params } = this.pageSql(where, { ...order, ...(after ? { after } : {}) });
-      const rows = this.statement(`${sql} LIMIT ?`).all(...params, SCAN_CHUNK) as Row[];
+      const rows = this.statement(`${sql} LIMIT ?`).all(...params, chunkSize) as Row[];
       for (const row of rows) {
         const doc = fromRow(row);
-        if (query.test(doc as unknown as Record<string, unknown>)) yield doc;
+        if (!query || query.test(doc as unknown as Record<string, unknown>)) yield doc;
       }
-      if (rows.length < SCAN_CHUNK) return;
+      if (rows.length < chunkSize) return;
       const last = rows.at(-1)!;
       after = { value: new Date(last[order.field] as number), id: last.id as string };
       await yieldToEventLoop();
