@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/generated/**', 'bench/results/**', 'data/**', 'coverage/**'] },
+  { ignores: ['.tmp/**', 'test/screenshots/**', 'dist/**', 'node_modules/**', 'test/generated/**', 'bench/results/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

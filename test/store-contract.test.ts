@@ -13,7 +13,8 @@ function expected(docs: readonly EventDocument[], selector: Selector, order: Rea
   return docs
     .filter((doc) => query.test(doc as unknown as Record<string, unknown>))
     .sort((a, b) => {
-      const d = a[order.field].getTime() - b[order.field].getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
+      // The orders used here are by dates every document has (archived_at is null on active events).
+      const d = (a[order.field] as Date).getTime() - (b[order.field] as Date).getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
       return d * order.direction;
     })
     .map((doc) => doc._id);

@@ -27,10 +27,18 @@ export interface LogEventsOutcome {
 }
 
 /**
+ * Told of the events one log call newly stored, in receipt order (`received_at`, then `_id`).
+ * Runs inside the call, after the store acknowledged the insert: it must not block or throw.
+ */
+export type LoggedListener = (docs: readonly EventDocument[]) => void;
+
+/**
  * Logging and reading events. Knows nothing of GraphQL or HTTP: resolvers and REST routes call
  * it alike. Every argument is checked here; a rejected call stores nothing.
  */
 export class EventService {
+  private readonly loggedListeners = new Set<LoggedListener>();
+
   constructor(
     private readonly store: EventStore,
     private readonly limits: Config['limits'],
@@ -55,6 +63,7 @@ export class EventService {
     const docs = inputs.map((input, i) => buildEventDocument(input, receivedAt, inputs.length === 1 && path === 'event' ? path : `${path}[${i}]`));
     const { insertedIds, duplicateIds } = await this.store.insertMany(docs);
     const inserted = new Set(insertedIds);
+    this.announce(docs, inserted);
     const stored = duplicateIds.length > 0 ? await this.findByIds(duplicateIds) : [];
     const storedById = new Map(stored.map((doc) => [doc._id, doc]));
     // The first occurrence of an inserted id is the one that was stored.
@@ -67,6 +76,31 @@ export class EventService {
       return storedById.get(doc._id) ?? docs.find((d) => d._id === doc._id)!;
     });
     return { insertedCount: insertedIds.length, duplicateCount: docs.length - insertedIds.length, events };
+  }
+
+  /**
+   * Registers a listener for newly stored events (live subscriptions, alerts); duplicates are
+   * never announced. Returns the function that removes it.
+   */
+  onLogged(listener: LoggedListener): () => void {
+    this.loggedListeners.add(listener);
+    return () => this.loggedListeners.delete(listener);
+  }
+
+  /** Tells the listeners of the first stored occurrence of each inserted id, in receipt order. */
+  private announce(docs: readonly EventDocument[], inserted: ReadonlySet<string>): void {
+    if (this.loggedListeners.size === 0 || inserted.size === 0) return;
+    const seen = new Set<string>();
+    const fresh = docs.filter((doc) => inserted.has(doc._id) && !seen.has(doc._id) && seen.add(doc._id) !== undefined);
+    // One call shares one received_at, so receipt order is id order (client ids need not sort).
+    fresh.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    for (const listener of this.loggedListeners) {
+      try {
+        listener(fresh);
+      } catch {
+        // The events are stored: a listener's failure (it logs its own) must not fail the call.
+      }
+    }
   }
 
   /** The events with these ids (archived included), in no particular order. */

@@ -7,13 +7,29 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { GraphQLError } from 'graphql';
+import { createExportRouter } from '../analytics/export.router';
+import { authStatus, graphqlErrorBody, httpCredentials, requireRole } from '../auth/auth.http';
+import { authPlugin } from '../auth/auth.plugin';
+import type { Principal } from '../auth/auth.service';
+import { Role } from '../auth/roles';
 import type { Config } from '../config/config';
+import { graphqlWsOptions } from '../live/ws-server';
+import { createWebRouter } from '../ide/web.router';
+import { createMadsciRouter } from '../madsci/madsci.router';
+import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
+import { instrumentStore } from '../metrics/instrument-store';
+import { metrics, trackLiveStats } from '../metrics/metrics';
+import { metricsHandler } from '../metrics/metrics.route';
+import { trackWebSocketConnections, withWsMetrics } from '../metrics/ws-metrics';
 import type { EventStore } from '../store/event-store';
 import type { GraphQLContext } from './context';
 import { ErrorCode, makeFormatError } from './errors';
 import type { Logger } from './logger';
+import { costLimitPlugin } from './limits';
 import { createSchema } from './schema';
 import { createContext, createServices, type Services } from './services';
+import { validationRules } from './validation-rules';
 import { packageVersion } from './version';
 
 /** A running server. */
@@ -33,25 +49,40 @@ export interface ServerHandle {
  * Starts the HTTP and WebSocket server over an (uninitialised) store: GraphQL at `/graphql`
  * (POST over HTTP, graphql-ws over WebSocket, one schema), `/healthz` and `/readyz`.
  */
-export async function startServer(options: { config: Config; store: EventStore; logger: Logger }): Promise<ServerHandle> {
-  const { config, store, logger } = options;
+export async function startServer(options: {
+  config: Config;
+  store: EventStore;
+  logger: Logger;
+  /** The lifecycle's clock (archive times, retention thresholds, backups); tests move it. */
+  clock?: () => Date;
+}): Promise<ServerHandle> {
+  const { config, logger } = options;
+  // Every store call is timed for /metrics.
+  const store = instrumentStore(options.store);
   await store.init();
-  const services = createServices(config, store, packageVersion());
+  const services = createServices(config, store, packageVersion(), logger, { clock: options.clock });
+  // Live fan-out is connected (Redis subscribed) before the first subscriber can arrive.
+  await services.live.start();
   const schema = await createSchema();
+  const rules = validationRules(config);
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>, { context?: GraphQLContext }>(
-    { schema, context: () => createContext(services) },
-    wsServer,
-  );
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes });
+  trackWebSocketConnections(wsServer);
+  const wsCleanup = useServer(withWsMetrics(graphqlWsOptions({ schema, services, config, logger, validationRules: rules })), wsServer, config.live.keepAliveMs);
+  services.events.onLogged((docs) => metrics.eventsIngested.inc(docs.length));
+  const untrackLiveStats = trackLiveStats(() => services.live.stats());
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT: Apollo's own handler (on unless NODE_ENV=test) would stop
+    // Apollo alone and re-raise the signal, killing the process before the store is closed.
+    stopOnTerminationSignals: false,
+    validationRules: rules,
     formatError: makeFormatError({
       hideInternals: config.production,
       onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL operation'),
@@ -60,10 +91,16 @@ export async function startServer(options: { config: Config; store: EventStore; 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
+      graphqlMetricsPlugin(),
+      authPlugin(services.auth),
+      costLimitPlugin(schema, config.limits.maxQueryCost),
     ],
   });
   await apollo.start();
 
+  if (config.metrics.enabled) app.get('/metrics', metricsHandler(store));
+  // The IDE (GET /graphql from a browser), the dashboard at / and their bundles; before Apollo.
+  app.use(createWebRouter(config));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -74,18 +111,26 @@ export async function startServer(options: { config: Config; store: EventStore; 
   app.use(
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
-    expressMiddleware(apollo, { context: async () => createContext(services) }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)) }),
   );
+  // Downloads: utilization reports as CSV, events as CSV or NDJSON.
+  app.use('/export', requireRole(services.auth, Role.READER, 'Exports', graphqlErrorBody), createExportRouter({ analytics: services.analytics, schema }));
+  // MADSci's REST dialect (POST /event, GET /events, ...): its own CORS, rate limit and JSON parser.
+  app.use(createMadsciRouter({ services, config, logger }));
   app.use(bodyErrorHandler(config));
 
+  const bindHost = listenHost(config, logger);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
+    httpServer.listen(config.port, bindHost, () => resolve());
   });
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info({ url, store: store.engine }, 'lab-events listening');
+  // Background lifecycle jobs: retention runs now and every interval; backups on their schedule.
+  if (config.retention.enabled) services.retention.start();
+  services.backups.startSchedule();
 
   let stopping: Promise<void> | null = null;
   return {
@@ -94,11 +139,44 @@ export async function startServer(options: { config: Config; store: EventStore; 
     url,
     stop: () =>
       (stopping ??= (async () => {
+        // Lifecycle jobs end first (after their current batch), so none touches a closed store.
+        await Promise.all([services.retention.stop(), services.backups.stop()]);
         await apollo.stop();
+        await services.live.close();
+        untrackLiveStats();
+        await services.alerts.close();
         await store.close();
         logger.info('lab-events stopped');
       })()),
   };
+}
+
+/**
+ * Where to listen: HOST, except that without API keys a non-loopback HOST falls back to
+ * 127.0.0.1 (with a warning) unless INSECURE_BIND opts in: an open event server on a lab network
+ * would let anyone purge or restore.
+ */
+function listenHost(config: Config, logger: Logger): string {
+  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.host);
+  if (config.auth.apiKeys.length > 0 || loopback) return config.host;
+  if (config.auth.insecureBind) {
+    logger.warn({ host: config.host }, 'No API keys configured: serving the network without access control (INSECURE_BIND)');
+    return config.host;
+  }
+  logger.warn({ host: config.host }, 'No API keys configured: listening on 127.0.0.1 only; set API_KEYS (or INSECURE_BIND=true) to serve the network');
+  return '127.0.0.1';
+}
+
+/** The principal of an HTTP request; an invalid key is a 401 (Apollo reads `extensions.http`). */
+function authenticateHttp(services: Services, headers: http.IncomingHttpHeaders): Principal {
+  try {
+    return services.auth.authenticate(httpCredentials(headers));
+  } catch (error) {
+    if (error instanceof GraphQLError) {
+      throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: authStatus(error) ?? 400 } } });
+    }
+    throw error;
+  }
 }
 
 /** Body parser failures (too large, not JSON) as GraphQL-shaped errors with a code. */

@@ -11,6 +11,10 @@ export enum ErrorCode {
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** A subscriber fell too far behind and its subscription was ended (resume with `after`). */
+  SLOW_CONSUMER = 'SLOW_CONSUMER',
+  /** A WebSocket asked for more subscriptions at once than allowed. */
+  TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS',
 }
 
 /** An argument was invalid. `field` names the offending input path, e.g. `events[3].source.nodeId`. */
@@ -18,6 +22,22 @@ export class BadUserInputError extends GraphQLError {
   constructor(message: string, field?: string) {
     super(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } });
     this.name = 'BadUserInputError';
+  }
+}
+
+/** No valid credentials were given for something that needs them (HTTP 401 on REST). */
+export class UnauthenticatedError extends GraphQLError {
+  constructor(message = 'Authentication required') {
+    super(message, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
+    this.name = 'UnauthenticatedError';
+  }
+}
+
+/** The caller's role does not allow the operation (HTTP 403 on REST). */
+export class ForbiddenError extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: ErrorCode.FORBIDDEN } });
+    this.name = 'ForbiddenError';
   }
 }
 
@@ -66,7 +86,10 @@ export function makeFormatError(options: {
     if (isUnavailableError(original)) {
       return { ...formatted, message: new ServiceUnavailableError().message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
     }
-    const code = typeof extensions.code === 'string' ? extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
+    // Apollo re-codes every validation error GRAPHQL_VALIDATION_FAILED; a rule of ours that set
+    // its own code (the query limits: QUERY_TOO_COMPLEX) keeps it.
+    const ownCode = error instanceof GraphQLError && error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
+    const code = typeof ownCode === 'string' ? ownCode : typeof extensions.code === 'string' ? extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
     if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
       options.onInternalError(original);
       return {

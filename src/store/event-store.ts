@@ -1,10 +1,14 @@
-import type { EventDocument } from './event-document';
+import type { EventDocument, EventSourceDocument } from './event-document';
 
 /** A MongoDB query selector over {@link EventDocument} (dates as `Date` objects). */
 export type Selector = Record<string, unknown>;
 
-/** The fields a page can be ordered by; ties are broken by `_id` in the same direction. */
-export type SortField = 'event_timestamp' | 'received_at';
+/**
+ * The fields a page can be ordered by; ties are broken by `_id` in the same direction.
+ * `archived_at` only with a selector that matches archived events alone (it is null elsewhere):
+ * the purge walks archived events in that order, along the (archived, archived_at) index.
+ */
+export type SortField = 'event_timestamp' | 'received_at' | 'archived_at';
 
 /** Order of a read: a field, its direction, and an optional keyset position to continue after. */
 export interface ReadOrder {
@@ -26,6 +30,28 @@ export interface FindOptions {
 export interface InsertResult {
   insertedIds: string[];
   duplicateIds: string[];
+}
+
+/** A stored field events can be counted by (see {@link EventStore.countGroups}). */
+export type GroupField = 'event_type' | 'log_level' | `source.${keyof EventSourceDocument}`;
+
+/** Options of {@link EventStore.countGroups}. */
+export interface CountGroupsOptions {
+  /** Stored field whose values form the groups; null counts every event in one group. */
+  groupField: GroupField | null;
+  /**
+   * Increasing instants (epoch ms) `b0 < b1 < … < bn`: bucket `i` counts the events with
+   * `bi <= event_timestamp < b(i+1)`; events outside `[b0, bn)` are not counted. Absent: no buckets.
+   */
+  bucketBoundaries?: readonly number[];
+}
+
+/** One group of {@link EventStore.countGroups}: a field value (null when absent), a bucket index, a count. */
+export interface GroupCount {
+  key: string | number | boolean | null;
+  /** Index into the buckets, or null when no boundaries were given. */
+  bucket: number | null;
+  count: number;
 }
 
 /** What a store says about its database. */
@@ -63,8 +89,10 @@ export interface EventStore {
   /**
    * Every matching document in the given order, read in keyset chunks of `chunkSize` (default
    * 1000) so memory stays flat however many match; the event loop gets a turn between chunks.
+   * With `projection`, only those fields (and `_id` and the order field) are read; the others
+   * hold their defaults (MADSci's: level 20, `{}`, null, false; `''` search text; `event_timestamp` for `received_at`).
    */
-  stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number }): AsyncIterable<EventDocument>;
+  stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] }): AsyncIterable<EventDocument>;
   /** Ids of matching documents in the given order (no payload read). */
   findIds(selector: Selector, options: FindOptions): Promise<string[]>;
   /**
@@ -76,4 +104,18 @@ export interface EventStore {
   deleteMany(selector: Selector): Promise<number>;
   /** Removes every document. For tests and REPLACE restores only. */
   clear(): Promise<void>;
+  /**
+   * Counts matching events per value of a field and, optionally, per time bucket, in the
+   * database (SQL GROUP BY; MongoDB $match/$group). Groups with no events are not returned.
+   */
+  countGroups(selector: Selector, options: CountGroupsOptions): Promise<GroupCount[]>;
+  /**
+   * Takes the named lease for `owner` until `expiresAt` if it is free, expired at `now`, or held
+   * by `owner` already (which renews it). Atomic across every process sharing the database: of
+   * concurrent callers at most one gets a lease. Leases live beside the events (a `locks`
+   * collection or table). Returns whether `owner` now holds the lease.
+   */
+  acquireLease(name: string, owner: string, now: Date, expiresAt: Date): Promise<boolean>;
+  /** Gives the named lease up if `owner` holds it. */
+  releaseLease(name: string, owner: string): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { Collection, MongoBulkWriteError } from 'mongodb';
 import { normalizeStoredEvent } from '../../events/event.document';
 import { Event } from '../../events/event.entity';
 import type { EventDocument } from '../event-document';
-import type { EventStore, FindOptions, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
+import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
 
 /** Where the MongoDB store keeps events. */
 export interface MongoStoreOptions {
@@ -123,18 +123,30 @@ export class MongoEventStore implements EventStore {
     return this.events.countDocuments(selector);
   }
 
-  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number }): AsyncIterable<EventDocument> {
+  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] }): AsyncIterable<EventDocument> {
     // Keyset chunks rather than one long cursor: no cursor timeout, and each chunk is one
     // short query that any wire-compatible server answers.
     const chunkSize = options.chunkSize ?? 1000;
+    const projection = options.projection ? Object.fromEntries([...options.projection, '_id', options.order.field].map((field) => [field, 1])) : undefined;
     let order = options.order;
     for (;;) {
-      const docs = await this.find(selector, { order, limit: chunkSize });
+      const docs = projection ? await this.findProjected(selector, order, chunkSize, projection) : await this.find(selector, { order, limit: chunkSize });
       yield* docs;
       if (docs.length < chunkSize) return;
       const last = docs.at(-1)!;
-      order = { ...order, after: { value: last[order.field], id: last._id } };
+      // Ordered by a date field: archived_at is ordered by only where it is set (see SortField).
+      order = { ...order, after: { value: last[order.field] as Date, id: last._id } };
     }
+  }
+
+  /** A chunk of {@link stream} reading only the projected fields. */
+  private async findProjected(selector: Selector, order: ReadOrder, limit: number, projection: Record<string, number>): Promise<EventDocument[]> {
+    const docs = await this.events
+      .find(withKeyset(selector, order), { projection })
+      .sort({ [order.field]: order.direction, _id: order.direction })
+      .limit(limit)
+      .toArray();
+    return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
   }
 
   async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
@@ -163,6 +175,58 @@ export class MongoEventStore implements EventStore {
 
   async clear(): Promise<void> {
     await this.events.deleteMany({});
+  }
+
+  async countGroups(selector: Selector, options: CountGroupsOptions): Promise<GroupCount[]> {
+    const groupBy = options.groupField === null ? null : `$${options.groupField}`;
+    const count = async (match: Selector, bucket: number | null): Promise<GroupCount[]> => {
+      const rows = await this.events
+        .aggregate<{ _id: GroupCount['key'] | undefined; n: number }>([{ $match: match }, { $group: { _id: groupBy, n: { $sum: 1 } } }])
+        .toArray();
+      return rows.map((row) => ({ key: row._id ?? null, bucket, count: row.n }));
+    };
+    const boundaries = options.bucketBoundaries;
+    if (!boundaries) return count(selector, null);
+    // FerretDB v1 has $match and $group but no date arithmetic ($dateTrunc, $subtract, $cond,
+    // $bucket, $facet): one grouped count per bucket range, each an indexed range on real
+    // MongoDB, a few in flight at a time.
+    const out: GroupCount[] = [];
+    const indexes = boundaries.slice(0, -1).map((_, i) => i);
+    const worker = async () => {
+      for (let i = indexes.shift(); i !== undefined; i = indexes.shift()) {
+        const range = { event_timestamp: { $gte: new Date(boundaries[i]!), $lt: new Date(boundaries[i + 1]!) } };
+        out.push(...(await count(Object.keys(selector).length === 0 ? range : { $and: [selector, range] }, i)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, indexes.length) }, worker));
+    return out;
+  }
+
+  async acquireLease(name: string, owner: string, now: Date, expiresAt: Date): Promise<boolean> {
+    try {
+      // Matches only a lease that is expired or ours; when another holds it, the upsert's insert
+      // collides on _id, which is the atomic "no".
+      const lease = await this.locks.findOneAndUpdate(
+        { _id: name, $or: [{ expires_at: { $lte: now } }, { owner }] },
+        { $set: { owner, expires_at: expiresAt, acquired_at: now } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      return lease?.owner === owner;
+    } catch (error) {
+      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.locks.deleteOne({ _id: name, owner });
+  }
+
+  /** The `locks` collection of leases (see {@link acquireLease}). */
+  private get locks(): Collection<{ _id: string; owner: string; expires_at: Date; acquired_at: Date }> {
+    const db = this.connection?.db;
+    if (!db) throw Object.assign(new Error('The MongoDB store is closed'), { name: 'MongoNotConnectedError' });
+    return db.collection('locks');
   }
 }
 

@@ -3,8 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
 import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../event-document';
-import type { EventStore, FindOptions, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
-import { selectorToSql, type Translation } from './selector-to-sql';
+import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
+import { countGroupsOf } from '../group-counts';
+import { COLUMNS, selectorToSql, type Translation } from './selector-to-sql';
 
 /** Rows read per step of a scan; the event loop gets a turn between steps. */
 const SCAN_CHUNK = 1000;
@@ -36,6 +37,12 @@ CREATE INDEX IF NOT EXISTS events_workflow_ts ON events (source_workflow_id, eve
 CREATE INDEX IF NOT EXISTS events_experiment_ts ON events (source_experiment_id, event_timestamp);
 CREATE INDEX IF NOT EXISTS events_user_ts ON events (source_user_id, event_timestamp);
 CREATE INDEX IF NOT EXISTS events_archived_at ON events (archived, archived_at);
+CREATE TABLE IF NOT EXISTS locks (
+  name TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  acquired_at INTEGER NOT NULL
+);
 `;
 
 const COLUMN_NAMES = [
@@ -66,19 +73,37 @@ function fromRow(row: Row): EventDocument {
   return {
     _id: row.id as string,
     event_type: row.event_type as string,
-    log_level: row.log_level as number,
+    log_level: (row.log_level ?? 20) as number,
     alert: row.alert === 1,
     event_timestamp: new Date(row.event_timestamp as number),
-    received_at: new Date(row.received_at as number),
+    // A projected read (see PROJECTED_COLUMNS) leaves columns out: those read as defaults.
+    received_at: new Date((row.received_at ?? row.event_timestamp) as number),
     source,
-    event_data: JSON.parse(row.event_data as string) as unknown,
+    event_data: row.event_data === undefined ? {} : (JSON.parse(row.event_data as string) as unknown),
     trace_id: (row.trace_id as string | null) ?? null,
     span_id: (row.span_id as string | null) ?? null,
     archived: row.archived === 1,
-    archived_at: row.archived_at === null ? null : new Date(row.archived_at as number),
-    search_text: row.search_text as string,
+    archived_at: row.archived_at === null || row.archived_at === undefined ? null : new Date(row.archived_at as number),
+    search_text: (row.search_text as string | undefined) ?? '',
   };
 }
+
+/** The columns holding each document field, for projected reads. */
+const PROJECTED_COLUMNS: Readonly<Record<keyof EventDocument, readonly string[]>> = {
+  _id: ['id'],
+  event_type: ['event_type'],
+  log_level: ['log_level'],
+  alert: ['alert'],
+  event_timestamp: ['event_timestamp'],
+  received_at: ['received_at'],
+  source: SOURCE_KEYS.map((key) => `source_${key}`),
+  event_data: ['event_data'],
+  trace_id: ['trace_id'],
+  span_id: ['span_id'],
+  archived: ['archived'],
+  archived_at: ['archived_at'],
+  search_text: ['search_text'],
+};
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -177,8 +202,14 @@ export class SqliteEventStore implements EventStore {
     return n;
   }
 
-  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number }): AsyncIterable<EventDocument> {
-    yield* this.scan(selector, selectorToSql(selector), options.order, options.chunkSize);
+  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] }): AsyncIterable<EventDocument> {
+    const where = selectorToSql(selector);
+    // A selector SQL cannot fully answer is checked on whole documents, so it reads every column.
+    const columns =
+      options.projection && where.exact
+        ? [...new Set(['id', 'event_type', options.order.field, ...options.projection.flatMap((field) => PROJECTED_COLUMNS[field])])].join(', ')
+        : '*';
+    yield* this.scan(selector, where, options.order, options.chunkSize, columns);
   }
 
   async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
@@ -191,8 +222,10 @@ export class SqliteEventStore implements EventStore {
 
   async setArchived(ids: readonly string[], archivedAt: Date | null): Promise<number> {
     if (ids.length === 0) return 0;
+    // `+archived`: look the ids up by primary key; on `archived = ?` alone SQLite would walk the
+    // archived index over every active (or archived) row, for each batch.
     const info = this.statement(
-      'UPDATE events SET archived = ?, archived_at = ? WHERE archived = ? AND id IN (SELECT value FROM json_each(?))',
+      'UPDATE events SET archived = ?, archived_at = ? WHERE +archived = ? AND id IN (SELECT value FROM json_each(?))',
     ).run(archivedAt ? 1 : 0, archivedAt ? archivedAt.getTime() : null, archivedAt ? 0 : 1, JSON.stringify(ids));
     return info.changes;
   }
@@ -214,6 +247,48 @@ export class SqliteEventStore implements EventStore {
     this.conn.exec('DELETE FROM events');
   }
 
+  async countGroups(selector: Selector, options: CountGroupsOptions): Promise<GroupCount[]> {
+    const where = selectorToSql(selector);
+    if (!where.exact) return countGroupsOf(this.scan(selector, where, { field: 'event_timestamp', direction: 1 }), options);
+    const key = options.groupField === null ? 'NULL' : COLUMNS[options.groupField]?.name;
+    if (!key) throw new Error(`Cannot group by ${options.groupField}`);
+    const filter = where.sql ? ` AND (${where.sql})` : '';
+    const boundaries = options.bucketBoundaries;
+    if (!boundaries) {
+      const rows = this.statement(`SELECT ${key} AS k, count(*) AS n FROM events WHERE 1${filter} GROUP BY k`).all(...where.params) as { k: string | number | null; n: number }[];
+      return rows.map((row) => ({ key: row.k, bucket: null, count: row.n }));
+    }
+    if (boundaries.length < 2) return [];
+    // One range per bucket, joined to the events: each bucket is an index range scan on
+    // event_timestamp, and bucket edges are exact instants computed by the caller (time zones
+    // and DST included), so SQL never does calendar arithmetic.
+    const ranges = JSON.stringify(boundaries.slice(0, -1).map((lo, i) => [lo, boundaries[i + 1]]));
+    // The bucket columns are named so that none shadows a column of events in `filter`.
+    const rows = this.statement(
+      `WITH buckets (bucket_index, bucket_lo, bucket_hi) AS MATERIALIZED (
+         SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+       SELECT bucket_index, ${key} AS k, count(*) AS n
+       FROM buckets CROSS JOIN events
+       WHERE event_timestamp >= bucket_lo AND event_timestamp < bucket_hi${filter}
+       GROUP BY bucket_index, k`,
+    ).all(ranges, ...where.params) as { bucket_index: number; k: string | number | null; n: number }[];
+    return rows.map((row) => ({ key: row.k, bucket: row.bucket_index, count: row.n }));
+  }
+
+  async acquireLease(name: string, owner: string, now: Date, expiresAt: Date): Promise<boolean> {
+    // One statement, so atomic: takes a free name, or an expired lease, or renews our own.
+    const info = this.statement(
+      `INSERT INTO locks (name, owner, expires_at, acquired_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, acquired_at = excluded.acquired_at
+       WHERE locks.expires_at <= ? OR locks.owner = excluded.owner`,
+    ).run(name, owner, expiresAt.getTime(), now.getTime(), now.getTime());
+    return info.changes === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.statement('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+  }
+
   /** The query plan SQLite chooses for a page read (for tests that check index use). */
   explainFind(selector: Selector, order: ReadOrder): string[] {
     const { sql, params } = this.pageSql(selectorToSql(selector), order);
@@ -224,13 +299,19 @@ export class SqliteEventStore implements EventStore {
   /** SELECT for a page: pushed-down WHERE, keyset position, ORDER BY (field, id). */
   private pageSql(where: Translation, order: ReadOrder, columns = '*'): { sql: string; params: unknown[] } {
     const dir = order.direction === 1 ? 'ASC' : 'DESC';
-    const conditions: string[] = where.sql ? [where.sql] : [];
-    const params = [...where.params];
+    const conditions: string[] = [];
+    const params: unknown[] = [];
     if (order.after) {
-      // Row values let SQLite seek the (field, id) index instead of filtering.
-      conditions.push(`(${order.field}, id) ${order.direction === 1 ? '>' : '<'} (?, ?)`);
-      params.push(order.after.value.getTime(), order.after.id);
+      // Row values let SQLite seek the (field, id) index instead of filtering. They come first:
+      // SQLite takes the first range it meets on a column, and a range of the selector (a `from`)
+      // would make every chunk of a long read seek from the selector's start instead (measured:
+      // 33 ms instead of 0.3 ms per 100-row page 250 000 rows into a range).
+      const beyond = order.direction === 1 ? '>' : '<';
+      conditions.push(`(${order.field}, id) ${beyond} (?, ?)`, `${order.field} ${beyond}= ?`);
+      params.push(order.after.value.getTime(), order.after.id, order.after.value.getTime());
     }
+    if (where.sql) conditions.push(where.sql);
+    params.push(...where.params);
     const whereSql = conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : '';
     return { sql: `SELECT ${columns} FROM events${whereSql} ORDER BY ${order.field} ${dir}, id ${dir}`, params };
   }
@@ -239,12 +320,12 @@ export class SqliteEventStore implements EventStore {
    * Rows matching the pushed-down SQL, in order, in keyset chunks, that the whole selector
    * matches (mingo). Yields to the event loop between chunks so long scans do not block.
    */
-  private async *scan(selector: Selector, where: Translation, order: ReadOrder, chunkSize = SCAN_CHUNK): AsyncGenerator<EventDocument> {
+  private async *scan(selector: Selector, where: Translation, order: ReadOrder, chunkSize = SCAN_CHUNK, columns = '*'): AsyncGenerator<EventDocument> {
     // An exact translation needs no second check.
     const query = where.exact ? null : new Query(selector);
     let after = order.after;
     for (;;) {
-      const { sql, params } = this.pageSql(where, { ...order, ...(after ? { after } : {}) });
+      const { sql, params } = this.pageSql(where, { ...order, ...(after ? { after } : {}) }, columns);
       const rows = this.statement(`${sql} LIMIT ?`).all(...params, chunkSize) as Row[];
       for (const row of rows) {
         const doc = fromRow(row);

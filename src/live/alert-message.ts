@@ -1,0 +1,69 @@
+import { SOURCE_KEYS, type EventDocument } from '../store/event-document';
+
+const LEVEL_NAMES: Readonly<Record<number, string>> = { 0: 'NOTSET', 10: 'DEBUG', 20: 'INFO', 30: 'WARNING', 40: 'ERROR', 50: 'CRITICAL' };
+
+/** MADSci's name of a level (`ERROR` for 40); an undefined level shows as its number. */
+export function levelName(level: number): string {
+  return LEVEL_NAMES[level] ?? String(level);
+}
+
+/**
+ * The event as MADSci serialises it in an alert: field names (`event_id`, not `_id`) in MADSci's
+ * key order, `source` without absent members, dates as UTC ISO-8601. The server's own fields
+ * (`received_at`, `search_text`) are left out.
+ */
+export function alertEventJson(doc: EventDocument): Record<string, unknown> {
+  const source: Record<string, string> = {};
+  for (const key of SOURCE_KEYS) {
+    const value = doc.source[key];
+    if (value != null) source[key] = value;
+  }
+  return {
+    event_id: doc._id,
+    event_type: doc.event_type,
+    log_level: doc.log_level,
+    alert: doc.alert,
+    event_timestamp: doc.event_timestamp.toISOString(),
+    source,
+    event_data: doc.event_data,
+    trace_id: doc.trace_id,
+    span_id: doc.span_id,
+    archived: doc.archived,
+    archived_at: doc.archived_at ? doc.archived_at.toISOString() : null,
+  };
+}
+
+/**
+ * The subject (decision Q7): `[ERROR] node_error`, then the source's ids, e.g.
+ * `[ERROR] node_error from node_id=01J..., workcell_id=01J...`.
+ */
+export function alertSubject(doc: EventDocument): string {
+  const members = SOURCE_KEYS.filter((key) => doc.source[key] != null).map((key) => `${key}=${doc.source[key]}`);
+  const base = `[${levelName(doc.log_level)}] ${doc.event_type}`;
+  return members.length > 0 ? `${base} from ${members.join(', ')}` : base;
+}
+
+/** The mail body (MADSci section 6): the event as pretty JSON, 2-space indent. */
+export function alertBody(doc: EventDocument): string {
+  return JSON.stringify(alertEventJson(doc), null, 2);
+}
+
+/**
+ * `X-Priority` from the configured importance, the standard way (decision Q7: no copy of
+ * MADSci's inverted mapping): High 1, Low 5, anything else 3.
+ */
+export function xPriority(importance: string): string {
+  switch (importance.trim().toLowerCase()) {
+    case 'high':
+      return '1';
+    case 'low':
+      return '5';
+    default:
+      return '3';
+  }
+}
+
+/** The JSON a webhook receives for an alert. */
+export function webhookPayload(doc: EventDocument): Record<string, unknown> {
+  return { type: 'alert', subject: alertSubject(doc), level: levelName(doc.log_level), event: alertEventJson(doc) };
+}

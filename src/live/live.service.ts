@@ -1,0 +1,139 @@
+import { Query } from 'mingo';
+import type { Config } from '../config/config';
+import type { EventFilter } from '../events/event.inputs';
+import type { EventService } from '../events/event.service';
+import { BadUserInputError } from '../server/errors';
+import type { EventDocument } from '../store/event-document';
+import type { EventStore, ReadOrder } from '../store/event-store';
+import { alertSelector } from './alert-selector';
+import type { LiveBus } from './live-bus';
+import { Subscriber, type SubscriberCounters } from './subscriber';
+
+/** What a subscription knows of the WebSocket it runs on. */
+export interface LiveConnection {
+  /** Bytes written to the socket and not yet flushed to the network. */
+  bufferedAmount(): number;
+}
+
+/** Limits of the live subscriptions. */
+export type LiveOptions = Pick<Config['live'], 'subscriberBuffer' | 'subscriberBufferBytes'> & {
+  /** `alertRaised` delivers events at or above this level (and every `alert: true`). */
+  alertLevel: number;
+};
+
+/** A snapshot of the live subscriptions, for tests and the future `/metrics`. */
+export interface LiveStats {
+  /** Subscriptions open now. */
+  subscribers: number;
+  /** Listeners attached to the bus (one per open subscription). */
+  busListeners: number;
+  /** Subscriptions still replaying stored events (resumed with `after`). */
+  replaying: number;
+  /** Events waiting for their consumers now, over all subscriptions (live events held during a replay included). */
+  queuedEvents: number;
+  /** Most events one subscriber ever held waiting (at most `subscriberBuffer` plus one batch). */
+  peakQueuedEvents: number;
+  /** Subscriptions ended because their consumer fell too far behind. */
+  slowConsumersEnded: number;
+  /** Subscriptions opened since start. */
+  subscriptionsOpened: number;
+}
+
+/**
+ * Live events: every newly stored event is published on the bus (in process, or through Redis
+ * across instances) and handed to each subscription whose filter it matches. A filter means
+ * exactly what it means to the `events` query: the same selector ({@link EventService.selectorFor}),
+ * evaluated with mingo on the stored document shape. Knows nothing of GraphQL.
+ */
+export class LiveService {
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly counters: SubscriberCounters = { slowConsumersEnded: 0, peakQueued: 0 };
+  private opened = 0;
+  private readonly alertQuery: Query;
+
+  constructor(
+    private readonly events: EventService,
+    private readonly store: EventStore,
+    private readonly bus: LiveBus,
+    private readonly options: LiveOptions,
+  ) {
+    this.alertQuery = new Query(alertSelector(options.alertLevel));
+  }
+
+  /** Connects the bus (Redis: subscribed before the first client arrives). */
+  start(): Promise<void> {
+    return this.bus.start();
+  }
+
+  /** Publishes newly stored events to every instance's subscribers. Never blocks or throws. */
+  publish(docs: readonly EventDocument[]): void {
+    this.bus.publish(docs);
+  }
+
+  /**
+   * Live events matching `filter`, in the order the server received them. With `after` (the id
+   * of the last event the caller received), first every stored match received after that event,
+   * in receipt order (`received_at`, then `_id`), then live ones: no gap, no duplicate.
+   * @throws BadUserInputError for an invalid filter or an unknown `after` id.
+   */
+  async eventLogged(args: { filter?: EventFilter | null; after?: string | null }, connection?: LiveConnection): Promise<AsyncIterableIterator<EventDocument>> {
+    const selector = this.events.selectorFor(args.filter);
+    let order: ReadOrder | null = null;
+    if (args.after != null) {
+      const [last] = await this.events.findByIds([args.after]);
+      if (!last) {
+        throw new BadUserInputError(`after: no event has the id ${JSON.stringify(args.after.slice(0, 128))}`, 'after');
+      }
+      // Receipt order, not event time: an event logged late with an old timestamp is replayed.
+      order = { field: 'received_at', direction: 1, after: { value: last.received_at, id: last._id } };
+    }
+    const query = new Query(selector);
+    // Listening first, reading second: whatever is stored after the read starts arrives live.
+    const subscriber = this.open((doc) => query.test(doc as unknown as Record<string, unknown>), connection);
+    if (order) subscriber.replayFrom(this.store.stream(selector, { order }));
+    return subscriber;
+  }
+
+  /** Live alerts: events with `alert: true` or a level at or above the alert level. */
+  alertRaised(connection?: LiveConnection): AsyncIterableIterator<EventDocument> {
+    return this.open((doc) => this.alertQuery.test(doc as unknown as Record<string, unknown>), connection);
+  }
+
+  stats(): LiveStats {
+    let queued = 0;
+    let replaying = 0;
+    for (const subscriber of this.subscribers) {
+      queued += subscriber.queued;
+      if (subscriber.replaying) replaying += 1;
+    }
+    return {
+      subscribers: this.subscribers.size,
+      replaying,
+      busListeners: this.bus.listenerCount,
+      queuedEvents: queued,
+      peakQueuedEvents: this.counters.peakQueued,
+      slowConsumersEnded: this.counters.slowConsumersEnded,
+      subscriptionsOpened: this.opened,
+    };
+  }
+
+  /** Ends every subscription and closes the bus. Idempotent. */
+  async close(): Promise<void> {
+    for (const subscriber of [...this.subscribers]) subscriber.end();
+    await this.bus.close();
+  }
+
+  private open(matches: (doc: EventDocument) => boolean, connection: LiveConnection | undefined): Subscriber {
+    const subscriber: Subscriber = new Subscriber({
+      matches,
+      bufferLimit: this.options.subscriberBuffer,
+      ...(connection ? { pendingBytes: () => connection.bufferedAmount() } : {}),
+      pendingBytesLimit: this.options.subscriberBufferBytes,
+      counters: this.counters,
+      onEnd: () => this.subscribers.delete(subscriber),
+    });
+    this.subscribers.add(subscriber);
+    this.opened += 1;
+    return subscriber.attach(this.bus);
+  }
+}

@@ -1,0 +1,89 @@
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import type { Extra } from 'graphql-ws/use/ws';
+import { connectionParamCredentials } from '../auth/auth.http';
+import type { Principal } from '../auth/auth.service';
+import type { Config } from '../config/config';
+import { assertCost } from '../server/limits';
+import type { GraphQLContext } from '../server/context';
+import { makeFormatError } from '../server/errors';
+import type { Logger } from '../server/logger';
+import { createContext, type Services } from '../server/services';
+import { TooManySubscriptionsError } from './live.errors';
+import { createSharedSubscribe } from './shared-subscribe';
+
+/**
+ * graphql-ws options for the one schema: the per-operation context (with the socket, for
+ * back-pressure), the shared validation rules, the connection-init timeout, the cap on
+ * subscriptions per connection, per-event execution shared between identical subscriptions
+ * ({@link createSharedSubscribe}), and error formatting identical to Apollo's (codes kept,
+ * internals hidden in production, no stack traces). Pass `config.live.keepAliveMs` as
+ * `useServer`'s third argument: it pings every so often and terminates a socket that has not
+ * answered the previous ping.
+ */
+export function graphqlWsOptions(options: {
+  schema: GraphQLSchema;
+  services: Services;
+  config: Config;
+  logger: Logger;
+  validationRules: readonly ValidationRule[];
+}): ServerOptions<Record<string, unknown>, Extra> & { isProd: boolean } {
+  const { schema, services, config, logger } = options;
+  const rules = [...specifiedRules, ...options.validationRules];
+  const formatError = makeFormatError({
+    hideInternals: config.production,
+    onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL subscription'),
+  });
+  const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const max = config.live.maxSubscriptionsPerConnection;
+  const principals = new WeakMap<Extra, Principal>();
+  return {
+    schema,
+    isProd: config.production,
+    connectionInitWaitTimeout: config.live.connectionInitTimeoutMs,
+    // Credentials come once, in connection_init's payload; an invalid key closes the socket (4403).
+    onConnect: (ctx) => {
+      try {
+        principals.set(ctx.extra, services.auth.authenticate(connectionParamCredentials(ctx.connectionParams)));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    context: (ctx): GraphQLContext => {
+      const { socket } = ctx.extra;
+      return { ...createContext(services, principals.get(ctx.extra)), connection: { bufferedAmount: () => socket.bufferedAmount } };
+    },
+    // Spec rule violations carry no code; give them Apollo's, so both doors answer alike.
+    validate: (validationSchema, document) =>
+      validate(validationSchema, document, rules).map((error) =>
+        typeof error.extensions.code === 'string'
+          ? error
+          : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }),
+      ),
+    // One execution per event for all subscriptions running the same operation and variables.
+    subscribe: createSharedSubscribe(),
+    onSubscribe: (ctx, _id, payload) => {
+      // graphql-ws registers the operation before this hook, so it counts itself.
+      if (Object.keys(ctx.subscriptions).length > max) return [new TooManySubscriptionsError(max)];
+      // The same role table and cost limit as Apollo's plugins, which do not run here.
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch {
+        return undefined; // graphql-ws reports the syntax error itself.
+      }
+      try {
+        services.auth.authorizeOperation(principals.get(ctx.extra) ?? { role: null, authenticated: false }, document, payload.operationName);
+        assertCost(schema, document, payload.variables ?? undefined, payload.operationName, config.limits.maxQueryCost);
+      } catch (error) {
+        // onError formats these like every other error (codes kept, internals hidden).
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
+      return undefined;
+    },
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
+    onError: (_ctx, _id, _payload, errors) => format(errors),
+  };
+}

@@ -1,0 +1,48 @@
+import type { EventStore } from '../store/event-store';
+import { metrics } from './metrics';
+
+/** Calls not timed: start-up, shutdown, and `stream` (its time is the consumer's pace). */
+const UNTIMED = new Set<PropertyKey>(['init', 'close', 'stream', 'constructor']);
+
+/**
+ * The same store, with the latency of every promise-returning call recorded in
+ * `lab_events_db_operation_duration_seconds` (label `operation` = method name). A Proxy, so
+ * methods added to {@link EventStore} later are timed too, and `instanceof` still holds.
+ */
+export function instrumentStore<S extends EventStore>(store: S): S {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || UNTIMED.has(property) || typeof property !== 'string') return value;
+      const cached = wrapped.get(property);
+      if (cached) return cached;
+      const method = value as (...args: unknown[]) => unknown;
+      const timed = function (this: unknown, ...args: unknown[]): unknown {
+        const stop = metrics.dbDuration.startTimer({ engine: target.engine, operation: property });
+        let result: unknown;
+        try {
+          result = method.apply(target, args);
+        } catch (error) {
+          stop({ outcome: 'error' });
+          throw error;
+        }
+        if (result instanceof Promise) {
+          return result.then(
+            (resolved: unknown) => {
+              stop({ outcome: 'ok' });
+              return resolved;
+            },
+            (error: unknown) => {
+              stop({ outcome: 'error' });
+              throw error;
+            },
+          );
+        }
+        return result;
+      };
+      wrapped.set(property, timed);
+      return timed;
+    },
+  });
+}

@@ -1,0 +1,186 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { hashApiKey } from '../src/auth/api-keys';
+import { Role } from '../src/auth/roles';
+import { startTestServer, type TestServer } from './support/server';
+import { wsUrl } from './support/ws-client';
+
+const KEYS = { reader: 'reader-key-0123456789', writer: 'writer-key-0123456789', admin: 'admin-key-0123456789' } as const;
+type Who = keyof typeof KEYS | 'anonymous' | 'bad key';
+
+/** One operation of each class, with the role it needs. */
+const GRAPHQL_CASES: { name: string; query: string; variables?: Record<string, unknown>; needs: Role }[] = [
+  { name: 'query events', query: '{ events(first: 1) { nodes { id } } }', needs: Role.READER },
+  { name: 'query health', query: '{ health { healthy } }', needs: Role.READER },
+  { name: 'introspection', query: '{ __schema { queryType { name } } }', needs: Role.READER },
+  { name: 'mutation logEvent', query: 'mutation { logEvent(event: { eventType: TEST }) { id } }', needs: Role.WRITER },
+  { name: 'mutation logEvents', query: 'mutation { logEvents(events: [{ eventType: TEST }]) { insertedCount } }', needs: Role.WRITER },
+  { name: 'mutation archiveEvents', query: 'mutation { archiveEvents(ids: ["none"]) { archivedCount } }', needs: Role.ADMIN },
+  { name: 'mutation purgeArchivedEvents', query: 'mutation { purgeArchivedEvents(olderThanDays: 3650) { deletedCount } }', needs: Role.ADMIN },
+];
+
+const RANK: Record<Who, number> = { 'anonymous': 0, 'bad key': -1, reader: 1, writer: 2, admin: 3 };
+const NEEDS: Record<Role, number> = { [Role.READER]: 1, [Role.WRITER]: 2, [Role.ADMIN]: 3 };
+const WHO: Who[] = ['anonymous', 'bad key', 'reader', 'writer', 'admin'];
+
+function headersFor(who: Who): Record<string, string> {
+  if (who === 'anonymous') return {};
+  if (who === 'bad key') return { authorization: 'Bearer not-a-configured-key' };
+  // Both header styles are accepted; alternate to cover them.
+  return who === 'writer' ? { 'x-api-key': KEYS[who] } : { authorization: `Bearer ${KEYS[who]}` };
+}
+
+/** The code a caller must get: null when allowed. */
+function expectedCode(who: Who, needs: Role): string | null {
+  if (RANK[who] >= NEEDS[needs]) return null;
+  return who === 'anonymous' || who === 'bad key' ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+}
+
+describe('access control with API keys', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const entries = (Object.keys(KEYS) as (keyof typeof KEYS)[]).map((role) => hashApiKey(role as Role, KEYS[role]));
+    server = await startTestServer('sqlite', { API_KEYS: entries.join(',') });
+  });
+  afterAll(async () => server?.stop());
+
+  for (const who of WHO) {
+    for (const op of GRAPHQL_CASES) {
+      it(`GraphQL over HTTP: ${who} ${expectedCode(who, op.needs) ? 'is refused' : 'may run'} ${op.name}`, async () => {
+        const response = await server.post(JSON.stringify({ query: op.query, variables: op.variables }), headersFor(who));
+        const body = (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+        const code = expectedCode(who, op.needs);
+        if (code === null) {
+          expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+        } else {
+          expect(body.errors?.[0]?.extensions?.code).toBe(code);
+          if (who === 'bad key') expect(response.status).toBe(401);
+        }
+      });
+    }
+  }
+
+  it('stores nothing for a refused mutation', async () => {
+    const response = await server.post(JSON.stringify({ query: 'mutation { logEvent(event: { id: "refused-1" }) { id } }' }), headersFor('reader'));
+    expect(((await response.json()) as { errors: unknown[] }).errors).toHaveLength(1);
+    const check = await server.post(JSON.stringify({ query: '{ event(id: "refused-1") { id } }' }), headersFor('admin'));
+    expect(await check.json()).toEqual({ data: { event: null } });
+  });
+
+  for (const who of WHO) {
+    it(`REST: ${who} gets each route class as its role allows`, async () => {
+      const cases: [string, RequestInit, Role][] = [
+        ['/events', { method: 'GET' }, Role.READER],
+        ['/event', { method: 'POST', body: JSON.stringify({ event_type: 'test' }), headers: { 'content-type': 'application/json' } }, Role.WRITER],
+        ['/events/archived?older_than_days=3650', { method: 'DELETE' }, Role.ADMIN],
+      ];
+      for (const [path, init, needs] of cases) {
+        const response = await fetch(`${server.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...headersFor(who) } });
+        const code = expectedCode(who, needs);
+        expect(response.status, `${init.method} ${path}`).toBe(code === null ? 200 : code === 'UNAUTHENTICATED' ? 401 : 403);
+      }
+    });
+  }
+
+  it('guards exports like queries', async () => {
+    expect((await fetch(`${server.url}/export/events.ndjson`)).status).toBe(401);
+    expect((await fetch(`${server.url}/export/events.ndjson`, { headers: headersFor('reader') })).status).toBe(200);
+  });
+
+  /** Runs one subscription until its first result or error. */
+  function subscribeOnce(params: Record<string, unknown> | undefined, query: string): Promise<{ code?: string; closed?: number; data?: unknown }> {
+    return new Promise((resolve) => {
+      const client = createClient({
+        url: wsUrl(server.url),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: params,
+        on: { closed: (event) => resolve({ closed: (event as { code: number }).code }) },
+      });
+      client.subscribe(
+        { query },
+        {
+          next: (value) => {
+            resolve({ data: value.data, ...(value.errors ? { code: value.errors[0]?.extensions?.code as string } : {}) });
+            void client.dispose();
+          },
+          error: (error) => {
+            const errors = error as { extensions?: { code?: string } }[];
+            resolve({ code: Array.isArray(errors) ? errors[0]?.extensions?.code : 'CLOSED' });
+            void client.dispose();
+          },
+          complete: () => undefined,
+        },
+      );
+    });
+  }
+
+  it('WebSocket: a keyless connection may not subscribe; a reader may; a bad key is closed with 4403', async () => {
+    expect(await subscribeOnce(undefined, 'subscription { eventLogged { id } }')).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await subscribeOnce({ 'X-API-Key': 'wrong' }, 'subscription { eventLogged { id } }')).toMatchObject({ closed: 4403 });
+    expect(await subscribeOnce({ Authorization: `Bearer ${KEYS.reader}` }, 'mutation { logEvent(event: {}) { id } }')).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await subscribeOnce({ apiKey: KEYS.writer }, 'mutation { logEvent(event: { eventType: TEST }) { id } }')).toMatchObject({ data: { logEvent: { id: expect.any(String) } } });
+  });
+});
+
+describe('query limits on every door', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', { MAX_QUERY_DEPTH: '3', MAX_ALIASES: '3', MAX_QUERY_COST: '5000' });
+  });
+  afterAll(async () => server?.stop());
+
+  async function codeOf(query: string, variables?: Record<string, unknown>): Promise<string | undefined> {
+    const response = await server.post(JSON.stringify({ query, variables }));
+    const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+    return body.errors?.[0]?.extensions?.code;
+  }
+
+  it('refuses a query deeper than the limit', async () => {
+    expect(await codeOf('{ events { nodes { id } } }')).toBeUndefined();
+    expect(await codeOf('{ events { edges { node { source { nodeId } } } } }')).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('applies the same rules to subscriptions over WebSocket', async () => {
+    const client = createClient({ url: wsUrl(server.url), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const code = await new Promise<string | undefined>((resolve) => {
+        client.subscribe(
+          { query: 'query { a: health { healthy } b: health { healthy } c: health { healthy } d: health { healthy } }' },
+          { next: (v) => resolve(v.errors ? 'errors' : 'next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => resolve('complete') },
+        );
+      });
+      expect(code).toBe('QUERY_TOO_COMPLEX');
+      const deep = await new Promise<string | undefined>((resolve) => {
+        client.subscribe(
+          { query: 'query { events { edges { node { source { nodeId } } } } }' },
+          { next: (v) => resolve(v.errors ? 'errors' : 'next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => undefined },
+        );
+      });
+      expect(deep).toBe('QUERY_TOO_COMPLEX');
+      const invalid = await new Promise<string | undefined>((resolve) => {
+        client.subscribe(
+          { query: 'subscription { a: eventLogged { id } b: eventLogged { id } }' },
+          { next: () => resolve('next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => undefined },
+        );
+      });
+      expect(invalid).toBe('GRAPHQL_VALIDATION_FAILED');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('refuses too many aliases', async () => {
+    expect(await codeOf('{ a: health { healthy } b: health { healthy } c: health { healthy } }')).toBeUndefined();
+    expect(await codeOf('{ a: health { healthy } b: health { healthy } c: health { healthy } d: health { healthy } }')).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('refuses a query whose cost grows past the limit with its page size, counting variables', async () => {
+    const query = 'query($n: Int) { events(first: $n) { nodes { id eventType logLevel alert eventTimestamp } } }';
+    expect(await codeOf(query, { n: 10 })).toBeUndefined();
+    expect(await codeOf(query, { n: 1000 })).toBe('QUERY_TOO_COMPLEX');
+  });
+});

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogEventDocument, LogEventsDocument, type EventInput } from './generated/graphql';
+import { chromiumUnavailableReason, guardedContext, launchChromium, screenshot, type GuardedContext } from './support/chromium';
+import { NODES, WORKCELL } from './support/fixtures';
+import { startTestServer, type TestServer } from './support/server';
+import { ensureWebBundle } from './support/web-bundle';
+
+describe('the dashboard page over HTTP', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    await ensureWebBundle();
+    server = await startTestServer('sqlite');
+  });
+  afterAll(async () => server?.stop());
+
+  it('is served at / with its bundle from this origin, and can be switched off', async () => {
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    const html = await response.text();
+    expect(html).toMatch(/<script src="\/assets\/dashboard-[A-Z0-9]+\.js"><\/script>/);
+    expect(html).toMatch(/<link rel="stylesheet" href="\/assets\/dashboard-[A-Z0-9]+\.css">/);
+    const off = await startTestServer('sqlite', { DASHBOARD_ENABLED: 'false' });
+    try {
+      const page = await fetch(`${off.url}/`);
+      expect(page.status).toBe(404);
+      expect(await page.text()).not.toContain('/assets/dashboard-');
+    } finally {
+      await off.stop();
+    }
+  });
+});
+
+const browserUnavailable = chromiumUnavailableReason();
+
+/** Events spread over the last half hour: each level, two nodes, one workcell. */
+function seedEvents(now: number): EventInput[] {
+  const levels = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
+  const types = ['NODE_START', 'LOG_INFO', 'NODE_STATUS_UPDATE', 'NODE_ERROR', 'WORKFLOW_ABORT'] as const;
+  return Array.from({ length: 15 }, (_, i) => ({
+    eventType: types[i % types.length],
+    logLevel: levels[i % levels.length],
+    eventTimestamp: new Date(now - (30 - i * 2) * 60_000).toISOString(),
+    source: { nodeId: NODES[i % 2], ...(i % 3 === 0 ? { workcellId: WORKCELL } : {}) },
+    eventData: { message: `seeded ${levels[i % levels.length]!.toLowerCase()} event ${i}` },
+  }));
+}
+
+describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let guarded: GuardedContext;
+  let page: Page;
+  let seeded: { id: string; level: string }[];
+
+  /** An attribute of every row of the events table, top to bottom (the tests have no DOM types: rows are typed by hand). */
+  const rowAttribute = (name: string) =>
+    page.locator('[data-testid="events-table"] tbody tr').evaluateAll((rows, attribute) => rows.map((row) => (row as unknown as { getAttribute(n: string): string | null }).getAttribute(attribute)), name);
+  const rowIds = () => rowAttribute('data-event-id');
+  const rowLevels = () => rowAttribute('data-level');
+
+  beforeAll(async () => {
+    await ensureWebBundle();
+    server = await startTestServer('sqlite');
+    const events = seedEvents(Date.now());
+    const logged = await server.ok(LogEventsDocument, { events });
+    seeded = logged.logEvents.events.map((event, i) => ({ id: event.id, level: events[i]!.logLevel! }));
+    browser = await launchChromium();
+    guarded = await guardedContext(browser, { viewport: { width: 1440, height: 1000 } });
+    page = guarded.page;
+  });
+  afterAll(async () => {
+    await guarded?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows the stored events, newest first, with the chart and the live feed connected', async () => {
+    await page.goto(`${server.url}/`);
+    await expect.poll(rowIds, { timeout: 30_000 }).toHaveLength(seeded.length);
+    // Newest first: the seed is in time order, so the table is the seed reversed.
+    expect(await rowIds()).toEqual(seeded.map((e) => e.id).reverse());
+    await expect.poll(() => page.getByTestId('events-count').innerText()).toBe(`${seeded.length} of ${seeded.length}`);
+    await page.getByTestId('events-table').getByText('seeded critical event 14').waitFor();
+    await page.locator('[data-testid="events-chart"] canvas').first().waitFor();
+    await expect.poll(() => page.getByTestId('live-status').first().innerText(), { timeout: 30_000 }).toContain('Live');
+    await expect.poll(() => server.handle.services.live.stats().subscribers, { timeout: 30_000 }).toBe(1);
+    await screenshot(page, 'dashboard-stored');
+  });
+
+  it('shows an event logged elsewhere within a second, in the table and the live feed', async () => {
+    const logged = await server.ok(LogEventDocument, {
+      event: { eventType: 'NODE_ERROR', logLevel: 'ERROR', alert: true, source: { nodeId: NODES[2] }, eventData: { message: 'pipette tip missing' } },
+    });
+    const stored = performance.now();
+    const id = logged.logEvent.id;
+    // The product promise: live within a second of being stored.
+    await page.locator(`[data-testid="events-table"] tr[data-event-id="${id}"]`).waitFor({ timeout: 1000 });
+    console.log(`live event shown ${(performance.now() - stored).toFixed(0)} ms after the mutation returned`);
+    await page.locator(`[data-testid="live-feed"] li[data-event-id="${id}"]`).waitFor({ timeout: 1000 });
+    expect((await rowIds())[0]).toBe(id);
+    expect(await page.getByTestId('events-count').innerText()).toBe(`${seeded.length + 1} of ${seeded.length + 1}`);
+    seeded.push({ id, level: 'ERROR' });
+    await screenshot(page, 'dashboard-live');
+  });
+
+  it('filters by level: ERROR and above only, live events included', async () => {
+    await page.locator('select[name="minLevel"]').selectOption('ERROR');
+    const expected = seeded.filter((e) => e.level === 'ERROR' || e.level === 'CRITICAL');
+    await expect.poll(rowIds, { timeout: 30_000 }).toHaveLength(expected.length);
+    expect(new Set(await rowLevels())).toEqual(new Set(['ERROR', 'CRITICAL']));
+    expect(new Set(await rowIds())).toEqual(new Set(expected.map((e) => e.id)));
+    // The live subscription follows the filter: a WARNING stays out, a CRITICAL comes in.
+    await expect.poll(() => server.handle.services.live.stats().subscribers, { timeout: 30_000 }).toBe(1);
+    await server.ok(LogEventDocument, { event: { eventType: 'NODE_STATUS_UPDATE', logLevel: 'WARNING', eventData: { message: 'warning, filtered out' } } });
+    const critical = (await server.ok(LogEventDocument, { event: { eventType: 'WORKFLOW_ABORT', logLevel: 'CRITICAL', eventData: { message: 'workflow aborted' } } })).logEvent.id;
+    await page.locator(`[data-testid="events-table"] tr[data-event-id="${critical}"]`).waitFor({ timeout: 30_000 });
+    expect(new Set(await rowLevels())).toEqual(new Set(['ERROR', 'CRITICAL']));
+    expect(await page.getByText('warning, filtered out').count()).toBe(0);
+    seeded.push({ id: critical, level: 'CRITICAL' });
+    await screenshot(page, 'dashboard-filtered');
+  });
+
+  it('downloads the filtered events as CSV from /export/events.csv', async () => {
+    const link = page.getByTestId('csv-download');
+    const href = (await link.getAttribute('href'))!;
+    expect(href.startsWith('/export/events.csv?filter=')).toBe(true);
+    // The current filter: the level, and the default range (the last 24 hours).
+    const filter = JSON.parse(new URL(href, server.url).searchParams.get('filter')!) as { minLevel: string; from: string };
+    expect(filter).toEqual({ minLevel: 'ERROR', from: expect.any(String) });
+    expect(Date.now() - Date.parse(filter.from)).toBeGreaterThan(23 * 3_600_000);
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const file = await download.path();
+    const csv = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
+    const ids = seeded.filter((e) => e.level === 'ERROR' || e.level === 'CRITICAL').map((e) => e.id);
+    // A header line, then one line per filtered event.
+    expect(csv).toHaveLength(ids.length + 1);
+    for (const id of ids) expect(csv.some((line) => line.includes(id))).toBe(true);
+  });
+
+  it('sends an API key entered in the page with its queries and on its live connection', async () => {
+    const keys: string[] = [];
+    const frames: string[] = [];
+    // Only requests of the reloaded page count (the old one may still send a debounced query).
+    let reloadedPage = false;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) reloadedPage = true;
+    });
+    page.on('request', (request) => {
+      if (reloadedPage && request.url().endsWith('/graphql')) keys.push(request.headers()['x-api-key'] ?? '');
+    });
+    page.on('websocket', (ws) => ws.on('framesent', (frame) => frames.push(String(frame.payload))));
+    await page.getByRole('button', { name: 'API key' }).click();
+    await page.getByPlaceholder('X-API-Key').fill('dash-key-1');
+    const reloaded = page.waitForEvent('load');
+    await page.getByRole('button', { name: 'Use' }).click();
+    await reloaded;
+    await expect.poll(rowIds, { timeout: 30_000 }).not.toHaveLength(0);
+    await expect.poll(() => frames.some((frame) => frame.includes('"connection_init"') && frame.includes('dash-key-1')), { timeout: 30_000 }).toBe(true);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((key) => key === 'dash-key-1')).toBe(true);
+    await page.getByRole('button', { name: 'API key ✓' }).waitFor();
+  });
+
+  it('made no request that left the machine, and the page logged no error', () => {
+    expect(guarded.blocked).toEqual([]);
+    expect(guarded.consoleErrors).toEqual([]);
+  });
+});
