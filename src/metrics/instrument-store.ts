@@ -10,13 +10,15 @@ const UNTIMED = new Set<PropertyKey>(['init', 'close', 'stream', 'constructor'])
  * methods added to {@link EventStore} later are timed too, and `instanceof` still holds.
  */
 export function instrumentStore<S extends EventStore>(store: S): S {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // Keyed by name, remembering which function was wrapped: a method replaced on the store
+  // (a test spying on calls) is wrapped anew rather than bypassed.
+  const wrapped = new Map<PropertyKey, { method: unknown; timed: unknown }>();
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || UNTIMED.has(property) || typeof property !== 'string') return value;
       const cached = wrapped.get(property);
-      if (cached) return cached;
+      if (cached?.method === value) return cached.timed;
       const method = value as (...args: unknown[]) => unknown;
       const timed = function (this: unknown, ...args: unknown[]): unknown {
         const stop = metrics.dbDuration.startTimer({ engine: target.engine, operation: property });
@@ -41,7 +43,7 @@ export function instrumentStore<S extends EventStore>(store: S): S {
         }
         return result;
       };
-      wrapped.set(property, timed);
+      wrapped.set(property, { method: value, timed });
       return timed;
     },
   });
