@@ -21,17 +21,9 @@ export const WEB_OUT_DIR = path.join(ROOT, 'dist', 'web');
 /** The front-end sources. */
 export const WEB_SRC_DIR = path.join(ROOT, 'web');
 
-/** The files of one entry, relative to the output directory. */
-export interface WebEntry {
-  js: string;
-  css?: string;
-}
-
-/** `dist/web/manifest.json`. The server reads it to write each page's tags. */
-export interface WebManifest {
-  builtAt: string;
-  entries: Record<string, WebEntry>;
-}
+// The manifest's shape is the server's (src/ide/web-bundle.ts), which reads it to write each page's tags.
+import type { WebEntry, WebManifest } from '../src/ide/web-bundle';
+export type { WebEntry, WebManifest };
 
 const ENTRY_POINTS: Record<string, string> = {
   ide: 'web/ide/main.tsx',

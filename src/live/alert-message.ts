@@ -1,4 +1,4 @@
-import { SOURCE_KEYS, type EventDocument } from '../store/event-document';
+import { presentSource, SOURCE_KEYS, type EventDocument } from '../store/event-document';
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 0: 'NOTSET', 10: 'DEBUG', 20: 'INFO', 30: 'WARNING', 40: 'ERROR', 50: 'CRITICAL' };
 
@@ -13,11 +13,7 @@ export function levelName(level: number): string {
  * (`received_at`, `search_text`) are left out.
  */
 export function alertEventJson(doc: EventDocument): Record<string, unknown> {
-  const source: Record<string, string> = {};
-  for (const key of SOURCE_KEYS) {
-    const value = doc.source[key];
-    if (value != null) source[key] = value;
-  }
+  const source = presentSource(doc.source);
   return {
     event_id: doc._id,
     event_type: doc.event_type,

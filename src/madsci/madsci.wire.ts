@@ -3,7 +3,7 @@ import { EventLogLevel, EVENT_TYPE_VALUES, type EventType } from '../events/even
 import type { EventInput, EventSourceInput } from '../events/event.inputs';
 import { SOURCE_FIELDS } from '../events/event.inputs';
 import { parseIsoInstant } from '../server/scalars';
-import { SOURCE_KEYS, type EventDocument } from '../store/event-document';
+import { presentSource, type EventDocument } from '../store/event-document';
 import { issue, IssueCollector } from './madsci.errors';
 
 /**
@@ -40,11 +40,7 @@ export function formatMadsciTimestamp(date: Date): string {
 
 /** The wire shape of a stored event; null source members are left out, as MADSci does. */
 export function toMadsciEvent(doc: EventDocument): MadsciEvent {
-  const source: Record<string, string> = {};
-  for (const key of SOURCE_KEYS) {
-    const value = doc.source[key];
-    if (value != null) source[key] = value;
-  }
+  const source = presentSource(doc.source);
   return {
     _id: doc._id,
     event_type: doc.event_type,

@@ -48,6 +48,16 @@ export const SOURCE_KEYS = [
   'manager_id',
 ] as const satisfies readonly (keyof EventSourceDocument)[];
 
+/** A copy of `source` with only the members that are set, in MADSci's order (how MADSci prints it). */
+export function presentSource(source: EventSourceDocument): Record<string, string> {
+  const present: Record<string, string> = {};
+  for (const key of SOURCE_KEYS) {
+    const value = source[key];
+    if (value != null) present[key] = value;
+  }
+  return present;
+}
+
 /** The date-valued fields of a stored event. */
 export const DATE_FIELDS: ReadonlySet<string> = new Set(['event_timestamp', 'received_at', 'archived_at']);
 
