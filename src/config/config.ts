@@ -34,6 +34,10 @@ const EnvSchema = z.object({
   MONGODB_URI: z.preprocess(emptyAsUndefined, z.string().startsWith('mongodb').optional()),
   MONGODB_DATABASE: z.string().min(1).default('madsci_events'),
   MONGODB_COLLECTION: z.string().min(1).default('events'),
+  // How long a MongoDB operation waits for a reachable server before failing (SERVICE_UNAVAILABLE).
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: intFrom(5000, 100, 600_000),
+  // Inserts with { w: 'majority', j: true }: durable once acknowledged (FerretDB accepts it too).
+  MONGODB_JOURNALED_WRITES: boolFrom(true),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_PAGE_SIZE: intFrom(1000, 1, 100_000),
@@ -109,6 +113,8 @@ const EnvSchema = z.object({
   IDE_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').default('X-API-Key'),
   DASHBOARD_ENABLED: boolFrom(true),
   METRICS_ENABLED: boolFrom(true),
+  // GraphQL introspection (HTTP and WebSocket). Unset: on, except under NODE_ENV=production.
+  INTROSPECTION: boolFrom(true),
 });
 
 /** Typed, validated server configuration. */
@@ -118,7 +124,15 @@ export interface Config {
   port: number;
   host: string;
   /** MongoDB when set; the embedded SQLite store otherwise. */
-  mongo: { uri: string; database: string; collection: string } | null;
+  mongo: {
+    uri: string;
+    database: string;
+    collection: string;
+    /** MONGODB_SERVER_SELECTION_TIMEOUT_MS: wait for a reachable server before failing. Default 5000. */
+    serverSelectionTimeoutMS: number;
+    /** MONGODB_JOURNALED_WRITES: inserts acknowledged only once journaled on a majority. Default on. */
+    journaledWrites: boolean;
+  } | null;
   /** Directory of the SQLite file (`events.db`). */
   dataDir: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -258,6 +272,8 @@ export interface Config {
   };
   /** Prometheus text at `GET /metrics`. Default on. */
   metrics: { enabled: boolean };
+  /** GraphQL introspection over HTTP and WebSocket. Default on, off in production. */
+  introspection: boolean;
 }
 
 /** Whether croner accepts a cron pattern. */
@@ -301,7 +317,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     port: e.PORT,
     host: e.HOST,
-    mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE, collection: e.MONGODB_COLLECTION } : null,
+    mongo: e.MONGODB_URI
+      ? {
+          uri: e.MONGODB_URI,
+          database: e.MONGODB_DATABASE,
+          collection: e.MONGODB_COLLECTION,
+          serverSelectionTimeoutMS: e.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+          journaledWrites: e.MONGODB_JOURNALED_WRITES,
+        }
+      : null,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
     limits: {
@@ -385,6 +409,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dashboardEnabled: e.DASHBOARD_ENABLED,
     },
     metrics: { enabled: e.METRICS_ENABLED },
+    introspection: env.INTROSPECTION?.trim() ? e.INTROSPECTION : e.NODE_ENV !== 'production',
   };
 }
 

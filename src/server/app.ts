@@ -7,7 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createExportRouter } from '../analytics/export.router';
 import { authStatus, graphqlErrorBody, httpCredentials, requireRole } from '../auth/auth.http';
 import { authPlugin } from '../auth/auth.plugin';
@@ -28,6 +28,7 @@ import { ErrorCode, makeFormatError } from './errors';
 import type { Logger } from './logger';
 import { costLimitPlugin } from './limits';
 import { createSchema } from './schema';
+import { apiCors, securityHeaders } from './security';
 import { createContext, createServices, type Services } from './services';
 import { validationRules } from './validation-rules';
 import { packageVersion } from './version';
@@ -68,6 +69,11 @@ export async function startServer(options: {
 
   const app = express();
   app.disable('x-powered-by');
+  // Security headers on every route; the IDE and dashboard pages replace the CSP with their own.
+  app.use(securityHeaders());
+  // CORS for the API and downloads, before the web router (whose GET /graphql would answer
+  // OPTIONS preflights itself with an Allow header and no CORS).
+  app.use(['/graphql', '/export'], apiCors(config));
   const httpServer = http.createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes });
@@ -82,7 +88,9 @@ export async function startServer(options: {
     // main.ts owns SIGTERM/SIGINT: Apollo's own handler (on unless NODE_ENV=test) would stop
     // Apollo alone and re-raise the signal, killing the process before the store is closed.
     stopOnTerminationSignals: false,
-    validationRules: rules,
+    // Apollo adds its own equivalent of the introspection rule when `introspection` is off.
+    introspection: config.introspection,
+    validationRules: rules.filter((rule) => rule !== NoSchemaIntrospectionCustomRule),
     formatError: makeFormatError({
       hideInternals: config.production,
       onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL operation'),

@@ -64,11 +64,33 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'MongoTopologyClosedError',
   'MongooseServerSelectionError',
   'PoolClosedError',
+  // The driver's pool errors (their `name`s), seen when the server dies under running operations.
+  'MongoPoolClosedError',
+  'MongoPoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoServerClosedError',
+  'MongoClientClosedError',
 ]);
 
-/** Whether an error means the database is unreachable (as opposed to a bad request or a bug). */
-export function isUnavailableError(error: unknown): boolean {
-  return error instanceof Error && UNAVAILABLE_ERROR_NAMES.has(error.name);
+/** Socket failures of Node, as the driver passes them on when the server goes away mid-write. */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether an error means the database is unreachable (as opposed to a bad request or a bug).
+ * A bulk write cut off by a lost connection is a `MongoBulkWriteError` without write errors
+ * whose `errorResponse` (or `cause`) is the network error, or Node's own socket error (`EPIPE`
+ * when FerretDB/MongoDB died between two writes): that is an outage too.
+ */
+export function isUnavailableError(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error)) return false;
+  if (UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
+  // Only inside a driver error: a bare socket error elsewhere is not the database's.
+  const code = (error as Error & { code?: unknown }).code;
+  if (depth > 0 && typeof code === 'string' && SOCKET_ERROR_CODES.has(code)) return true;
+  if (depth >= 3) return false;
+  const wrapped = error as Error & { errorResponse?: unknown; writeErrors?: unknown };
+  const noWriteErrors = wrapped.writeErrors === undefined || (Array.isArray(wrapped.writeErrors) && wrapped.writeErrors.length === 0);
+  return (noWriteErrors && isUnavailableError(wrapped.errorResponse, depth + 1)) || isUnavailableError(error.cause, depth + 1);
 }
 
 /**

@@ -88,7 +88,14 @@ export function costLimitPlugin(schema: GraphQLSchema, max: number): ApolloServe
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request }) {
-          assertCost(schema, document, request.variables, request.operationName, max);
+          try {
+            assertCost(schema, document, request.variables, request.operationName, max);
+          } catch (error) {
+            // Apollo answers an error thrown here with HTTP 500 unless it names a status: a
+            // query that costs too much is the client's (400), as the depth and alias limits.
+            if (!(error instanceof GraphQLError)) throw error;
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+          }
         },
       };
     },

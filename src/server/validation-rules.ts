@@ -1,4 +1,4 @@
-import type { ValidationRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 import type { Config } from '../config/config';
 import { limitRules } from './limits';
 
@@ -10,5 +10,7 @@ import { limitRules } from './limits';
  * known: `costLimitPlugin` for Apollo, `onSubscribe` for graphql-ws.)
  */
 export function validationRules(config: Config): ValidationRule[] {
-  return limitRules({ maxDepth: config.limits.maxQueryDepth, maxAliases: config.limits.maxAliases, maxCost: config.limits.maxQueryCost });
+  const limits = limitRules({ maxDepth: config.limits.maxQueryDepth, maxAliases: config.limits.maxAliases, maxCost: config.limits.maxQueryCost });
+  // INTROSPECTION off (the production default): `__schema`/`__type` refused on both doors.
+  return config.introspection ? limits : [...limits, NoSchemaIntrospectionCustomRule];
 }

@@ -62,15 +62,22 @@ export function freePort(): Promise<number> {
 export interface FerretDbHandle {
   uri: string;
   port: number;
+  /** Its SQLite data directory. */
+  dataDir: string;
   /** Stops the process and removes its data directory. */
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (a crash) and keeps its data directory, for a restart. */
+  kill(): Promise<void>;
 }
 
-/** Starts FerretDB on a free port and waits until it answers a ping. */
-export async function startFerretDb(): Promise<FerretDbHandle> {
+/**
+ * Starts FerretDB and waits until it answers a ping: on a free port with a new data directory, or
+ * on the given port and directory (to restart one after {@link FerretDbHandle.kill}).
+ */
+export async function startFerretDb(options: { port?: number; dataDir?: string } = {}): Promise<FerretDbHandle> {
   const binary = ensureFerretDb();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-ferretdb-'));
-  const port = await freePort();
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-ferretdb-'));
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     binary,
     [`-listen-addr=127.0.0.1:${port}`, `-sqlite-dir=${dataDir}`],
@@ -98,8 +105,15 @@ export async function startFerretDb(): Promise<FerretDbHandle> {
   return {
     uri,
     port,
+    dataDir,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);

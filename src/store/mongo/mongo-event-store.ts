@@ -13,6 +13,11 @@ export interface MongoStoreOptions {
   collection: string;
   /** How long to wait for a server before an operation fails (default 5 s). */
   serverSelectionTimeoutMS?: number;
+  /**
+   * Inserts with `{ w: 'majority', j: true }` (default on): an acknowledged event is on disk on a
+   * majority of the replica set, so a failover or a crash of the database does not lose it.
+   */
+  journaledWrites?: boolean;
   /** Called with index build problems, which are not fatal (as in MADSci). */
   onWarning?: (message: string, error: unknown) => void;
 }
@@ -85,7 +90,10 @@ export class MongoEventStore implements EventStore {
     const batch = docs.map((doc) => ({ ...doc }));
     const duplicateIndexes = new Set<number>();
     try {
-      await this.events.insertMany(batch, { ordered: false });
+      await this.events.insertMany(batch, {
+        ordered: false,
+        ...(this.options.journaledWrites === false ? {} : { writeConcern: { w: 'majority', j: true } }),
+      });
     } catch (error) {
       const writeErrors = (error as MongoBulkWriteError).writeErrors;
       const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
