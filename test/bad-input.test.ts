@@ -1,7 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventsConnectionDocument, EventsCountDocument, LogEventDocument, LogEventIdsDocument, QueryEventsDocument } from './generated/graphql';
+import { rest } from './support/rest';
 import { startTestServer, type TestServer } from './support/server';
+import { RawLiveSocket } from './support/ws-client';
 import { STORE_KINDS } from './support/stores';
+
+/** A filter nested `depth` levels deep through `and`. */
+function deepFilter(depth: number): Record<string, unknown> {
+  let filter: Record<string, unknown> = {};
+  for (let i = 0; i < depth; i++) filter = { and: [filter] };
+  return filter;
+}
+
+/** A JSON object nested `depth` levels deep. */
+function deepObject(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
 
 /** Builds a selector nested `depth` levels deep through $and. */
 function deepSelector(depth: number): unknown {
@@ -88,8 +104,8 @@ describe.each(STORE_KINDS)('bad input on %s', (kind) => {
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'selector' });
   });
 
-  it('refuses a selector nested 100 levels deep', async () => {
-    const result = await server.gql(QueryEventsDocument, { selector: deepSelector(100) });
+  it('refuses a selector nested 30 levels deep', async () => {
+    const result = await server.gql(QueryEventsDocument, { selector: deepSelector(30) });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'selector' });
     expect(result.errors?.[0]?.message).toMatch(/nest at most/);
     // A modest depth is fine.
@@ -102,6 +118,42 @@ describe.each(STORE_KINDS)('bad input on %s', (kind) => {
     for (let i = 0; i < 12; i++) filter = { and: [filter] };
     const result = await server.gql(EventsConnectionDocument, { filter });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses input nested thousands deep on every door with a client error, not a crash', async () => {
+    // GraphQL over HTTP: a filter 2000 levels deep once overflowed graphql-js's coercion.
+    const http = await rawQuery('query($f: EventFilter) { events(filter: $f) { totalCount } }', { f: deepFilter(2000) });
+    expect(http.status).toBe(400);
+    expect(http.errors).toEqual([expect.objectContaining({ message: 'Input nests deeper than 100 levels', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'variables' }) })]);
+    const data = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', { e: { id: 'too-deep', eventData: deepObject(3000) } });
+    expect(data.errors[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    // Just under the limit is accepted (the variables wrap eventData in two levels).
+    const fine = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', { e: { id: 'deep-but-fine', eventData: deepObject(90) } });
+    expect(fine.errors).toEqual([]);
+    stored += 1;
+
+    // GraphQL over WebSocket.
+    const socket = new RawLiveSocket(server.url);
+    try {
+      await socket.init();
+      const answer = socket.next((m) => m.id === 'deep' && m.type === 'error');
+      socket.subscribe('deep', 'subscription($f: EventFilter) { eventLogged(filter: $f) { id } }', { f: deepFilter(2000) });
+      expect((await answer).payload).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    } finally {
+      socket.close();
+    }
+
+    // MADSci REST: FastAPI's 422.
+    const response = await rest(server.url, 'POST', '/event', { event_type: 'log_info', event_data: deepObject(3000) });
+    expect(response.status).toBe(422);
+    expect(response.json).toEqual({ detail: [expect.objectContaining({ type: 'value_error', loc: ['body'], msg: 'Value error, input nests deeper than 100 levels' })] });
+  });
+
+  it('answers more than 50 invalid variables with BAD_USER_INPUT, not an internal error', async () => {
+    const events = Array.from({ length: 60 }, () => ({ eventType: 'NOT_A_TYPE' }));
+    const { errors } = await rawQuery('mutation($e: [EventInput!]!) { logEvents(events: $e) { insertedCount } }', { e: events });
+    expect(errors.length).toBeGreaterThan(50);
+    expect(new Set(errors.map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
   });
 
   it('refuses a batch of 11 000 events', async () => {

@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: intFrom(8 * 1024 * 1024, 1024),
   MAX_SELECTOR_DEPTH: intFrom(20, 1, 200),
   MAX_FILTER_DEPTH: intFrom(10, 1, 100),
+  // Deepest JSON accepted anywhere (variables, REST bodies); MongoDB's own document limit is 100.
+  MAX_INPUT_DEPTH: intFrom(100, 4, 500),
   SHUTDOWN_TIMEOUT_MS: intFrom(10_000, 0),
   // Query limits, applied to HTTP and WebSocket operations alike.
   MAX_QUERY_DEPTH: intFrom(12, 1, 100),
@@ -147,6 +149,8 @@ export interface Config {
     maxSelectorDepth: number;
     /** Deepest nesting of `and`/`or` in an `EventFilter`. */
     maxFilterDepth: number;
+    /** Deepest JSON input (GraphQL variables, REST bodies), objects and arrays counted. Default 100. */
+    maxInputDepth: number;
     /** Deepest selection in an operation (introspection not counted). Default 12. */
     maxQueryDepth: number;
     /** Most aliased fields in one operation. Default 30. */
@@ -334,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxSelectorDepth: e.MAX_SELECTOR_DEPTH,
       maxFilterDepth: e.MAX_FILTER_DEPTH,
+      maxInputDepth: e.MAX_INPUT_DEPTH,
       maxQueryDepth: e.MAX_QUERY_DEPTH,
       maxAliases: e.MAX_ALIASES,
       maxQueryCost: e.MAX_QUERY_COST,

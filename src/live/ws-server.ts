@@ -4,7 +4,7 @@ import type { Extra } from 'graphql-ws/use/ws';
 import { connectionParamCredentials } from '../auth/auth.http';
 import type { Principal } from '../auth/auth.service';
 import type { Config } from '../config/config';
-import { assertCost } from '../server/limits';
+import { assertVariableLimits } from '../server/limits';
 import type { GraphQLContext } from '../server/context';
 import { makeFormatError } from '../server/errors';
 import type { Logger } from '../server/logger';
@@ -66,7 +66,7 @@ export function graphqlWsOptions(options: {
     onSubscribe: (ctx, _id, payload) => {
       // graphql-ws registers the operation before this hook, so it counts itself.
       if (Object.keys(ctx.subscriptions).length > max) return [new TooManySubscriptionsError(max)];
-      // The same role table and cost limit as Apollo's plugins, which do not run here.
+      // The same role table and variable limits as Apollo's plugins, which do not run here.
       let document;
       try {
         document = parse(payload.query);
@@ -75,7 +75,7 @@ export function graphqlWsOptions(options: {
       }
       try {
         services.auth.authorizeOperation(principals.get(ctx.extra) ?? { role: null, authenticated: false }, document, payload.operationName);
-        assertCost(schema, document, payload.variables ?? undefined, payload.operationName, config.limits.maxQueryCost);
+        assertVariableLimits(schema, document, payload.variables, payload.operationName, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth });
       } catch (error) {
         // onError formats these like every other error (codes kept, internals hidden).
         if (error instanceof GraphQLError) return [error];

@@ -6,6 +6,7 @@ import type { Config } from '../config/config';
 import { ArchiveState } from '../events/event.enums';
 import type { EventFilter } from '../events/event.inputs';
 import { ErrorCode, isUnavailableError, ServiceUnavailableError } from '../server/errors';
+import { jsonDepth } from '../server/input-depth';
 import type { Logger } from '../server/logger';
 import type { Services } from '../server/services';
 import { corsMiddleware } from './cors';
@@ -72,6 +73,11 @@ export function createMadsciRouter(options: MadsciRouterOptions): Router {
   const json: RequestHandler = (req, res, next) => {
     parseJson(req, res, (error?: unknown) => {
       if (!withContent.has(req)) req.body = undefined;
+      // Refused before anything walks it (the same MAX_INPUT_DEPTH as GraphQL variables).
+      if (error === undefined && jsonDepth(req.body, config.limits.maxInputDepth) > config.limits.maxInputDepth) {
+        next(new RequestValidationError([issue('value_error', ['body'], `Value error, input nests deeper than ${config.limits.maxInputDepth} levels`, null)]));
+        return;
+      }
       next(error);
     });
   };

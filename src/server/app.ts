@@ -26,7 +26,7 @@ import type { EventStore } from '../store/event-store';
 import type { GraphQLContext } from './context';
 import { ErrorCode, makeFormatError } from './errors';
 import type { Logger } from './logger';
-import { costLimitPlugin } from './limits';
+import { variableLimitsPlugin } from './limits';
 import { createSchema } from './schema';
 import { apiCors, securityHeaders } from './security';
 import { createContext, createServices, type Services } from './services';
@@ -56,12 +56,14 @@ export async function startServer(options: {
   logger: Logger;
   /** The lifecycle's clock (archive times, retention thresholds, backups); tests move it. */
   clock?: () => Date;
+  /** Pause between retention runs instead of `RETENTION_CHECK_INTERVAL_HOURS` (whole hours); tests shorten it. */
+  retentionIntervalMs?: number;
 }): Promise<ServerHandle> {
   const { config, logger } = options;
   // Every store call is timed for /metrics.
   const store = instrumentStore(options.store);
   await store.init();
-  const services = createServices(config, store, packageVersion(), logger, { clock: options.clock });
+  const services = createServices(config, store, packageVersion(), logger, { clock: options.clock, retentionIntervalMs: options.retentionIntervalMs });
   // Live fan-out is connected (Redis subscribed) before the first subscriber can arrive.
   await services.live.start();
   const schema = await createSchema();
@@ -101,7 +103,7 @@ export async function startServer(options: {
       ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin(),
       authPlugin(services.auth),
-      costLimitPlugin(schema, config.limits.maxQueryCost),
+      variableLimitsPlugin(schema, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth }),
     ],
   });
   await apollo.start();

@@ -93,6 +93,9 @@ export function isUnavailableError(error: unknown, depth = 0): boolean {
   return (noWriteErrors && isUnavailableError(wrapped.errorResponse, depth + 1)) || isUnavailableError(error.cause, depth + 1);
 }
 
+/** graphql-js's message (getVariableValues) once a request's variables produced too many errors. */
+const VARIABLE_ERROR_LIMIT = 'Too many errors processing variables, error limit reached. Execution aborted.';
+
 /**
  * Builds Apollo's `formatError`: known codes pass through; database outages become
  * `SERVICE_UNAVAILABLE`; anything else is `INTERNAL_SERVER_ERROR`, its message hidden when
@@ -111,7 +114,10 @@ export function makeFormatError(options: {
     // Apollo re-codes every validation error GRAPHQL_VALIDATION_FAILED; a rule of ours that set
     // its own code (the query limits: QUERY_TOO_COMPLEX) keeps it.
     const ownCode = error instanceof GraphQLError && error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
-    const code = typeof ownCode === 'string' ? ownCode : typeof extensions.code === 'string' ? extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
+    let code = typeof ownCode === 'string' ? ownCode : typeof extensions.code === 'string' ? extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
+    // graphql-js stops coercing variables after 50 errors with an error of its own, without code
+    // or location, which Apollo (unlike the 50 before it) then calls internal: it is bad input.
+    if (code === ErrorCode.INTERNAL_SERVER_ERROR && formatted.message === VARIABLE_ERROR_LIMIT) code = ErrorCode.BAD_USER_INPUT;
     if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
       options.onInternalError(original);
       return {

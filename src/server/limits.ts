@@ -3,6 +3,7 @@ import depthLimit from 'graphql-depth-limit';
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from './errors';
+import { assertInputDepth } from './input-depth';
 
 /** Query limits, the same on every door (HTTP and WebSocket). */
 export interface QueryLimits {
@@ -82,17 +83,36 @@ export function assertCost(schema: GraphQLSchema, document: DocumentNode, variab
   if (cost > max) throw tooComplex(`Query cost ${cost} exceeds the maximum of ${max}; ask for fewer items or fields`);
 }
 
-/** Apollo plugin applying {@link assertCost} once variables are known. */
-export function costLimitPlugin(schema: GraphQLSchema, max: number): ApolloServerPlugin {
+/** The limits that need the operation's variables. */
+export interface VariableLimits {
+  /** Highest estimated cost (see {@link listCostEstimator}). */
+  maxCost: number;
+  /** Deepest JSON in the variables (see {@link assertInputDepth}). */
+  maxInputDepth: number;
+}
+
+/**
+ * The checks run once an operation's variables are known, before anything coerces them, on both
+ * doors (Apollo's {@link variableLimitsPlugin}, graphql-ws's `onSubscribe`): input depth, then cost.
+ * @throws GraphQLError `BAD_USER_INPUT` (too deep) or `QUERY_TOO_COMPLEX`.
+ */
+export function assertVariableLimits(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined | null, operationName: string | undefined | null, limits: VariableLimits): void {
+  assertInputDepth(variables, limits.maxInputDepth, 'variables');
+  assertCost(schema, document, variables ?? undefined, operationName, limits.maxCost);
+}
+
+/** Apollo plugin applying {@link assertVariableLimits} once the operation is resolved. */
+export function variableLimitsPlugin(schema: GraphQLSchema, limits: VariableLimits): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request }) {
           try {
-            assertCost(schema, document, request.variables, request.operationName, max);
+            assertVariableLimits(schema, document, request.variables, request.operationName, limits);
           } catch (error) {
-            // Apollo answers an error thrown here with HTTP 500 unless it names a status: a
-            // query that costs too much is the client's (400), as the depth and alias limits.
+            // Apollo answers an error thrown here with HTTP 500 unless it names a status: input
+            // too deep or a query that costs too much is the client's (400), as the depth and
+            // alias limits.
             if (!(error instanceof GraphQLError)) throw error;
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
           }

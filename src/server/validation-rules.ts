@@ -7,7 +7,7 @@ import { limitRules } from './limits';
  * Apollo (`validationRules`, HTTP) and graphql-ws (its `validate` hook, WebSocket), which
  * executes outside Apollo's plugins. The depth and alias limits therefore apply to
  * subscriptions exactly as to queries. (The cost limit needs variables, so it runs once they are
- * known: `costLimitPlugin` for Apollo, `onSubscribe` for graphql-ws.)
+ * known: `variableLimitsPlugin` for Apollo, `onSubscribe` for graphql-ws.)
  */
 export function validationRules(config: Config): ValidationRule[] {
   const limits = limitRules({ maxDepth: config.limits.maxQueryDepth, maxAliases: config.limits.maxAliases, maxCost: config.limits.maxQueryCost });
