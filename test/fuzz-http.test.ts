@@ -95,6 +95,7 @@ const deepFilter = fc.tuple(fc.integer({ min: 1, max: 2000 }), fc.constantFrom('
 const filterArb: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   filter: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
+    deepFilter,
     fc.record(
       {
         text: weirdString,
