@@ -184,3 +184,65 @@ describe('query limits on every door', () => {
     expect(await codeOf(query, { n: 1000 })).toBe('QUERY_TOO_COMPLEX');
   });
 });
+
+describe('per-client rate limiting on every door', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    // Loopback is exempt by default; exempt nobody so the test client is limited. The windows are
+    // long enough that no request of the test ages out of them.
+    server = await startTestServer('sqlite', {
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_EXEMPT_IPS: '',
+      RATE_LIMIT_REQUESTS: '6',
+      RATE_LIMIT_WINDOW: '300',
+      RATE_LIMIT_SHORT_REQUESTS: '100',
+      RATE_LIMIT_SHORT_WINDOW: '1',
+    });
+  });
+  afterAll(async () => server?.stop());
+
+  it('counts GraphQL over HTTP, graphql-ws operations and REST routes against one budget per client', async () => {
+    const query = JSON.stringify({ query: '{ health { healthy } }' });
+    // Two GraphQL requests, with MADSci's headers on each answer.
+    const first = await server.post(query);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('6');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('5');
+    expect((await server.post(query)).headers.get('x-ratelimit-remaining')).toBe('4');
+    // Two REST requests from the same client draw on the same budget.
+    expect((await fetch(`${server.url}/health`)).headers.get('x-ratelimit-remaining')).toBe('3');
+    expect((await fetch(`${server.url}/health`)).headers.get('x-ratelimit-remaining')).toBe('2');
+
+    // Two operations over one WebSocket count too; the third is refused with RATE_LIMITED.
+    const client = createClient({ url: wsUrl(server.url), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const run = () =>
+      new Promise<string>((resolve) => {
+        client.subscribe(
+          { query: '{ health { healthy } }' },
+          { next: (v) => resolve(v.errors ? 'errors' : 'next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? 'error'), complete: () => undefined },
+        );
+      });
+    try {
+      expect(await run()).toBe('next');
+      expect(await run()).toBe('next');
+      expect(await run()).toBe('RATE_LIMITED');
+    } finally {
+      await client.dispose();
+    }
+
+    // The budget is spent: GraphQL over HTTP answers 429 with a code and MADSci's headers...
+    const limited = await server.post(query);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toEqual({ errors: [{ message: 'Rate limit exceeded: 6 requests per 300 seconds', extensions: { code: 'RATE_LIMITED' } }] });
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // ...and so do the REST routes and the downloads, in their own shapes.
+    const rest = await fetch(`${server.url}/health`);
+    expect(rest.status).toBe(429);
+    expect(await rest.json()).toEqual({ detail: 'Rate limit exceeded: 6 requests per 300 seconds' });
+    expect((await fetch(`${server.url}/export/events.csv`)).status).toBe(429);
+    // The probes are never limited.
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});

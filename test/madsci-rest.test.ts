@@ -311,7 +311,7 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
       const response = await call('GET', '/settings');
       expect(response.status).toBe(200);
       const { settings } = response.json as { settings: Record<string, unknown> };
-      expect(settings).toMatchObject({ port: 0, max_page_size: 1000, rate_limit_enabled: false, rate_limit_requests: 300, cors_origins: ['*'] });
+      expect(settings).toMatchObject({ port: 0, max_page_size: 1000, rate_limit_enabled: true, rate_limit_requests: 300, cors_origins: ['*'] });
       expect(settings.mongodb_uri).toBe(kind === 'mongodb' ? '***REDACTED***' : null);
       expect(response.text).not.toMatch(/mongodb:\/\//);
     });
@@ -386,7 +386,7 @@ describe('MADSci REST rate limiting and CORS settings', () => {
     expect(limited.headers.get('x-ratelimit-burst-remaining')).toBe('0');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(Number(limited.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
-    // GraphQL and the probes are not MADSci routes: never limited.
+    // The probes are never limited.
     expect((await rest(server.url, 'GET', '/healthz')).status).toBe(200);
   });
 

@@ -58,8 +58,8 @@ const EnvSchema = z.object({
   INSECURE_BIND: boolFrom(false),
   // Analytics: where exportUtilizationReport writes (decision Q8: nowhere else).
   EXPORT_DIR: z.string().min(1).default('./data/exports'),
-  // MADSci REST routes: rate limiting (MADSci's sliding windows, off by default here) and CORS.
-  RATE_LIMIT_ENABLED: boolFrom(false),
+  // Rate limiting (MADSci's sliding windows, on every door) and the REST routes' CORS.
+  RATE_LIMIT_ENABLED: boolFrom(true),
   RATE_LIMIT_REQUESTS: intFrom(300, 1),
   RATE_LIMIT_WINDOW: intFrom(60, 1),
   RATE_LIMIT_SHORT_REQUESTS: intFrom(50, 1),
@@ -170,7 +170,7 @@ export interface Config {
   };
   /** Absolute directory `exportUtilizationReport` writes into (`EXPORT_DIR`, default `./data/exports`). */
   exportDir: string;
-  /** Rate limiting of the MADSci REST routes (per client IP, two sliding windows). */
+  /** Per-client rate limiting (IP address, two sliding windows), shared by every door. Default on. */
   rateLimit: {
     enabled: boolean;
     /** Requests allowed per `windowSeconds`. */

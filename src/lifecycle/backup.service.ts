@@ -209,7 +209,10 @@ export class BackupService {
   startSchedule(): void {
     const { schedule, enabled } = this.settings;
     if (!enabled || schedule === null || this.cron) return;
-    this.cron = new Cron(schedule, { protect: true, unref: true }, () => {
+    // `catch` as well as scheduledBackup's own try: croner leaves a job whose callback rejected
+    // blocked, and `protect` would then skip every later slot.
+    const onError = (error: unknown) => this.options.logger?.error({ err: error }, 'Scheduled backup failed; the next one runs on schedule');
+    this.cron = new Cron(schedule, { protect: true, unref: true, catch: onError }, () => {
       this.scheduled = this.scheduledBackup().finally(() => {
         this.scheduled = null;
       });
@@ -226,7 +229,7 @@ export class BackupService {
     await this.queue;
   }
 
-  /** One scheduled backup, if this instance gets the slot's lease. Never throws. */
+  /** One scheduled backup, if this instance gets the slot's lease. Never throws (see startSchedule). */
   private async scheduledBackup(): Promise<void> {
     const logger = this.options.logger;
     try {

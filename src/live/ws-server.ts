@@ -6,7 +6,7 @@ import type { Principal } from '../auth/auth.service';
 import type { Config } from '../config/config';
 import { assertVariableLimits } from '../server/limits';
 import type { GraphQLContext } from '../server/context';
-import { makeFormatError } from '../server/errors';
+import { makeFormatError, RateLimitedError } from '../server/errors';
 import type { Logger } from '../server/logger';
 import { createContext, type Services } from '../server/services';
 import { TooManySubscriptionsError } from './live.errors';
@@ -66,6 +66,9 @@ export function graphqlWsOptions(options: {
     onSubscribe: (ctx, _id, payload) => {
       // graphql-ws registers the operation before this hook, so it counts itself.
       if (Object.keys(ctx.subscriptions).length > max) return [new TooManySubscriptionsError(max)];
+      // Each operation counts against the client's rate limit, as an HTTP request would.
+      const decision = services.rateLimiter?.check(ctx.extra.request.socket.remoteAddress ?? 'unknown');
+      if (decision && !decision.allowed) return [new RateLimitedError(decision.detail)];
       // The same role table and variable limits as Apollo's plugins, which do not run here.
       let document;
       try {

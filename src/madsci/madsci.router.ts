@@ -8,6 +8,7 @@ import type { EventFilter } from '../events/event.inputs';
 import { ErrorCode, isUnavailableError, ServiceUnavailableError } from '../server/errors';
 import { jsonDepth } from '../server/input-depth';
 import type { Logger } from '../server/logger';
+import { rateLimitMiddleware } from '../server/rate-limit';
 import type { Services } from '../server/services';
 import { corsMiddleware } from './cors';
 import { HttpError, issue, RequestValidationError } from './madsci.errors';
@@ -16,7 +17,6 @@ import { lifecycleRoutes } from './lifecycle.routes';
 import { locOfField, parseMadsciEvent, sendEventMap, toMadsciEvent } from './madsci.wire';
 import { LiteralSyntaxError, parsePythonLiteral } from './python-literal';
 import { QueryReader } from './query-reader';
-import { rateLimitMiddleware } from './rate-limit';
 import { utilizationRoutes } from './utilization.routes';
 
 /** One REST operation: MADSci's method and path, and a thin handler over the services. */
@@ -55,7 +55,7 @@ export function createMadsciRouter(options: MadsciRouterOptions): Router {
 
   const router = Router();
   const cors = corsMiddleware(config.corsOrigins);
-  const rateLimit = rateLimitMiddleware(config.rateLimit);
+  const rateLimit = rateLimitMiddleware(options.services.rateLimiter, (detail) => ({ detail }));
   // body-parser turns an empty body into {}; FastAPI treats it as no body (422 "Field required").
   const withContent = new WeakSet<Request>();
   const parseJson = express.json({

@@ -30,6 +30,7 @@ import { variableLimitsPlugin } from './limits';
 import { createSchema } from './schema';
 import { apiCors, securityHeaders } from './security';
 import { createContext, createServices, type Services } from './services';
+import { rateLimitMiddleware } from './rate-limit';
 import { validationRules } from './validation-rules';
 import { packageVersion } from './version';
 
@@ -118,13 +119,16 @@ export async function startServer(options: {
     const ready = await services.health.ready();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database: store.engine });
   });
+  // One per-client rate limit for every door (MADSci's headers; GraphQL's error shape here).
+  const rateLimit = rateLimitMiddleware(services.rateLimiter, (detail) => ({ errors: [{ message: detail, extensions: { code: ErrorCode.RATE_LIMITED } }] }));
   app.use(
     '/graphql',
+    rateLimit,
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)) }),
   );
   // Downloads: utilization reports as CSV, events as CSV or NDJSON.
-  app.use('/export', requireRole(services.auth, Role.READER, 'Exports', graphqlErrorBody), createExportRouter({ analytics: services.analytics, schema }));
+  app.use('/export', rateLimit, requireRole(services.auth, Role.READER, 'Exports', graphqlErrorBody), createExportRouter({ analytics: services.analytics, schema }));
   // MADSci's REST dialect (POST /event, GET /events, ...): its own CORS, rate limit and JSON parser.
   app.use(createMadsciRouter({ services, config, logger }));
   app.use(bodyErrorHandler(config));

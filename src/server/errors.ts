@@ -15,6 +15,8 @@ export enum ErrorCode {
   SLOW_CONSUMER = 'SLOW_CONSUMER',
   /** A WebSocket asked for more subscriptions at once than allowed. */
   TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS',
+  /** The client sent more requests than `RATE_LIMIT_*` allow (HTTP 429). */
+  RATE_LIMITED = 'RATE_LIMITED',
 }
 
 /** An argument was invalid. `field` names the offending input path, e.g. `events[3].source.nodeId`. */
@@ -46,6 +48,14 @@ export class ServiceUnavailableError extends GraphQLError {
   constructor(message = 'The event database is unavailable; try again shortly') {
     super(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
     this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** The client is over its rate limit (MADSci's message, e.g. `Rate limit exceeded: 300 requests per 60 seconds`). */
+export class RateLimitedError extends GraphQLError {
+  constructor(detail: string) {
+    super(detail, { extensions: { code: ErrorCode.RATE_LIMITED } });
+    this.name = 'RateLimitedError';
   }
 }
 

@@ -16,6 +16,7 @@ import { LiveService } from '../live/live.service';
 import type { EventStore } from '../store/event-store';
 import type { GraphQLContext } from './context';
 import { createLogger, type Logger } from './logger';
+import { createRateLimiter, type RateLimiter } from './rate-limit';
 
 /** The services of one server, built once at start-up. */
 export interface Services {
@@ -37,6 +38,8 @@ export interface Services {
   analytics: AnalyticsService;
   /** API keys and roles, the same on every door. */
   auth: AuthService;
+  /** Per-client rate limiting shared by every door (`RATE_LIMIT_ENABLED`); null when off. */
+  rateLimiter: RateLimiter | null;
 }
 
 /** Wires the services over a store. */
@@ -45,7 +48,11 @@ export function createServices(
   store: EventStore,
   version: string,
   logger: Logger = createLogger('silent'),
-  options: { clock?: () => Date } = {},
+  options: {
+    clock?: () => Date;
+    /** Pause between retention runs, overriding `RETENTION_CHECK_INTERVAL_HOURS` (a test hook). */
+    retentionIntervalMs?: number;
+  } = {},
 ): Services {
   const events = new EventService(store, config.limits);
   const live = new LiveService(events, store, createLiveBus(config.live, logger), { ...config.live, alertLevel: config.alerts.level });
@@ -58,10 +65,17 @@ export function createServices(
   const owner = instanceId();
   const archive = new ArchiveService(store, config.retention.archiveBatchSize, clock);
   const backups = new BackupService(store, config.backup, { version, clock, logger, owner });
-  const retention = new RetentionTask(store, config.retention, { clock, logger, owner, onRun: countRetentionRun });
+  const retention = new RetentionTask(store, config.retention, {
+    clock,
+    logger,
+    owner,
+    onRun: countRetentionRun,
+    ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
+  });
   const analytics = new AnalyticsService(store, events, { exportDir: config.exportDir }, clock);
   const auth = new AuthService(new ApiKeyVerifier(config.auth.apiKeys), config.auth.anonymousRole);
-  return { config, store, events, health: new HealthService(store, version), live, alerts, archive, backups, retention, analytics, auth };
+  const rateLimiter = createRateLimiter(config.rateLimit);
+  return { config, store, events, health: new HealthService(store, version), live, alerts, archive, backups, retention, analytics, auth, rateLimiter };
 }
 
 /**

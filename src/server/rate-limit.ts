@@ -7,7 +7,8 @@ export type RateDecision =
   | { allowed: false; status: 429; detail: string; headers: Record<string, string> };
 
 /**
- * MADSci's rate limiter (its `RateLimitMiddleware`), per client address: a sliding log of request
+ * MADSci's rate limiter (its `RateLimitMiddleware`), per client address, one for all doors (REST,
+ * GraphQL over HTTP, graphql-ws operations): a sliding log of request
  * times over the long window; a request is refused when the short (burst) window or the long
  * window is full. Refused requests are not counted. Idle clients are forgotten every
  * `cleanupIntervalSeconds`. Headers and messages are MADSci's.
@@ -98,16 +99,24 @@ function normalizeAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
-/** Express middleware over a {@link RateLimiter}; a pass-through when rate limiting is off. */
-export function rateLimitMiddleware(settings: Config['rateLimit']): RequestHandler {
-  if (!settings.enabled) return (_req, _res, next) => next();
-  const limiter = new RateLimiter(settings);
+/** The limiter of a server (`RATE_LIMIT_ENABLED`), shared by every door; null when off. */
+export function createRateLimiter(settings: Config['rateLimit']): RateLimiter | null {
+  return settings.enabled ? new RateLimiter(settings) : null;
+}
+
+/**
+ * Express middleware over the server's {@link RateLimiter}: every answer carries MADSci's
+ * `X-RateLimit-*` headers, a refused request gets 429 with `Retry-After` and the body `refuse`
+ * writes (each door has its own error shape). A pass-through when rate limiting is off.
+ */
+export function rateLimitMiddleware(limiter: RateLimiter | null, refuse: (detail: string) => unknown): RequestHandler {
+  if (limiter === null) return (_req, _res, next) => next();
   return (req, res, next) => {
     const decision = limiter.check(req.socket.remoteAddress ?? 'unknown');
     if (decision === null) return next();
     res.set(decision.headers);
     if (!decision.allowed) {
-      res.status(decision.status).json({ detail: decision.detail });
+      res.status(decision.status).json(refuse(decision.detail));
       return;
     }
     next();
