@@ -180,6 +180,25 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
     expect(session2.values).toEqual(expected);
   });
 
+  it('tells concurrent producers\' events in receipt order, so resuming from any of them repeats and skips nothing', async () => {
+    const client = open();
+    const live = subscribe(client, EventLoggedIdsDocument, { filter: {} }, (d) => d.eventLogged.id);
+    await subscribersAre(1);
+    // Many calls at once: their inserts finish in any order, some in the same millisecond.
+    const calls = kind === 'sqlite' ? 40 : 12;
+    const logged = (await Promise.all(Array.from({ length: calls }, (_, c) => logMany(Array.from({ length: 5 }, (_, i) => ({ eventData: { c, i } })))))).flat();
+    const sentinel = await logOne(SENTINEL);
+    await live.until((r) => r.values.includes(sentinel), 'the sentinel');
+    expect(new Set(live.values)).toEqual(new Set([...logged, sentinel]));
+    // Resuming after any received event yields exactly what followed it.
+    for (const k of [0, Math.floor(logged.length / 3), logged.length - 2]) {
+      const resumed = subscribe(client, EventLoggedIdsDocument, { filter: {}, after: live.values[k]! }, (d) => d.eventLogged.id);
+      await resumed.until((r) => r.values.includes(sentinel), `the sentinel after #${k}`);
+      expect(resumed.values, `after #${k}`).toEqual(live.values.slice(k + 1));
+      resumed.unsubscribe();
+    }
+  });
+
   it('alertRaised delivers events flagged as alerts or at ERROR and above', async () => {
     const client = open();
     const alerts = subscribe(client, AlertRaisedDocument, {}, (d) => d.alertRaised);

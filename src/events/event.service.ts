@@ -8,6 +8,7 @@ import { buildEventDocument } from './event.document';
 import { filterToSelector } from './event-filter';
 import type { EventFilter, EventInput } from './event.inputs';
 import { sanitizeSelector } from './selector';
+import { ReceiptOrder } from './receipt-order';
 
 /** A page of a cursor connection, before GraphQL shapes it. */
 export interface ConnectionSlice {
@@ -27,8 +28,9 @@ export interface LogEventsOutcome {
 }
 
 /**
- * Told of the events one log call newly stored, in receipt order (`received_at`, then `_id`).
- * Runs inside the call, after the store acknowledged the insert: it must not block or throw.
+ * Told of the events one log call newly stored, in receipt order (`received_at`, then `_id`),
+ * calls in the order they were received (see {@link ReceiptOrder}): after the store acknowledged
+ * the insert and every earlier call was announced. It must not block or throw.
  */
 export type LoggedListener = (docs: readonly EventDocument[]) => void;
 
@@ -38,12 +40,15 @@ export type LoggedListener = (docs: readonly EventDocument[]) => void;
  */
 export class EventService {
   private readonly loggedListeners = new Set<LoggedListener>();
+  private readonly receipts: ReceiptOrder;
 
   constructor(
     private readonly store: EventStore,
     private readonly limits: Config['limits'],
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    clock: () => Date = () => new Date(),
+  ) {
+    this.receipts = new ReceiptOrder(clock);
+  }
 
   /** Logs one event. Idempotent on id: an existing id returns the stored event unchanged. */
   async logEvent(input: EventInput): Promise<EventDocument> {
@@ -59,11 +64,19 @@ export class EventService {
     if (inputs.length > this.limits.maxBatchSize) {
       throw new BadUserInputError(`A batch may hold at most ${this.limits.maxBatchSize} events, got ${inputs.length}`, path);
     }
-    const receivedAt = this.clock();
-    const docs = inputs.map((input, i) => buildEventDocument(input, receivedAt, inputs.length === 1 && path === 'event' ? path : `${path}[${i}]`));
-    const { insertedIds, duplicateIds } = await this.store.insertMany(docs);
+    const turn = this.receipts.take();
+    let docs: EventDocument[];
+    let insertedIds: string[];
+    let duplicateIds: string[];
+    try {
+      docs = inputs.map((input, i) => buildEventDocument(input, turn.receivedAt, inputs.length === 1 && path === 'event' ? path : `${path}[${i}]`));
+      ({ insertedIds, duplicateIds } = await this.store.insertMany(docs));
+    } catch (error) {
+      turn.skip();
+      throw error;
+    }
     const inserted = new Set(insertedIds);
-    this.announce(docs, inserted);
+    turn.announce(() => this.announce(docs, inserted));
     const stored = duplicateIds.length > 0 ? await this.findByIds(duplicateIds) : [];
     const storedById = new Map(stored.map((doc) => [doc._id, doc]));
     // The first occurrence of an inserted id is the one that was stored.
