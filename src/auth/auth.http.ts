@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../server/errors';
 import type { AuthService, Credentials, Principal } from './auth.service';
@@ -28,12 +28,12 @@ export function authStatus(error: unknown): 401 | 403 | null {
 }
 
 /**
- * Express middleware admitting callers whose role allows `role`; others get 401 or 403 with a
- * body in the route family's own dialect (`body(message, code)`).
+ * Express middleware admitting callers whose role allows `role` (or the role `role(req)` names for
+ * this request); others get 401 or 403 with a body in the route family's own dialect (`body(message, code)`).
  */
 export function requireRole(
   auth: AuthService,
-  role: Role,
+  role: Role | ((req: Request) => Role),
   what: string,
   body: (message: string, code: ErrorCode) => unknown,
 ): RequestHandler {
@@ -41,7 +41,7 @@ export function requireRole(
     let principal: Principal;
     try {
       principal = auth.authenticate(httpCredentials(req.headers));
-      auth.require(principal, role, what);
+      auth.require(principal, typeof role === 'function' ? role(req) : role, what);
     } catch (error) {
       const status = authStatus(error);
       if (status === null) return next(error);

@@ -17,7 +17,7 @@ import { lifecycleRoutes } from './lifecycle.routes';
 import { locOfField, parseMadsciEvent, sendEventMap, toMadsciEvent } from './madsci.wire';
 import { LiteralSyntaxError, parsePythonLiteral } from './python-literal';
 import { QueryReader } from './query-reader';
-import { utilizationRoutes } from './utilization.routes';
+import { savesReportFile, utilizationRoutes } from './utilization.routes';
 
 /** One REST operation: MADSci's method and path, and a thin handler over the services. */
 export interface MadsciRoute {
@@ -27,10 +27,12 @@ export interface MadsciRoute {
 }
 
 /**
- * The role a REST route needs, by the same rule as GraphQL: reading (GET, and the raw selector
- * query) for readers, logging for writers, everything else (archive, purge, backup) for admins.
+ * The role a REST request needs, by the same rule as GraphQL: reading (GET, and the raw selector
+ * query) for readers, logging for writers, everything else (archive, purge, backup, and a
+ * utilization report saved as a file on the server) for admins.
  */
-export function restRole(route: Pick<MadsciRoute, 'method' | 'path'>): Role {
+export function restRole(route: Pick<MadsciRoute, 'method' | 'path'>, req: Request): Role {
+  if (route.path.startsWith('/utilization/') && savesReportFile(req)) return Role.ADMIN;
   if (route.method === 'get' || route.path === '/events/query') return Role.READER;
   if (route.method === 'post' && route.path === '/event') return Role.WRITER;
   return Role.ADMIN;
@@ -90,7 +92,7 @@ export function createMadsciRouter(options: MadsciRouterOptions): Router {
       const handle: RequestHandler = (req, res, next) => {
         route.handler(req, res).catch(next);
       };
-      const authorize = requireRole(options.services.auth, restRole(route), `${route.method.toUpperCase()} ${route.path}`, (detail) => ({ detail }));
+      const authorize = requireRole(options.services.auth, (req) => restRole(route, req), `${route.method.toUpperCase()} ${route.path}`, (detail) => ({ detail }));
       router[route.method](path, cors, rateLimit, authorize, json, handle, errors);
     }
     const allow = [...new Set(pathRoutes.map((route) => route.method.toUpperCase()))].join(', ');

@@ -35,6 +35,14 @@ class ReportError extends Error {
 const textOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The last value of a query parameter. */
+/**
+ * Whether a utilization request writes its CSV on the server (`csv_format` and `save_to_file`):
+ * admin work, as GraphQL's `exportUtilizationReport` (see `restRole`).
+ */
+export function savesReportFile(req: Request): boolean {
+  return (parseBool(param(req, 'csv_format') ?? 'false') ?? false) && (parseBool(param(req, 'save_to_file') ?? 'false') ?? false);
+}
+
 function param(req: Request, name: string): string | undefined {
   const value = req.query[name];
   const last = Array.isArray(value) ? value.at(-1) : value;
@@ -65,8 +73,7 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
   /** Runs one report and delivers it as JSON, CSV or a saved file. */
   const deliver = async (req: Request, res: Response, kind: UtilizationReportKind, args: PeriodsArgs, build: () => Promise<Report>) => {
     const csv = parseBool(param(req, 'csv_format') ?? 'false') ?? false;
-    const save = parseBool(param(req, 'save_to_file') ?? 'false') ?? false;
-    if (csv && save) {
+    if (savesReportFile(req)) {
       const outputPath = param(req, 'output_path');
       if (outputPath === undefined) throw new ReportError({ error: 'output_path is required when save_to_file=True' });
       if (path.resolve(exportDir, outputPath) !== exportDir) {
