@@ -159,7 +159,7 @@ describe('query limits on every door', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite', { MAX_QUERY_DEPTH: '3', MAX_ALIASES: '3', MAX_QUERY_COST: '5000' });
+    server = await startTestServer('sqlite', { MAX_QUERY_DEPTH: '3', MAX_ALIASES: '3', MAX_QUERY_COST: '5000', MAX_QUERY_TOKENS: '200' });
   });
   afterAll(async () => server?.stop());
 
@@ -198,6 +198,22 @@ describe('query limits on every door', () => {
         );
       });
       expect(invalid).toBe('GRAPHQL_VALIDATION_FAILED');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('stops parsing a document of more tokens than allowed, on both doors', async () => {
+    // 60 fields of 4 tokens each, plus braces: past 200 tokens, though shallow and alias-free.
+    const long = `{ ${Array.from({ length: 60 }, () => 'health { healthy }').join(' ')} }`;
+    expect(await codeOf('{ health { healthy } }')).toBeUndefined();
+    expect(await codeOf(long)).toBe('GRAPHQL_PARSE_FAILED');
+    const client = createClient({ url: wsUrl(server.url), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const code = await new Promise<string | undefined>((resolve) => {
+        client.subscribe({ query: long }, { next: () => resolve('next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => undefined });
+      });
+      expect(code).toBe('GRAPHQL_PARSE_FAILED');
     } finally {
       await client.dispose();
     }

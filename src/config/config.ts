@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   MAX_QUERY_DEPTH: intFrom(12, 1, 100),
   MAX_ALIASES: intFrom(30, 0, 10_000),
   MAX_QUERY_COST: intFrom(250_000, 1),
+  MAX_QUERY_TOKENS: intFrom(10_000, 100, 1_000_000),
   // Access control: API keys (role:salt:sha256, see `lab-events hash-key`), the role of keyless callers.
   API_KEYS: z.string().default(''),
   ANONYMOUS_ROLE: z.enum(['none', 'reader', 'writer', 'admin']).default('none'),
@@ -157,6 +158,8 @@ export interface Config {
     maxAliases: number;
     /** Highest estimated cost of an operation (list fields count their page size). Default 250 000. */
     maxQueryCost: number;
+    /** Most lexical tokens in one document: bounds the parser's work before any other limit runs. Default 10 000. */
+    maxQueryTokens: number;
   };
   shutdownTimeoutMs: number;
   /** Access control. */
@@ -342,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueryDepth: e.MAX_QUERY_DEPTH,
       maxAliases: e.MAX_ALIASES,
       maxQueryCost: e.MAX_QUERY_COST,
+      maxQueryTokens: e.MAX_QUERY_TOKENS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     auth: {

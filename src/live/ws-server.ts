@@ -72,9 +72,11 @@ export function graphqlWsOptions(options: {
       // The same role table and variable limits as Apollo's plugins, which do not run here.
       let document;
       try {
-        document = parse(payload.query);
-      } catch {
-        return undefined; // graphql-ws reports the syntax error itself.
+        document = parse(payload.query, { maxTokens: config.limits.maxQueryTokens });
+      } catch (error) {
+        // A syntax error or too many tokens, coded as Apollo codes it.
+        const message = error instanceof GraphQLError ? error.message : 'Syntax Error: the document could not be parsed';
+        return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
       }
       try {
         services.auth.authorizeOperation(principals.get(ctx.extra) ?? { role: null, authenticated: false }, document, payload.operationName);

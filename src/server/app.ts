@@ -93,6 +93,8 @@ export async function startServer(options: {
     stopOnTerminationSignals: false,
     // Apollo adds its own equivalent of the introspection rule when `introspection` is off.
     introspection: config.introspection,
+    // The parser's work is bounded first: a document of more tokens is a GRAPHQL_PARSE_FAILED.
+    parseOptions: { maxTokens: config.limits.maxQueryTokens },
     validationRules: rules.filter((rule) => rule !== NoSchemaIntrospectionCustomRule),
     formatError: makeFormatError({
       hideInternals: config.production,
