@@ -455,6 +455,8 @@ describe.each(STORE_KINDS)('MADSci archive, purge and backup routes on %s', (kin
     const map = response.json as Record<string, WireEvent>;
     expect(new Set(Object.keys(map))).toEqual(new Set(['arch-a', 'arch-b', 'arch-old']));
     Object.values(map).forEach((event) => expect(event.archived).toBe(true));
+    // MADSci's order: most recently archived first (arch-old, the oldest event, was archived last).
+    expect(Object.keys(map)[0]).toBe('arch-old');
   });
 
   it('purges archived events with DELETE /events/archived; they then 404', async () => {

@@ -168,11 +168,12 @@ export class EventService {
   }
 
   /** An offset page, newest first. */
-  async page(args: { filter?: EventFilter | null; limit?: number | null; offset?: number | null }): Promise<{ items: EventDocument[]; limit: number; offset: number; selector: Selector }> {
+  async page(args: { filter?: EventFilter | null; limit?: number | null; offset?: number | null; order?: ReadOrder }): Promise<{ items: EventDocument[]; limit: number; offset: number; selector: Selector }> {
     const limit = this.pageSize(args.limit, 'limit');
     const offset = this.offset(args.offset);
     const selector = this.selectorFor(args.filter);
-    const items = limit === 0 ? [] : await this.store.find(selector, { order: { field: 'event_timestamp', direction: -1 }, limit, skip: offset });
+    const order = args.order ?? { field: 'event_timestamp', direction: -1 };
+    const items = limit === 0 ? [] : await this.store.find(selector, { order, limit, skip: offset });
     return { items, limit, offset, selector };
   }
 

@@ -62,7 +62,8 @@ export function lifecycleRoutes({ services, config }: MadsciRouterOptions): Mads
         const number = q.pageSize('number', 100, maxPage);
         const offset = q.int('offset', 0, 0);
         q.done();
-        const page = await events.page({ filter: { archived: ArchiveState.ARCHIVED }, limit: number, offset });
+        // MADSci: most recently archived first.
+        const page = await events.page({ filter: { archived: ArchiveState.ARCHIVED }, limit: number, offset, order: { field: 'archived_at', direction: -1 } });
         sendEventMap(res, page.items);
       },
     },
