@@ -240,7 +240,7 @@ describe('per-client rate limiting on every door', () => {
     server = await startTestServer('sqlite', {
       RATE_LIMIT_ENABLED: 'true',
       RATE_LIMIT_EXEMPT_IPS: '',
-      RATE_LIMIT_REQUESTS: '6',
+      RATE_LIMIT_REQUESTS: '7',
       RATE_LIMIT_WINDOW: '300',
       RATE_LIMIT_SHORT_REQUESTS: '100',
       RATE_LIMIT_SHORT_WINDOW: '1',
@@ -253,14 +253,15 @@ describe('per-client rate limiting on every door', () => {
     // Two GraphQL requests, with MADSci's headers on each answer.
     const first = await server.post(query);
     expect(first.status).toBe(200);
-    expect(first.headers.get('x-ratelimit-limit')).toBe('6');
-    expect(first.headers.get('x-ratelimit-remaining')).toBe('5');
-    expect((await server.post(query)).headers.get('x-ratelimit-remaining')).toBe('4');
+    expect(first.headers.get('x-ratelimit-limit')).toBe('7');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('6');
+    expect((await server.post(query)).headers.get('x-ratelimit-remaining')).toBe('5');
     // Two REST requests from the same client draw on the same budget.
+    expect((await fetch(`${server.url}/health`)).headers.get('x-ratelimit-remaining')).toBe('4');
     expect((await fetch(`${server.url}/health`)).headers.get('x-ratelimit-remaining')).toBe('3');
-    expect((await fetch(`${server.url}/health`)).headers.get('x-ratelimit-remaining')).toBe('2');
 
-    // Two operations over one WebSocket count too; the third is refused with RATE_LIMITED.
+    // The WebSocket handshake and two operations over it count too; the third operation is
+    // refused with RATE_LIMITED (the socket stays open).
     const client = createClient({ url: wsUrl(server.url), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
     const run = () =>
       new Promise<string>((resolve) => {
@@ -280,14 +281,25 @@ describe('per-client rate limiting on every door', () => {
     // The budget is spent: GraphQL over HTTP answers 429 with a code and MADSci's headers...
     const limited = await server.post(query);
     expect(limited.status).toBe(429);
-    expect(await limited.json()).toEqual({ errors: [{ message: 'Rate limit exceeded: 6 requests per 300 seconds', extensions: { code: 'RATE_LIMITED' } }] });
+    expect(await limited.json()).toEqual({ errors: [{ message: 'Rate limit exceeded: 7 requests per 300 seconds', extensions: { code: 'RATE_LIMITED' } }] });
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // ...and so do the REST routes and the downloads, in their own shapes.
     const rest = await fetch(`${server.url}/health`);
     expect(rest.status).toBe(429);
-    expect(await rest.json()).toEqual({ detail: 'Rate limit exceeded: 6 requests per 300 seconds' });
+    expect(await rest.json()).toEqual({ detail: 'Rate limit exceeded: 7 requests per 300 seconds' });
     expect((await fetch(`${server.url}/export/events.csv`)).status).toBe(429);
+    // A new WebSocket handshake gets MADSci's 429 instead of the upgrade.
+    const refusedUpgrade = await new Promise<{ status?: number; limit?: string }>((resolve) => {
+      const socket = new WebSocket(wsUrl(server.url), 'graphql-transport-ws');
+      socket.on('unexpected-response', (req, res) => {
+        resolve({ status: res.statusCode, limit: res.headers['x-ratelimit-limit'] as string });
+        req.destroy();
+      });
+      socket.on('open', () => resolve({}));
+      socket.on('error', () => undefined);
+    });
+    expect(refusedUpgrade).toEqual({ status: 429, limit: '7' });
     // The probes are never limited.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });

@@ -30,7 +30,7 @@ import { variableLimitsPlugin } from './limits';
 import { createSchema } from './schema';
 import { apiCors, securityHeaders } from './security';
 import { createContext, createServices, type Services } from './services';
-import { rateLimitMiddleware } from './rate-limit';
+import { rateLimitHandshake, rateLimitMiddleware } from './rate-limit';
 import { validationRules } from './validation-rules';
 import { packageVersion } from './version';
 
@@ -79,7 +79,8 @@ export async function startServer(options: {
   app.use(['/graphql', '/export'], apiCors(config));
   const httpServer = http.createServer(app);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes });
+  const verifyClient = rateLimitHandshake(services.rateLimiter);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes, ...(verifyClient ? { verifyClient } : {}) });
   trackWebSocketConnections(wsServer);
   const wsCleanup = useServer(withWsMetrics(graphqlWsOptions({ schema, services, config, logger, validationRules: rules })), wsServer, config.live.keepAliveMs);
   services.events.onLogged((docs) => metrics.eventsIngested.inc(docs.length));

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
+import type { VerifyClientCallbackAsync } from 'ws';
 import type { Config } from '../config/config';
 
 /** What the limiter decided for one request. */
@@ -120,5 +122,18 @@ export function rateLimitMiddleware(limiter: RateLimiter | null, refuse: (detail
       return;
     }
     next();
+  };
+}
+
+/**
+ * The WebSocket handshake is a request too: a client over its limit gets HTTP 429 with MADSci's
+ * headers instead of the upgrade (ws's `verifyClient`). Undefined when rate limiting is off.
+ */
+export function rateLimitHandshake(limiter: RateLimiter | null): VerifyClientCallbackAsync | undefined {
+  if (limiter === null) return undefined;
+  return ({ req }: { req: IncomingMessage }, accept) => {
+    const decision = limiter.check(req.socket.remoteAddress ?? 'unknown');
+    if (decision === null || decision.allowed) accept(true);
+    else accept(false, decision.status, decision.detail, decision.headers);
   };
 }
