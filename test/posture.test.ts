@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -64,6 +65,23 @@ describe('production posture', () => {
       expect(csp).not.toContain("default-src 'none'");
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     }
+  });
+
+  it('keeps idle keep-alive connections for KEEP_ALIVE_TIMEOUT_MS (65 s by default), not Node\'s 5 s', async () => {
+    running = await start();
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+      const agent = new http.Agent({ keepAlive: true });
+      http
+        .get(`${running!.handle.url}/healthz`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            agent.destroy();
+            resolve(res.headers['keep-alive']);
+          });
+        })
+        .on('error', reject);
+    });
+    expect(keepAlive).toBe('timeout=65');
   });
 
   it('applies the configured CORS policy to /graphql and /export', async () => {

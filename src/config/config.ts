@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   // Deepest JSON accepted anywhere (variables, REST bodies); MongoDB's own document limit is 100.
   MAX_INPUT_DEPTH: intFrom(100, 4, 500),
   SHUTDOWN_TIMEOUT_MS: intFrom(10_000, 0),
+  // Longer than clients keep idle sockets, so a client never reuses one the server is closing.
+  KEEP_ALIVE_TIMEOUT_MS: intFrom(65_000, 1000, 3_600_000),
   // Query limits, applied to HTTP and WebSocket operations alike.
   MAX_QUERY_DEPTH: intFrom(12, 1, 100),
   MAX_ALIASES: intFrom(30, 0, 10_000),
@@ -162,6 +164,8 @@ export interface Config {
     maxQueryTokens: number;
   };
   shutdownTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open (`KEEP_ALIVE_TIMEOUT_MS`, default 65 s). */
+  keepAliveTimeoutMs: number;
   /** Access control. */
   auth: {
     /** `API_KEYS`: entries `role:salt:sha256hex`; none configured means no access control. */
@@ -348,6 +352,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueryTokens: e.MAX_QUERY_TOKENS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     auth: {
       apiKeys: parseKeys(e.API_KEYS),
       anonymousRole: e.ANONYMOUS_ROLE === 'none' ? null : parseRole(e.ANONYMOUS_ROLE),

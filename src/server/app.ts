@@ -78,6 +78,10 @@ export async function startServer(options: {
   // OPTIONS preflights itself with an Allow header and no CORS).
   app.use(['/graphql', '/export'], apiCors(config));
   const httpServer = http.createServer(app);
+  // Node's 5 s default races clients that reuse idle sockets longer (a POST sent as the server
+  // closes the socket fails with ECONNRESET); the headers timeout must exceed the keep-alive one.
+  httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
+  httpServer.headersTimeout = config.keepAliveTimeoutMs + 1000;
 
   const verifyClient = rateLimitHandshake(services.rateLimiter);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes, ...(verifyClient ? { verifyClient } : {}) });
