@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<Target[]>> = {
   reports: async () => (await import('./reports')).runReports(),
   fanout: async () => (await import('./fanout')).runFanout(),
   backup: async () => (await import('./backup')).runBackup(),
+  soak: async () => (await import('./soak')).runSoak(),
 };
 
 async function main(): Promise<number> {
