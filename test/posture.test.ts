@@ -76,7 +76,7 @@ describe('production posture', () => {
           res.resume();
           res.on('end', () => {
             agent.destroy();
-            resolve(res.headers['keep-alive']);
+            resolve(res.headers['keep-alive'] as string | undefined);
           });
         })
         .on('error', reject);

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { Cron } from 'croner';
 import type { Config } from '../config/config';
 import { normalizeStoredEvent } from '../events/event.document';
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError, ServiceUnavailableError } from '../server/errors';
 import type { Logger } from '../server/logger';
 import type { EventDocument } from '../store/event-document';
-import type { EventStore } from '../store/event-store';
+import { ReplaceInProgressError, type EventStore } from '../store/event-store';
 import {
   BACKUP_FORMAT,
   BACKUP_FORMAT_VERSION,
@@ -29,7 +29,10 @@ import { instanceId, Lease } from './lease';
 export enum RestoreMode {
   /** Keep stored events; insert the backup's events whose ids are not stored. */
   MERGE = 'MERGE',
-  /** Remove every stored event, then insert the backup's (after the backup was verified). */
+  /**
+   * Make the stored events the backup's, atomically, keeping the events logged while it ran (see
+   * {@link BackupService.restore}).
+   */
   REPLACE = 'REPLACE',
 }
 
@@ -162,47 +165,78 @@ export class BackupService {
   /**
    * Restores a backup. The whole backup is read, its checksums verified and every document parsed
    * before anything changes; a backup that fails is refused and the store is left as it was.
-   * REPLACE then removes every stored event and inserts the backup's, in batches (not atomic:
-   * a crash midway leaves part of the backup stored; restore again). MERGE inserts the events
-   * whose ids are not stored and counts the others as skipped.
+   * MERGE then inserts the events whose ids are not stored and counts the others as skipped.
+   * REPLACE is atomic ({@link EventStore.replaceAll}): the backup is loaded beside the stored
+   * events, which stay as they are (readable, and logging goes on) until one swap makes the store
+   * hold the backup's events plus the events logged since the restore began (they were
+   * acknowledged to someone; an id in both keeps the logged event and counts the backup's as
+   * skipped). A failure before or during the swap (an outage, a crash, a full disk) leaves the
+   * stored events exactly as they were.
    * @param backupPath a backup directory inside `BACKUP_DIR`: its absolute path or its name.
    * @throws BadUserInputError (field `path`) for a path outside `BACKUP_DIR`, not a backup, or corrupt.
+   * @throws ServiceUnavailableError when another instance is restoring into the same database (REPLACE).
    */
   async restore(backupPath: string, mode: RestoreMode = RestoreMode.MERGE): Promise<RestoreOutcome> {
     const dir = this.resolveBackupDir(backupPath);
     return this.exclusive(async () => {
-      let manifest: BackupManifest;
-      try {
-        manifest = await readManifest(dir);
-        await this.verifyForRestore(dir, manifest);
-      } catch (error) {
-        if (error instanceof BackupFormatError) {
-          throw new BadUserInputError(`Backup ${path.basename(dir)} cannot be restored: ${error.message}. Nothing was changed.`, 'path');
-        }
-        throw error;
-      }
       const started = performance.now();
-      if (mode === RestoreMode.REPLACE) await this.store.clear();
       let restoredCount = 0;
       let skippedCount = 0;
-      let batch: EventDocument[] = [];
-      const flush = async () => {
-        const { insertedIds, duplicateIds } = await this.store.insertMany(batch);
-        restoredCount += insertedIds.length;
-        skippedCount += duplicateIds.length;
-        batch = [];
-      };
-      for await (const raw of readBsonGz(backupFilePath(dir, manifest.dataFile))) {
-        batch.push(normalizeStoredEvent(raw));
-        if (batch.length >= BATCH) await flush();
+      if (mode === RestoreMode.REPLACE) {
+        // Verification runs inside the replace, so the events logged meanwhile are kept too.
+        try {
+          ({ insertedCount: restoredCount, skippedCount } = await this.store.replaceAll(this.verifiedBatches(dir)));
+        } catch (error) {
+          if (error instanceof ReplaceInProgressError) throw new ServiceUnavailableError(error.message);
+          throw error;
+        }
+      } else {
+        for await (const batch of this.verifiedBatches(dir)) {
+          const { insertedIds, duplicateIds } = await this.store.insertMany(batch);
+          restoredCount += insertedIds.length;
+          skippedCount += duplicateIds.length;
+        }
       }
-      if (batch.length > 0) await flush();
       this.options.logger?.info(
         { backup: dir, mode, restoredCount, skippedCount, seconds: (performance.now() - started) / 1000 },
         'Backup restored',
       );
       return { restoredCount, skippedCount };
     });
+  }
+
+  /**
+   * The backup's documents in batches of {@link BATCH}, yielded only once the whole backup was
+   * verified (see {@link verifyForRestore}).
+   * @throws BadUserInputError (field `path`) for a backup that fails verification.
+   */
+  private async *verifiedBatches(dir: string): AsyncGenerator<EventDocument[]> {
+    let manifest: BackupManifest;
+    try {
+      manifest = await readManifest(dir);
+      await this.verifyForRestore(dir, manifest);
+    } catch (error) {
+      if (error instanceof BackupFormatError) {
+        throw new BadUserInputError(`Backup ${path.basename(dir)} cannot be restored: ${error.message}. Nothing was changed.`, 'path');
+      }
+      throw error;
+    }
+    let batch: EventDocument[] = [];
+    try {
+      for await (const raw of readBsonGz(backupFilePath(dir, manifest.dataFile))) {
+        batch.push(normalizeStoredEvent(raw));
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } catch (error) {
+      if (error instanceof BackupFormatError) {
+        throw new BadUserInputError(`Backup ${path.basename(dir)} changed after it was verified: ${error.message}`, 'path');
+      }
+      throw error;
+    }
+    if (batch.length > 0) yield batch;
   }
 
   /** Starts scheduled backups when `BACKUP_ENABLED` and `BACKUP_SCHEDULE` say so. Idempotent. */

@@ -8,7 +8,10 @@ registerEnumType(RestoreMode, {
   description: 'How a restore treats stored events.',
   valuesConfig: {
     MERGE: { description: 'Keep stored events; insert the backup\'s events whose ids are not stored.' },
-    REPLACE: { description: 'Remove every stored event, then insert the backup\'s (only after the whole backup was verified).' },
+    REPLACE: {
+      description:
+        'Make the stored events the backup\'s in one atomic swap, after the whole backup was verified and loaded aside: a restore that fails changes nothing; events logged while it runs are kept (an id in both keeps the logged event).',
+    },
   },
 });
 

@@ -32,6 +32,21 @@ export interface InsertResult {
   duplicateIds: string[];
 }
 
+/** Outcome of {@link EventStore.replaceAll}: `insertedCount + skippedCount` documents were yielded. */
+export interface ReplaceResult {
+  insertedCount: number;
+  /** Yielded documents not stored: ids repeated among them, or stored while the replace ran. */
+  skippedCount: number;
+}
+
+/** {@link EventStore.replaceAll} refused: another server instance is replacing this database's events. */
+export class ReplaceInProgressError extends Error {
+  constructor() {
+    super('Another server instance is restoring a backup into this database; try again when it is done');
+    this.name = 'ReplaceInProgressError';
+  }
+}
+
 /** A stored field events can be counted by (see {@link EventStore.countGroups}). */
 export type GroupField = 'event_type' | 'log_level' | `source.${keyof EventSourceDocument}`;
 
@@ -102,8 +117,25 @@ export interface EventStore {
   setArchived(ids: readonly string[], archivedAt: Date | null): Promise<number>;
   /** Deletes matching documents; returns how many. */
   deleteMany(selector: Selector): Promise<number>;
-  /** Removes every document. For tests and REPLACE restores only. */
+  /** Removes every document. For tests only (REPLACE restores use {@link replaceAll}). */
   clear(): Promise<void>;
+  /**
+   * Replaces every stored event by the documents `batches` yields, atomically for the callers of
+   * this store (REPLACE restores):
+   * * Events stored from the moment of the call on are captured; the documents are loaded
+   *   beside the events (a staging table or collection) while the events stay as they are,
+   *   readable and writable.
+   * * Once `batches` is exhausted, one swap makes the store hold the loaded documents (the first
+   *   of repeated ids) plus every captured event still stored; an id in both keeps the captured
+   *   event (stored while the replace ran, so acknowledged to someone) and counts the loaded one
+   *   as skipped.
+   * * If `batches` throws, or the database fails, before or during the swap, nothing stored
+   *   changed; the staging data is dropped (or, after a crash, at the next {@link init} or
+   *   replace) and the error is rethrown.
+   * @returns documents yielded and now stored, and those skipped (repeated or captured ids).
+   * @throws ReplaceInProgressError when another instance is replacing (MongoDB).
+   */
+  replaceAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult>;
   /**
    * Counts matching events per value of a field and, optionally, per time bucket, in the
    * database (SQL GROUP BY; MongoDB $match/$group). Groups with no events are not returned.

@@ -172,7 +172,7 @@ export type EventType =
 export type RestoreMode =
   /** Keep stored events; insert the backup's events whose ids are not stored. */
   | 'MERGE'
-  /** Remove every stored event, then insert the backup's (only after the whole backup was verified). */
+  /** Make the stored events the backup's in one atomic swap, after the whole backup was verified and loaded aside: a restore that fails changes nothing; events logged while it runs are kept (an id in both keeps the logged event). */
   | 'REPLACE';
 
 /** Time buckets of eventCounts, aligned in the requested time zone; weeks start on Monday. */

@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { buildSchema } from '@typegoose/typegoose';
 import mongoose from 'mongoose';
-import type { Collection, MongoBulkWriteError } from 'mongodb';
+import type { Collection, Db, IndexDescription, MongoBulkWriteError, WriteConcernSettings } from 'mongodb';
 import { normalizeStoredEvent } from '../../events/event.document';
 import { Event } from '../../events/event.entity';
 import type { EventDocument } from '../event-document';
-import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
+import { ReplaceInProgressError, type CountGroupsOptions, type EventStore, type FindOptions, type GroupCount, type InsertResult, type ReadOrder, type ReplaceResult, type Selector, type StorePing } from '../event-store';
+import { SwapGate } from './swap-gate';
 
 /** Where the MongoDB store keeps events. */
 export interface MongoStoreOptions {
@@ -23,6 +25,27 @@ export interface MongoStoreOptions {
 }
 
 const DUPLICATE_KEY = 11000;
+/** MongoDB's NotImplemented, FerretDB's answer to `renameCollection` with `dropTarget`. */
+const NOT_IMPLEMENTED = 238;
+/**
+ * A REPLACE (see {@link MongoEventStore.replaceAll}) loads into `<collection>_restore_<token>`;
+ * where `dropTarget` is missing, the events are set aside as `<collection>_replaced_<token>`
+ * during the swap.
+ */
+const STAGING_INFIX = '_restore_';
+const REPLACED_INFIX = '_replaced_';
+/**
+ * Events of other instances stored while a replace ran are recognised by receipt time, from the
+ * start to this long after the swap began (their clocks may run a little ahead; a stored event
+ * far in the future is not one of them).
+ */
+const OTHER_INSTANCE_CLOCK_SLACK_MS = 60_000;
+/**
+ * The lease (in `locks`) a replace holds, renewed per batch: one replace at a time per database,
+ * and leftovers are cleaned up only by its holder, never under another instance's running replace.
+ */
+const REPLACE_LEASE = 'replace-all';
+const REPLACE_LEASE_MS = 60_000;
 
 /**
  * The production store: MongoDB (or any wire-compatible server) through the Typegoose model of
@@ -34,6 +57,14 @@ export class MongoEventStore implements EventStore {
   private connection: mongoose.Connection | null = null;
   private collection: Collection<EventDocument> | null = null;
   private version: string | null = null;
+  /** The model's index definitions, built on a staging collection too. */
+  private indexes: IndexDescription[] = [];
+  /** Every operation on the events passes it; a replace closes it for its swap. */
+  private readonly gate = new SwapGate();
+  /** Ids of events this process stored, one set per running replace. */
+  private readonly captures = new Set<Set<string>>();
+  /** This store's name as holder of {@link REPLACE_LEASE}. */
+  private readonly owner = `store-${process.pid}-${randomBytes(6).toString('hex')}`;
 
   constructor(private readonly options: MongoStoreOptions) {}
 
@@ -49,6 +80,16 @@ export class MongoEventStore implements EventStore {
     const model = connection.model('Event', buildSchema(Event), this.options.collection);
     this.connection = connection;
     this.collection = model.collection as unknown as Collection<EventDocument>;
+    this.indexes = model.schema.indexes().map(([key, options]) => ({ ...options, key }) as IndexDescription);
+    try {
+      // Before the indexes: a replace cut off between its renames leaves no events collection.
+      if (await this.takeReplaceLease()) {
+        await this.dropRestoreLeftovers();
+        await this.releaseLease(REPLACE_LEASE, this.owner);
+      }
+    } catch (error) {
+      this.options.onWarning?.('Could not clean up after an interrupted restore', error);
+    }
     try {
       await model.createIndexes();
     } catch (error) {
@@ -86,29 +127,24 @@ export class MongoEventStore implements EventStore {
 
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
     if (docs.length === 0) return { insertedIds: [], duplicateIds: [] };
-    // The driver adds nothing to documents that carry an _id, but copies keep callers' objects intact.
-    const batch = docs.map((doc) => ({ ...doc }));
-    const duplicateIndexes = new Set<number>();
-    try {
-      await this.events.insertMany(batch, {
-        ordered: false,
-        ...(this.options.journaledWrites === false ? {} : { writeConcern: { w: 'majority', j: true } }),
-      });
-    } catch (error) {
-      const writeErrors = (error as MongoBulkWriteError).writeErrors;
-      const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-      if (list.length === 0 || list.some((e) => e.code !== DUPLICATE_KEY)) throw error;
-      for (const e of list) duplicateIndexes.add(e.index);
-    }
-    const insertedIds: string[] = [];
-    const duplicateIds: string[] = [];
-    docs.forEach((doc, i) => (duplicateIndexes.has(i) ? duplicateIds : insertedIds).push(doc._id));
-    return { insertedIds, duplicateIds };
+    return this.gate.run(async () => {
+      const duplicateIndexes = await insertSkippingDuplicates(this.events, docs, this.writeConcern);
+      const insertedIds: string[] = [];
+      const duplicateIds: string[] = [];
+      docs.forEach((doc, i) => (duplicateIndexes.has(i) ? duplicateIds : insertedIds).push(doc._id));
+      for (const capture of this.captures) for (const id of insertedIds) capture.add(id);
+      return { insertedIds, duplicateIds };
+    });
+  }
+
+  /** Journaled majority writes unless turned off (see {@link MongoStoreOptions.journaledWrites}). */
+  private get writeConcern(): WriteConcernSettings | undefined {
+    return this.options.journaledWrites === false ? undefined : { w: 'majority', j: true };
   }
 
   async findByIds(ids: readonly string[]): Promise<EventDocument[]> {
     if (ids.length === 0) return [];
-    const docs = await this.events.find({ _id: { $in: [...ids] } }).toArray();
+    const docs = await this.gate.run(() => this.events.find({ _id: { $in: [...ids] } }).toArray());
     return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
   }
 
@@ -119,16 +155,16 @@ export class MongoEventStore implements EventStore {
       .sort({ [field]: direction, _id: direction })
       .skip(options.skip ?? 0)
       .limit(options.limit);
-    const docs = await cursor.toArray();
+    const docs = await this.gate.run(() => cursor.toArray());
     return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
   }
 
   async exists(selector: Selector): Promise<boolean> {
-    return (await this.events.findOne(selector, { projection: { _id: 1 } })) !== null;
+    return (await this.gate.run(() => this.events.findOne(selector, { projection: { _id: 1 } }))) !== null;
   }
 
   async count(selector: Selector): Promise<number> {
-    return this.events.countDocuments(selector);
+    return this.gate.run(() => this.events.countDocuments(selector));
   }
 
   async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] }): AsyncIterable<EventDocument> {
@@ -149,48 +185,228 @@ export class MongoEventStore implements EventStore {
 
   /** A chunk of {@link stream} reading only the projected fields. */
   private async findProjected(selector: Selector, order: ReadOrder, limit: number, projection: Record<string, number>): Promise<EventDocument[]> {
-    const docs = await this.events
-      .find(withKeyset(selector, order), { projection })
-      .sort({ [order.field]: order.direction, _id: order.direction })
-      .limit(limit)
-      .toArray();
+    const docs = await this.gate.run(() =>
+      this.events
+        .find(withKeyset(selector, order), { projection })
+        .sort({ [order.field]: order.direction, _id: order.direction })
+        .limit(limit)
+        .toArray(),
+    );
     return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
   }
 
   async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
     const { field, direction } = options.order;
-    const docs = await this.events
-      .find(withKeyset(selector, options.order), { projection: { _id: 1 } })
-      .sort({ [field]: direction, _id: direction })
-      .skip(options.skip ?? 0)
-      .limit(options.limit)
-      .toArray();
+    const docs = await this.gate.run(() =>
+      this.events
+        .find(withKeyset(selector, options.order), { projection: { _id: 1 } })
+        .sort({ [field]: direction, _id: direction })
+        .skip(options.skip ?? 0)
+        .limit(options.limit)
+        .toArray(),
+    );
     return docs.map((doc) => String(doc._id));
   }
 
   async setArchived(ids: readonly string[], archivedAt: Date | null): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await this.events.updateMany(
-      { _id: { $in: [...ids] }, archived: archivedAt ? { $ne: true } : true },
-      { $set: { archived: archivedAt !== null, archived_at: archivedAt } },
+    const result = await this.gate.run(() =>
+      this.events.updateMany(
+        { _id: { $in: [...ids] }, archived: archivedAt ? { $ne: true } : true },
+        { $set: { archived: archivedAt !== null, archived_at: archivedAt } },
+      ),
     );
     return result.modifiedCount;
   }
 
   async deleteMany(selector: Selector): Promise<number> {
-    return (await this.events.deleteMany(selector)).deletedCount;
+    return (await this.gate.run(() => this.events.deleteMany(selector))).deletedCount;
   }
 
   async clear(): Promise<void> {
-    await this.events.deleteMany({});
+    await this.gate.run(() => this.events.deleteMany({}));
+  }
+
+  /**
+   * See {@link EventStore.replaceAll}. The documents go to a staging collection with the events'
+   * indexes while the events stay as they are, under a lease ({@link REPLACE_LEASE}); its count is
+   * checked; then, with this process's operations on the events held (a {@link SwapGate}, so
+   * none runs against the wrong collection and none is lost; reads wait too, so none sees a
+   * half-done swap), the events stored since the start are copied over the staged ones and the
+   * staging collection replaces the events by `renameCollection` with `dropTarget` (one atomic
+   * step on MongoDB). FerretDB v1 has no `dropTarget`: there the events are renamed aside first
+   * and dropped once the staging collection took their name (see {@link swapIn}).
+   *
+   * Events stored since the start: those this process stored, by id (exact), and those of other
+   * instances by receipt time (as good as their clocks; any one logged between the copy and the
+   * rename is lost).
+   */
+  async replaceAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult> {
+    const events = this.events;
+    const db = this.database;
+    const started = Date.now();
+    const captured = new Set<string>();
+    this.captures.add(captured);
+    const stagingName = `${this.options.collection}${STAGING_INFIX}${started.toString(36)}_${randomBytes(4).toString('hex')}`;
+    let leased = false;
+    let swapped = false;
+    const renewLease = async () => {
+      leased = await this.takeReplaceLease();
+      if (!leased) throw new ReplaceInProgressError();
+    };
+    try {
+      await renewLease();
+      await this.dropRestoreLeftovers();
+      let staging: Collection<EventDocument> | null = null;
+      let staged = 0;
+      let repeated = 0;
+      for await (const batch of batches) {
+        if (batch.length === 0) continue;
+        staging ??= await this.createStaging(stagingName);
+        const duplicates = await insertSkippingDuplicates(staging, batch, this.writeConcern);
+        staged += batch.length - duplicates.size;
+        repeated += duplicates.size;
+        await renewLease();
+      }
+      staging ??= await this.createStaging(stagingName);
+      // Had the lease expired during a stall, another instance's cleanup could have dropped the
+      // staging collection and the next insert made a new, partial one. Never swap that in.
+      const count = await staging.countDocuments({});
+      if (count !== staged) {
+        throw new Error(`The staging collection ${stagingName} holds ${count} events instead of ${staged}: another instance dropped it. Nothing was changed.`);
+      }
+      await renewLease();
+      const open = await this.gate.close();
+      let setAside: string | null = null;
+      try {
+        const displaced = await this.copyCaptured(events, staging, captured, started);
+        setAside = await this.swapIn(db, stagingName);
+        swapped = true;
+        return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
+      } finally {
+        open();
+        if (setAside) await db.collection(setAside).drop().catch(() => undefined);
+      }
+    } catch (error) {
+      // Best effort (the database may be the failure): else done at the next init or replace.
+      if (leased && !swapped) await this.dropRestoreLeftovers().catch(() => undefined);
+      throw error;
+    } finally {
+      this.captures.delete(captured);
+      if (leased) await this.releaseLease(REPLACE_LEASE, this.owner).catch(() => undefined);
+    }
+  }
+
+  /** Takes or renews {@link REPLACE_LEASE} for this store; false when another instance holds it. */
+  private takeReplaceLease(): Promise<boolean> {
+    const now = Date.now();
+    return this.acquireLease(REPLACE_LEASE, this.owner, new Date(now), new Date(now + REPLACE_LEASE_MS));
+  }
+
+  /** A new collection with the events' indexes (a failed index build is a warning, as in init). */
+  private async createStaging(name: string): Promise<Collection<EventDocument>> {
+    const staging = await this.database.createCollection<EventDocument>(name);
+    try {
+      if (this.indexes.length > 0) await staging.createIndexes(this.indexes);
+    } catch (error) {
+      this.options.onWarning?.(`Could not create every index on ${name}`, error);
+    }
+    return staging;
+  }
+
+  /**
+   * Copies the events stored since `started` over the staged documents of the same ids (the
+   * gate is closed, so the set is complete for this process). Returns how many staged
+   * documents they replaced.
+   */
+  private async copyCaptured(events: Collection<EventDocument>, staging: Collection<EventDocument>, captured: ReadonlySet<string>, started: number): Promise<number> {
+    let displaced = 0;
+    const copied = new Set<string>();
+    const copy = async (selector: Selector) => {
+      const docs = (await events.find(selector).toArray()).filter((doc) => !copied.has(doc._id));
+      if (docs.length === 0) return;
+      // A delete and an insert rather than an upsert each: FerretDB v1 scans the collection per update.
+      const writeConcern = this.writeConcern ? { writeConcern: this.writeConcern } : {};
+      displaced += (await staging.deleteMany({ _id: { $in: docs.map((doc) => doc._id) } }, writeConcern)).deletedCount;
+      await staging.insertMany(docs, { ordered: false, ...writeConcern });
+      for (const doc of docs) copied.add(doc._id);
+    };
+    const ids = [...captured];
+    const receivedMeanwhile = { received_at: { $gt: new Date(started), $lte: new Date(Date.now() + OTHER_INSTANCE_CLOCK_SLACK_MS) } };
+    // One query where one will do: FerretDB v1 reads the whole collection for each.
+    await copy(ids.length === 0 ? receivedMeanwhile : { $or: [receivedMeanwhile, { _id: { $in: ids.slice(0, 1000) } }] });
+    for (let i = 1000; i < ids.length; i += 1000) await copy({ _id: { $in: ids.slice(i, i + 1000) } });
+    return displaced;
+  }
+
+  /**
+   * Makes the staging collection the events collection. FerretDB v1 answers `dropTarget` with
+   * NotImplemented: there, two renames (events aside, staging in); the caller drops the
+   * set-aside collection, whose name this returns. Between the two renames this process's
+   * operations are held, but another process reads no events, and its writes recreate the
+   * collection so the second rename fails; the first is then undone ({@link dropRestoreLeftovers}
+   * does it after a crash at that point, keeping such writes).
+   */
+  private async swapIn(db: Db, stagingName: string): Promise<string | null> {
+    const name = this.options.collection;
+    try {
+      await db.renameCollection(stagingName, name, { dropTarget: true });
+      return null;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== NOT_IMPLEMENTED) throw error;
+    }
+    const replaced = stagingName.replace(STAGING_INFIX, REPLACED_INFIX);
+    await db.renameCollection(name, replaced);
+    try {
+      await db.renameCollection(stagingName, name);
+    } catch (error) {
+      await this.dropRestoreLeftovers().catch(() => undefined);
+      throw error;
+    }
+    return replaced;
+  }
+
+  /**
+   * Cleans up after replaces that were cut off (a crash, an outage); the caller holds
+   * {@link REPLACE_LEASE}, so no replace is running. A swap cut off between its two renames is
+   * undone (events written meanwhile by other instances are kept), a swap that completed loses
+   * its set-aside collection, and staging collections are dropped.
+   */
+  private async dropRestoreLeftovers(): Promise<void> {
+    const db = this.database;
+    const name = this.options.collection;
+    const names = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+    for (const replaced of [...names].filter((n) => n.startsWith(`${name}${REPLACED_INFIX}`))) {
+      const stagingName = replaced.replace(REPLACED_INFIX, STAGING_INFIX);
+      if (names.has(stagingName) || !names.has(name)) {
+        // The staging collection never took the name: the set-aside events are the live ones.
+        if (names.has(name)) {
+          const written = await db.collection<EventDocument>(name).find().toArray();
+          if (written.length > 0) await insertSkippingDuplicates(db.collection<EventDocument>(replaced), written, this.writeConcern);
+          await db.collection(name).drop();
+        }
+        await db.renameCollection(replaced, name);
+        names.add(name);
+      } else {
+        await db.collection(replaced).drop();
+      }
+    }
+    for (const staging of [...names].filter((n) => n.startsWith(`${name}${STAGING_INFIX}`))) await db.collection(staging).drop();
+  }
+
+  /** The database handle (see {@link events}). */
+  private get database(): Db {
+    const db = this.connection?.db;
+    if (!db) throw Object.assign(new Error('The MongoDB store is closed'), { name: 'MongoNotConnectedError' });
+    return db;
   }
 
   async countGroups(selector: Selector, options: CountGroupsOptions): Promise<GroupCount[]> {
     const groupBy = options.groupField === null ? null : `$${options.groupField}`;
     const count = async (match: Selector, bucket: number | null): Promise<GroupCount[]> => {
-      const rows = await this.events
-        .aggregate<{ _id: GroupCount['key'] | undefined; n: number }>([{ $match: match }, { $group: { _id: groupBy, n: { $sum: 1 } } }])
-        .toArray();
+      const rows = await this.gate.run(() =>
+        this.events.aggregate<{ _id: GroupCount['key'] | undefined; n: number }>([{ $match: match }, { $group: { _id: groupBy, n: { $sum: 1 } } }]).toArray(),
+      );
       return rows.map((row) => ({ key: row._id ?? null, bucket, count: row.n }));
     };
     const boundaries = options.bucketBoundaries;
@@ -245,4 +461,23 @@ function withKeyset(selector: Selector, order: ReadOrder): Selector {
   const beyond = direction === 1 ? '$gt' : '$lt';
   const keyset = { $or: [{ [field]: { [beyond]: after.value } }, { [field]: after.value, _id: { [beyond]: after.id } }] };
   return Object.keys(selector).length === 0 ? keyset : { $and: [selector, keyset] };
+}
+
+/**
+ * Inserts documents unordered into a collection; returns the indexes of those whose id was
+ * stored already (or repeated in the batch). Any other failure is thrown.
+ */
+async function insertSkippingDuplicates(collection: Collection<EventDocument>, docs: readonly EventDocument[], writeConcern: WriteConcernSettings | undefined): Promise<Set<number>> {
+  // The driver adds nothing to documents that carry an _id, but copies keep callers' objects intact.
+  const batch = docs.map((doc) => ({ ...doc }));
+  const duplicateIndexes = new Set<number>();
+  try {
+    await collection.insertMany(batch, { ordered: false, ...(writeConcern ? { writeConcern } : {}) });
+  } catch (error) {
+    const writeErrors = (error as MongoBulkWriteError).writeErrors;
+    const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+    if (list.length === 0 || list.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+    for (const e of list) duplicateIndexes.add(e.index);
+  }
+  return duplicateIndexes;
 }

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
 import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../event-document';
-import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, Selector, StorePing } from '../event-store';
+import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, ReplaceResult, Selector, StorePing } from '../event-store';
 import { countGroupsOf } from '../group-counts';
 import { COLUMNS, selectorToSql, type Translation } from './selector-to-sql';
 
@@ -108,6 +109,13 @@ const PROJECTED_COLUMNS: Readonly<Record<keyof EventDocument, readonly string[]>
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Names of a REPLACE's objects in the file (see {@link SqliteEventStore.replaceAll}) start with
+ * this: `restore_staging_<token>`, `restore_captured_<token>` (tables), `restore_capture_<token>`
+ * (trigger). No other object's name does.
+ */
+const RESTORE_PREFIX = 'restore_';
+
+/**
  * The embedded store: one SQLite file (WAL) through better-sqlite3. Selectors are pushed down to
  * SQL where they can be ({@link selectorToSql}); whatever is left is evaluated with mingo, so
  * every selector means what it means on MongoDB.
@@ -128,6 +136,7 @@ export class SqliteEventStore implements EventStore {
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
     this.db = db;
+    this.dropRestoreLeftovers();
   }
 
   async close(): Promise<void> {
@@ -245,6 +254,85 @@ export class SqliteEventStore implements EventStore {
 
   async clear(): Promise<void> {
     this.conn.exec('DELETE FROM events');
+  }
+
+  /**
+   * See {@link EventStore.replaceAll}. A trigger captures the ids of events inserted from the
+   * start, by any connection or process; the documents go to a staging table in batches (outside
+   * any transaction, so logging goes on); then one IMMEDIATE transaction swaps: captured events
+   * still stored replace staged ones of the same id, every event is deleted, the staged rows are
+   * inserted. Until that commits the events are untouched, and a failure rolls it back. The swap
+   * holds the write lock, and this thread, while it copies (about as long as inserting that many
+   * events). Another process's {@link init} or replace drops these objects: this replace then
+   * fails with nothing changed.
+   */
+  async replaceAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult> {
+    this.dropRestoreLeftovers();
+    const token = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+    const staging = `${RESTORE_PREFIX}staging_${token}`;
+    const captured = `${RESTORE_PREFIX}captured_${token}`;
+    const trigger = `${RESTORE_PREFIX}capture_${token}`;
+    const columns = COLUMN_NAMES.join(', ');
+    const conn = this.conn;
+    // One transaction: the staging table exists exactly when capture runs.
+    conn.transaction(() => {
+      conn.exec(`CREATE TABLE ${captured} (id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID`);
+      // Untyped columns keep the values toRow gives; the events table's types apply on the copy.
+      conn.exec(`CREATE TABLE ${staging} (id TEXT PRIMARY KEY NOT NULL, ${COLUMN_NAMES.slice(1).join(', ')})`);
+      conn.exec(`CREATE TRIGGER ${trigger} AFTER INSERT ON events BEGIN INSERT OR IGNORE INTO ${captured} (id) VALUES (NEW.id); END`);
+    }).immediate();
+    try {
+      const stage = conn.prepare(`INSERT OR IGNORE INTO ${staging} (${columns}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
+      let staged = 0;
+      let repeated = 0;
+      for await (const batch of batches) {
+        this.conn.transaction(() => {
+          for (const doc of batch) {
+            if (stage.run(toRow(doc)).changes === 1) staged++;
+            else repeated++;
+          }
+        })();
+      }
+      const stillCaptured = `SELECT id FROM events WHERE id IN (SELECT id FROM ${captured})`;
+      return this.conn.transaction((): ReplaceResult => {
+        conn.exec(`DROP TRIGGER ${trigger}`);
+        const { n: displaced } = conn.prepare(`SELECT count(*) AS n FROM ${staging} WHERE id IN (${stillCaptured})`).get() as { n: number };
+        conn.exec(`DELETE FROM ${staging} WHERE id IN (${stillCaptured})`);
+        conn.exec(`INSERT INTO ${staging} (${columns}) SELECT ${columns} FROM events WHERE id IN (SELECT id FROM ${captured})`);
+        // No WHERE and no trigger left: SQLite truncates instead of deleting row by row.
+        conn.exec('DELETE FROM events');
+        conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`);
+        conn.exec(`DROP TABLE ${staging}`);
+        conn.exec(`DROP TABLE ${captured}`);
+        return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
+      }).immediate();
+    } catch (error) {
+      try {
+        this.dropRestoreObjects([trigger], [staging, captured]);
+      } catch {
+        // The store closed or the file failed: the next init drops them.
+      }
+      throw error;
+    }
+  }
+
+  /** Drops what a replace cut off by a crash (or running in another process) left in the file. */
+  private dropRestoreLeftovers(): void {
+    const objects = this.conn
+      .prepare(`SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE ? ESCAPE '\\'`)
+      .all(`${RESTORE_PREFIX.replace(/_/g, '\\_')}%`) as { type: 'table' | 'trigger'; name: string }[];
+    if (objects.length === 0) return;
+    const names = (type: string) => objects.filter((o) => o.type === type).map((o) => o.name);
+    this.dropRestoreObjects(names('trigger'), names('table'));
+  }
+
+  /** Drops a replace's triggers and tables in one transaction, triggers first (a capture trigger without its table would fail every insert). */
+  private dropRestoreObjects(triggers: readonly string[], tables: readonly string[]): void {
+    const conn = this.conn;
+    conn.transaction(() => {
+      for (const name of triggers) conn.exec(`DROP TRIGGER IF EXISTS "${name}"`);
+      for (const name of tables) conn.exec(`DROP TABLE IF EXISTS "${name}"`);
+    }).immediate();
   }
 
   async countGroups(selector: Selector, options: CountGroupsOptions): Promise<GroupCount[]> {
