@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { BSON, EJSON } from 'bson';
+import { EJSON } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupStatusDocument, CreateBackupDocument, EventsCountDocument, LogEventDocument, RestoreBackupDocument } from './generated/graphql';
-import { backupFixture, canonical, expectSameDocuments, fill, snapshot } from './support/lifecycle';
+import { backupFixture, canonical, expectSameDocuments, fill, readDump, snapshot } from './support/lifecycle';
 import { startTestServer, type TestServer } from './support/server';
 import { STORE_KINDS, type StoreKind } from './support/stores';
 
@@ -13,18 +13,6 @@ import { STORE_KINDS, type StoreKind } from './support/stores';
 const SIZE: Record<StoreKind, number> = { sqlite: 100_000, mongodb: 2_000 };
 
 const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `lab-events-${prefix}-`));
-
-/** The documents of a `.bson.gz` file, read without any of the server's code. */
-function readDump(file: string): Record<string, unknown>[] {
-  const bytes = zlib.gunzipSync(fs.readFileSync(file));
-  const docs: Record<string, unknown>[] = [];
-  for (let offset = 0; offset < bytes.length; ) {
-    const size = bytes.readInt32LE(offset);
-    docs.push(BSON.deserialize(bytes.subarray(offset, offset + size)));
-    offset += size;
-  }
-  return docs;
-}
 
 async function totalEvents(server: TestServer): Promise<number> {
   return (await server.ok(EventsCountDocument, { filter: { archived: 'ALL' } })).events.totalCount;

@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import zlib from 'node:zlib';
-import { BSON } from 'bson';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +12,7 @@ import { MongoEventStore } from '../src/store/mongo/mongo-event-store';
 import { startFerretDb, type FerretDbHandle } from './support/ferretdb';
 import { makeDoc } from './support/fixtures';
 import { until } from './support/ingest-clients';
+import { readDump } from './support/lifecycle';
 import { testConfig, uniqueName } from './support/stores';
 
 const DAY = 24 * 3600 * 1000;
@@ -40,18 +39,6 @@ function recordingLogger() {
     },
   });
   return { logger: pino({ level: 'info' }, sink), lines };
-}
-
-/** The documents of a `.bson.gz` file, read without any of the server's code. */
-function readDump(file: string): Record<string, unknown>[] {
-  const bytes = zlib.gunzipSync(fs.readFileSync(file));
-  const docs: Record<string, unknown>[] = [];
-  for (let offset = 0; offset < bytes.length; ) {
-    const size = bytes.readInt32LE(offset);
-    docs.push(BSON.deserialize(bytes.subarray(offset, offset + size)));
-    offset += size;
-  }
-  return docs;
 }
 
 /** Bounded polling that says what it waited for when it times out. */

@@ -1,4 +1,7 @@
-/** Helpers of the lifecycle tests (backups): comparing whole stores document by document. */
+/** Helpers of the lifecycle tests (backups): comparing whole stores document by document, reading dumps. */
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { BSON } from 'bson';
 import { expect } from 'vitest';
 import type { EventDocument } from '../../src/store/event-document';
 import type { EventStore } from '../../src/store/event-store';
@@ -62,4 +65,16 @@ export async function fill(store: EventStore, docs: readonly EventDocument[], ba
   let inserted = 0;
   for (let i = 0; i < docs.length; i += batch) inserted += (await store.insertMany(docs.slice(i, i + batch))).insertedIds.length;
   return inserted;
+}
+
+/** The documents of a `.bson.gz` file, read without any of the server's code. */
+export function readDump(file: string): Record<string, unknown>[] {
+  const bytes = zlib.gunzipSync(fs.readFileSync(file));
+  const docs: Record<string, unknown>[] = [];
+  for (let offset = 0; offset < bytes.length; ) {
+    const size = bytes.readInt32LE(offset);
+    docs.push(BSON.deserialize(bytes.subarray(offset, offset + size)));
+    offset += size;
+  }
+  return docs;
 }
