@@ -6,6 +6,7 @@ import { Query } from 'mingo';
 import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../event-document';
 import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, ReplaceResult, Selector, StorePing } from '../event-store';
 import { countGroupsOf } from '../group-counts';
+import { SqliteReadWorker } from './read-worker';
 import { COLUMNS, selectorToSql, type Translation } from './selector-to-sql';
 
 /** Rows read per step of a scan; the event loop gets a turn between steps. */
@@ -106,6 +107,9 @@ const PROJECTED_COLUMNS: Readonly<Record<keyof EventDocument, readonly string[]>
   search_text: ['search_text'],
 };
 
+/** What a closed store throws (named so that it reads as the database being unavailable). */
+const closedError = () => Object.assign(new Error('The SQLite store is closed'), { name: 'MongoNotConnectedError' });
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -123,6 +127,8 @@ const RESTORE_PREFIX = 'restore_';
 export class SqliteEventStore implements EventStore {
   readonly engine = 'sqlite' as const;
   private db: Database.Database | null = null;
+  /** Long reads (scans, aggregates) run here, off the event loop; null for `:memory:`. */
+  private reader: SqliteReadWorker | null = null;
 
   /** @param file path of the database file, or `:memory:`. */
   constructor(private readonly file: string) {}
@@ -137,16 +143,19 @@ export class SqliteEventStore implements EventStore {
     db.exec(SCHEMA);
     this.db = db;
     this.dropRestoreLeftovers();
+    if (this.file !== ':memory:') this.reader = new SqliteReadWorker(this.file);
   }
 
   async close(): Promise<void> {
+    await this.reader?.close();
+    this.reader = null;
     this.statements.clear();
     this.db?.close();
     this.db = null;
   }
 
   private get conn(): Database.Database {
-    if (!this.db) throw Object.assign(new Error('The SQLite store is closed'), { name: 'MongoNotConnectedError' });
+    if (!this.db) throw closedError();
     return this.db;
   }
 
@@ -203,8 +212,8 @@ export class SqliteEventStore implements EventStore {
   async count(selector: Selector): Promise<number> {
     const where = selectorToSql(selector);
     if (where.exact) {
-      const row = this.statement(`SELECT count(*) AS n FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`).get(...where.params) as { n: number };
-      return row.n;
+      const [row] = await this.read<{ n: number }>(`SELECT count(*) AS n FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`, where.params);
+      return row!.n;
     }
     let n = 0;
     for await (const _doc of this.scan(selector, where, { field: 'event_timestamp', direction: 1 })) n++;
@@ -343,7 +352,7 @@ export class SqliteEventStore implements EventStore {
     const filter = where.sql ? ` AND (${where.sql})` : '';
     const boundaries = options.bucketBoundaries;
     if (!boundaries) {
-      const rows = this.statement(`SELECT ${key} AS k, count(*) AS n FROM events WHERE 1${filter} GROUP BY k`).all(...where.params) as { k: string | number | null; n: number }[];
+      const rows = await this.read<{ k: string | number | null; n: number }>(`SELECT ${key} AS k, count(*) AS n FROM events WHERE 1${filter} GROUP BY k`, where.params);
       return rows.map((row) => ({ key: row.k, bucket: null, count: row.n }));
     }
     if (boundaries.length < 2) return [];
@@ -352,14 +361,15 @@ export class SqliteEventStore implements EventStore {
     // and DST included), so SQL never does calendar arithmetic.
     const ranges = JSON.stringify(boundaries.slice(0, -1).map((lo, i) => [lo, boundaries[i + 1]]));
     // The bucket columns are named so that none shadows a column of events in `filter`.
-    const rows = this.statement(
+    const rows = await this.read<{ bucket_index: number; k: string | number | null; n: number }>(
       `WITH buckets (bucket_index, bucket_lo, bucket_hi) AS MATERIALIZED (
          SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
        SELECT bucket_index, ${key} AS k, count(*) AS n
        FROM buckets CROSS JOIN events
        WHERE event_timestamp >= bucket_lo AND event_timestamp < bucket_hi${filter}
        GROUP BY bucket_index, k`,
-    ).all(ranges, ...where.params) as { bucket_index: number; k: string | number | null; n: number }[];
+      [ranges, ...where.params],
+    );
     return rows.map((row) => ({ key: row.k, bucket: row.bucket_index, count: row.n }));
   }
 
@@ -405,8 +415,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Rows matching the pushed-down SQL, in order, in keyset chunks, that the whole selector
-   * matches (mingo). Yields to the event loop between chunks so long scans do not block.
+   * Rows matching the pushed-down SQL, in order, in keyset chunks read off the event loop (see
+   * {@link read}), that the whole selector matches (mingo).
    */
   private async *scan(selector: Selector, where: Translation, order: ReadOrder, chunkSize = SCAN_CHUNK, columns = '*'): AsyncGenerator<EventDocument> {
     // An exact translation needs no second check.
@@ -414,7 +424,7 @@ export class SqliteEventStore implements EventStore {
     let after = order.after;
     for (;;) {
       const { sql, params } = this.pageSql(where, { ...order, ...(after ? { after } : {}) }, columns);
-      const rows = this.statement(`${sql} LIMIT ?`).all(...params, chunkSize) as Row[];
+      const rows = await this.read<Row>(`${sql} LIMIT ?`, [...params, chunkSize]);
       for (const row of rows) {
         const doc = fromRow(row);
         if (!query || query.test(doc as unknown as Record<string, unknown>)) yield doc;
@@ -422,8 +432,18 @@ export class SqliteEventStore implements EventStore {
       if (rows.length < chunkSize) return;
       const last = rows.at(-1)!;
       after = { value: new Date(last[order.field] as number), id: last.id as string };
-      await yieldToEventLoop();
     }
+  }
+
+  /**
+   * The rows of a read that may walk many rows: on the read worker (off the event loop) when
+   * there is one, else here, giving the event loop a turn first.
+   */
+  private async read<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    if (!this.db) throw closedError();
+    if (this.reader) return this.reader.all<T>(sql, params);
+    await yieldToEventLoop();
+    return this.statement(sql).all(...params) as T[];
   }
 
   private readonly statements = new Map<string, Database.Statement>();
