@@ -63,7 +63,7 @@ describe.each(STORE_KINDS)('backup and restore of many events on %s', (kind) => 
     expectSameDocuments(dumped.map(canonical), original);
 
     // Wipe, restore: every document back, every field identical.
-    await server.handle.services.store.clear();
+    await server.handle.services.store.deleteMany({});
     expect(await totalEvents(server)).toBe(0);
     const merged = await server.ok(RestoreBackupDocument, { path: createBackup.path });
     expect(merged.restoreBackup).toEqual({ restoredCount: SIZE[kind], skippedCount: 0 });

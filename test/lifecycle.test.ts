@@ -26,7 +26,7 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
   afterAll(async () => server?.stop());
   beforeEach(async () => {
     now = T0;
-    await server.handle.services.store.clear();
+    await server.handle.services.store.deleteMany({});
   });
 
   /** Logs events over HTTP; returns their ids in order. */

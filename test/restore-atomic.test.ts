@@ -220,7 +220,7 @@ describe.each(STORE_KINDS)('atomic REPLACE restore on %s', (kind) => {
   /** Makes the store hold the original events again; returns them as stored. */
   async function resetToOriginals(): Promise<{ ids: string[]; snapshot: string[] }> {
     const store = server.handle.services.store;
-    await store.clear();
+    await store.deleteMany({});
     const originals = originalDocs(backup);
     await fill(store, originals);
     return { ids: originals.map((doc) => doc._id), snapshot: await snapshot(store) };
@@ -340,7 +340,7 @@ describe('REPLACE cut off by a MongoDB outage (FerretDB killed during the load)'
     const backupSnapshot = await snapshot(store);
     const created = await gql(url, CreateBackupDocument, { description: 'outage' });
     const backupPath = created.data!.createBackup.path;
-    await store.clear();
+    await store.deleteMany({});
     const originals = originalDocs(backup);
     await fill(store, originals);
     await store.setArchived(originals.slice(0, 10).map((doc) => doc._id), new Date(Date.UTC(2025, 6, 1)));
@@ -485,7 +485,7 @@ describe.each(STORE_KINDS)('EventStore.replaceAll on %s', (kind) => {
   };
 
   it('keeps the events stored while it loads (they win over loaded ones of the same id) and counts repeats and those as skipped', async () => {
-    await store.clear();
+    await store.deleteMany({});
     const stored = variedDocs(30, 1);
     await fill(store, stored);
     const incoming = variedDocs(50, 2);
@@ -518,7 +518,7 @@ describe.each(STORE_KINDS)('EventStore.replaceAll on %s', (kind) => {
   });
 
   it('changes nothing when the documents fail midway, and leaves nothing beside the events', async () => {
-    await store.clear();
+    await store.deleteMany({});
     await fill(store, variedDocs(25, 3));
     const before = await snapshot(store);
     const failing = async function* () {

@@ -245,7 +245,7 @@ export class BackupService {
     if (!enabled || schedule === null || this.cron) return;
     // `catch` as well as scheduledBackup's own try: croner leaves a job whose callback rejected
     // blocked, and `protect` would then skip every later slot.
-    const onError = (error: unknown) => this.options.logger?.error({ err: error }, 'Scheduled backup failed; the next one runs on schedule');
+    const onError = (error: unknown) => this.logScheduledFailure(error);
     this.cron = new Cron(schedule, { protect: true, unref: true, catch: onError }, () => {
       this.scheduled = this.scheduledBackup().finally(() => {
         this.scheduled = null;
@@ -280,8 +280,12 @@ export class BackupService {
       logger?.info({ backup: info.path, events: info.eventCount, bytes: info.sizeBytes }, 'Scheduled backup written');
     } catch (error) {
       if (this.abort.signal.aborted) return;
-      logger?.error({ err: error }, 'Scheduled backup failed; the next one runs on schedule');
+      this.logScheduledFailure(error);
     }
+  }
+
+  private logScheduledFailure(error: unknown): void {
+    this.options.logger?.error({ err: error }, 'Scheduled backup failed; the next one runs on schedule');
   }
 
   /**

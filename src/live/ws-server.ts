@@ -67,7 +67,7 @@ export function graphqlWsOptions(options: {
       // graphql-ws registers the operation before this hook, so it counts itself.
       if (Object.keys(ctx.subscriptions).length > max) return [new TooManySubscriptionsError(max)];
       // Each operation counts against the client's rate limit, as an HTTP request would.
-      const decision = services.rateLimiter?.check(ctx.extra.request.socket.remoteAddress ?? 'unknown');
+      const decision = services.rateLimiter?.checkRequest(ctx.extra.request);
       if (decision && !decision.allowed) return [new RateLimitedError(decision.detail)];
       // The same role table and variable limits as Apollo's plugins, which do not run here.
       let document;

@@ -29,6 +29,11 @@ export class RateLimiter {
     this.lastCleanup = now();
   }
 
+  /** Records a request arriving on `request`'s connection (its client address), if allowed. */
+  checkRequest(request: Pick<IncomingMessage, 'socket'>): RateDecision | null {
+    return this.check(request.socket.remoteAddress ?? 'unknown');
+  }
+
   /** Records a request from `client` if allowed. */
   check(client: string): RateDecision | null {
     const address = normalizeAddress(client);
@@ -114,7 +119,7 @@ export function createRateLimiter(settings: Config['rateLimit']): RateLimiter | 
 export function rateLimitMiddleware(limiter: RateLimiter | null, refuse: (detail: string) => unknown): RequestHandler {
   if (limiter === null) return (_req, _res, next) => next();
   return (req, res, next) => {
-    const decision = limiter.check(req.socket.remoteAddress ?? 'unknown');
+    const decision = limiter.checkRequest(req);
     if (decision === null) return next();
     res.set(decision.headers);
     if (!decision.allowed) {
@@ -132,7 +137,7 @@ export function rateLimitMiddleware(limiter: RateLimiter | null, refuse: (detail
 export function rateLimitHandshake(limiter: RateLimiter | null): VerifyClientCallbackAsync | undefined {
   if (limiter === null) return undefined;
   return ({ req }: { req: IncomingMessage }, accept) => {
-    const decision = limiter.check(req.socket.remoteAddress ?? 'unknown');
+    const decision = limiter.checkRequest(req);
     if (decision === null || decision.allowed) accept(true);
     else accept(false, decision.status, decision.detail, decision.headers);
   };

@@ -117,8 +117,6 @@ export interface EventStore {
   setArchived(ids: readonly string[], archivedAt: Date | null): Promise<number>;
   /** Deletes matching documents; returns how many. */
   deleteMany(selector: Selector): Promise<number>;
-  /** Removes every document. For tests only (REPLACE restores use {@link replaceAll}). */
-  clear(): Promise<void>;
   /**
    * Replaces every stored event by the documents `batches` yields, atomically for the callers of
    * this store (REPLACE restores):

@@ -223,10 +223,6 @@ export class MongoEventStore implements EventStore {
     return (await this.gate.run(() => this.events.deleteMany(selector))).deletedCount;
   }
 
-  async clear(): Promise<void> {
-    await this.gate.run(() => this.events.deleteMany({}));
-  }
-
   /**
    * See {@link EventStore.replaceAll}. The documents go to a staging collection with the events'
    * indexes while the events stay as they are, under a lease ({@link REPLACE_LEASE}); its count is

@@ -107,6 +107,9 @@ const PROJECTED_COLUMNS: Readonly<Record<keyof EventDocument, readonly string[]>
   search_text: ['search_text'],
 };
 
+/** `INSERT OR IGNORE` of a whole row (every column, in {@link COLUMN_NAMES} order) into `table`. */
+const insertOrIgnoreSql = (table: string) => `INSERT OR IGNORE INTO ${table} (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`;
+
 /** What a closed store throws (named so that it reads as the database being unavailable). */
 const closedError = () => Object.assign(new Error('The SQLite store is closed'), { name: 'MongoNotConnectedError' });
 
@@ -170,7 +173,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
-    const insert = this.statement(`INSERT OR IGNORE INTO events (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
+    return this.insertRows(this.statement(insertOrIgnoreSql('events')), docs);
+  }
+
+  /** Inserts whole rows in one transaction through an {@link insertOrIgnoreSql} statement; an id already there is skipped. */
+  private insertRows(insert: Database.Statement, docs: readonly EventDocument[]): InsertResult {
     const insertedIds: string[] = [];
     const duplicateIds: string[] = [];
     this.conn.transaction(() => {
@@ -261,10 +268,6 @@ export class SqliteEventStore implements EventStore {
     return deleted;
   }
 
-  async clear(): Promise<void> {
-    this.conn.exec('DELETE FROM events');
-  }
-
   /**
    * See {@link EventStore.replaceAll}. A trigger captures the ids of events inserted from the
    * start, by any connection or process; the documents go to a staging table in batches (outside
@@ -291,16 +294,13 @@ export class SqliteEventStore implements EventStore {
       conn.exec(`CREATE TRIGGER ${trigger} AFTER INSERT ON events BEGIN INSERT OR IGNORE INTO ${captured} (id) VALUES (NEW.id); END`);
     }).immediate();
     try {
-      const stage = conn.prepare(`INSERT OR IGNORE INTO ${staging} (${columns}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
+      const stage = conn.prepare(insertOrIgnoreSql(staging));
       let staged = 0;
       let repeated = 0;
       for await (const batch of batches) {
-        this.conn.transaction(() => {
-          for (const doc of batch) {
-            if (stage.run(toRow(doc)).changes === 1) staged++;
-            else repeated++;
-          }
-        })();
+        const { insertedIds, duplicateIds } = this.insertRows(stage, batch);
+        staged += insertedIds.length;
+        repeated += duplicateIds.length;
       }
       const stillCaptured = `SELECT id FROM events WHERE id IN (SELECT id FROM ${captured})`;
       return this.conn.transaction((): ReplaceResult => {
