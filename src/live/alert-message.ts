@@ -1,4 +1,4 @@
-import { presentSource, SOURCE_KEYS, type EventDocument } from '../store/event-document';
+import { madsciEventFields, presentSource, type EventDocument } from '../store/event-document';
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 0: 'NOTSET', 10: 'DEBUG', 20: 'INFO', 30: 'WARNING', 40: 'ERROR', 50: 'CRITICAL' };
 
@@ -13,20 +13,7 @@ export function levelName(level: number): string {
  * (`received_at`, `search_text`) are left out.
  */
 export function alertEventJson(doc: EventDocument): Record<string, unknown> {
-  const source = presentSource(doc.source);
-  return {
-    event_id: doc._id,
-    event_type: doc.event_type,
-    log_level: doc.log_level,
-    alert: doc.alert,
-    event_timestamp: doc.event_timestamp.toISOString(),
-    source,
-    event_data: doc.event_data,
-    trace_id: doc.trace_id,
-    span_id: doc.span_id,
-    archived: doc.archived,
-    archived_at: doc.archived_at ? doc.archived_at.toISOString() : null,
-  };
+  return { event_id: doc._id, ...madsciEventFields(doc, (date) => date.toISOString()) };
 }
 
 /**
@@ -34,7 +21,7 @@ export function alertEventJson(doc: EventDocument): Record<string, unknown> {
  * `[ERROR] node_error from node_id=01J..., workcell_id=01J...`.
  */
 export function alertSubject(doc: EventDocument): string {
-  const members = SOURCE_KEYS.filter((key) => doc.source[key] != null).map((key) => `${key}=${doc.source[key]}`);
+  const members = Object.entries(presentSource(doc.source)).map(([key, value]) => `${key}=${value}`);
   const base = `[${levelName(doc.log_level)}] ${doc.event_type}`;
   return members.length > 0 ? `${base} from ${members.join(', ')}` : base;
 }

@@ -3,7 +3,7 @@ import { EventLogLevel, EVENT_TYPE_VALUES, type EventType } from '../events/even
 import type { EventInput, EventSourceInput } from '../events/event.inputs';
 import { SOURCE_FIELDS } from '../events/event.inputs';
 import { parseIsoInstant } from '../server/scalars';
-import { presentSource, type EventDocument } from '../store/event-document';
+import { madsciEventFields, type EventDocument, type MadsciEventFields } from '../store/event-document';
 import { issue, IssueCollector } from './madsci.errors';
 
 /**
@@ -13,18 +13,8 @@ import { issue, IssueCollector } from './madsci.errors';
  */
 
 /** An event as MADSci's REST routes send it, keys in MADSci's order. */
-export interface MadsciEvent {
+export interface MadsciEvent extends MadsciEventFields {
   _id: string;
-  event_type: string;
-  log_level: number;
-  alert: boolean;
-  event_timestamp: string;
-  source: Record<string, string>;
-  event_data: unknown;
-  trace_id: string | null;
-  span_id: string | null;
-  archived: boolean;
-  archived_at: string | null;
 }
 
 /**
@@ -40,20 +30,7 @@ export function formatMadsciTimestamp(date: Date): string {
 
 /** The wire shape of a stored event; null source members are left out, as MADSci does. */
 export function toMadsciEvent(doc: EventDocument): MadsciEvent {
-  const source = presentSource(doc.source);
-  return {
-    _id: doc._id,
-    event_type: doc.event_type,
-    log_level: doc.log_level,
-    alert: doc.alert,
-    event_timestamp: formatMadsciTimestamp(doc.event_timestamp),
-    source,
-    event_data: doc.event_data,
-    trace_id: doc.trace_id,
-    span_id: doc.span_id,
-    archived: doc.archived,
-    archived_at: doc.archived_at ? formatMadsciTimestamp(doc.archived_at) : null,
-  };
+  return { _id: doc._id, ...madsciEventFields(doc, formatMadsciTimestamp) };
 }
 
 /**
