@@ -13,7 +13,7 @@
 import './support/production-env';
 import 'reflect-metadata';
 import os from 'node:os';
-import type { ServerHandle } from '../src/server/app';
+import type { ServerHandle } from '../src/app/server';
 import { startIngestClient, startSubscriberFleet, type DeliverySummary, type IngestResult } from './support/fanout-clients';
 import { checkQuiet, printTable, printTargets, progress, QUICK, round, sized, target, type Target, writeResult } from './support/harness';
 import { freshStore, startServerAt } from './support/stores';

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EventGroupBy, TimeBucket, UtilizationPeriod } from '../src/analytics/analytics.enums';
 import { AnalyticsService } from '../src/analytics/analytics.service';
-import { loadConfig } from '../src/config/config';
+import { loadConfig } from '../src/core/config';
 import { ArchiveState } from '../src/events/event.enums';
 import { EventService } from '../src/events/event.service';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';

@@ -22,7 +22,7 @@ export const WEB_OUT_DIR = path.join(ROOT, 'dist', 'web');
 export const WEB_SRC_DIR = path.join(ROOT, 'web');
 
 // The manifest's shape is the server's (src/ide/web-bundle.ts), which reads it to write each page's tags.
-import type { WebEntry, WebManifest } from '../src/ide/web-bundle';
+import type { WebEntry, WebManifest } from '../src/app/web/web-bundle';
 export type { WebEntry, WebManifest };
 
 const ENTRY_POINTS: Record<string, string> = {

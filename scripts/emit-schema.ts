@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { createSchema } from '../src/server/schema';
+import { createSchema } from '../src/app/graphql/schema';
 
 async function main(): Promise<void> {
   const file = path.resolve(__dirname, '..', 'schema.graphql');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config';
-import { startServer } from './server/app';
-import { createLogger } from './server/logger';
+import { ConfigError, loadConfig } from './core/config';
+import { startServer } from './app/server';
+import { createLogger } from './core/logger';
 import { createStore } from './store/create-store';
 
 /** Start-up and shutdown only. */

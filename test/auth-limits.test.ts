@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { hashApiKey } from '../src/auth/api-keys';
-import { Role } from '../src/auth/roles';
+import { hashApiKey } from '../src/core/api-keys';
+import { Role } from '../src/core/roles';
 import { startTestServer, type TestServer } from './support/server';
 import { wsUrl } from './support/ws-client';
 

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { MongoClient, type Document } from 'mongodb';
 import { monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createProgressReporter } from '../src/cli/progress';
+import { createProgressReporter } from '../src/app/cli/progress';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';
 import { NODES, USER, WORKCELL } from './support/fixtures';
 import { run } from './support/python';

@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RETENTION_LEASE } from '../src/lifecycle/retention.task';
-import { startServer, type ServerHandle } from '../src/server/app';
+import { startServer, type ServerHandle } from '../src/app/server';
 import { createStore } from '../src/store/create-store';
 import { MongoEventStore } from '../src/store/mongo/mongo-event-store';
 import { startFerretDb, type FerretDbHandle } from './support/ferretdb';

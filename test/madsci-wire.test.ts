@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatMadsciTimestamp, parseDateTime, parseLevel } from '../src/madsci/madsci.wire';
-import { LiteralSyntaxError, parsePythonLiteral } from '../src/madsci/python-literal';
-import { RateLimiter } from '../src/server/rate-limit';
+import { formatMadsciTimestamp, parseDateTime, parseLevel } from '../src/app/rest/wire';
+import { LiteralSyntaxError, parsePythonLiteral } from '../src/app/rest/python-literal';
+import { RateLimiter } from '../src/app/http/rate-limit';
 
 describe('selectors in the query string', () => {
   it('reads what Python prints for a dict (str() of the Python client\'s selector)', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type ServerHandle } from '../src/server/app';
-import { createLogger } from '../src/server/logger';
+import { startServer, type ServerHandle } from '../src/app/server';
+import { createLogger } from '../src/core/logger';
 import { createStore } from '../src/store/create-store';
 import { startFerretDb, type FerretDbHandle } from './support/ferretdb';
 import { startIngestClients, storedIds, until } from './support/ingest-clients';

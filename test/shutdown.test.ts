@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/server/logger';
+import { createLogger } from '../src/core/logger';
 import { createStore } from '../src/store/create-store';
 import { startIngestClients, storedIds, until } from './support/ingest-clients';
 import { startServerProcess } from './support/server-process';

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import type { Config } from '../../src/config/config';
-import { startServer, type ServerHandle } from '../../src/server/app';
-import { createLogger } from '../../src/server/logger';
+import type { Config } from '../../src/core/config';
+import { startServer, type ServerHandle } from '../../src/app/server';
+import { createLogger } from '../../src/core/logger';
 import { createStore } from '../../src/store/create-store';
 import type { EventStore } from '../../src/store/event-store';
 import { MongoEventStore } from '../../src/store/mongo/mongo-event-store';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { EventFilter } from '../events/event.inputs';
 import type { EventService } from '../events/event.service';
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 import type { EventDocument } from '../store/event-document';
 import type { EventStore } from '../store/event-store';
 import { AnalyticsLookups, AnalyticsReader } from './analytics-reader';

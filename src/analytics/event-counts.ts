@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { EventLogLevel } from '../events/event.enums';
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 import type { EventStore, GroupCount, GroupField, Selector } from '../store/event-store';
 import { EventGroupBy, TimeBucket } from './analytics.enums';
 import { isValidTimeZone } from './periods-report';

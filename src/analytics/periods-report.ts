@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 import { dig, experimentIdOf, type AnalyticsEvent } from './analytics-event';
 import { F, last8, pyFixed, pyIso, pyIsoUtc, pyMean, pyRound, pySum, val, type PyJson, type PyNum } from './python';
 import { lifecycleEvents, overallSummary, sessionEntries, type ReportContext, type SessionEntry, type Window } from './session-report';

@@ -1,7 +1,7 @@
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { ForbiddenError, UnauthenticatedError } from '../server/errors';
-import type { ApiKeyVerifier } from './api-keys';
-import { allows, Role, roleForField } from './roles';
+import { ForbiddenError, UnauthenticatedError } from '../core/errors';
+import type { ApiKeyVerifier } from '../core/api-keys';
+import { allows, Role, roleForField } from '../core/roles';
 
 /** Who is calling: the role granted, and whether a key proved it. */
 export interface Principal {

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 
 /** A keyset position: the sort value (an instant) and the id that breaks ties. */
 export interface CursorPosition {

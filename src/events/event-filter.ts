@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 import type { Selector } from '../store/event-store';
 import { ArchiveState } from './event.enums';
 import type { EventFilter } from './event.inputs';

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 import { searchTextOf, SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../store/event-document';
 import { EventLogLevel, EventType, EVENT_TYPE_VALUES, LOG_LEVEL_VALUES } from './event.enums';
 import { SOURCE_FIELDS, type EventInput } from './event.inputs';

@@ -3,7 +3,7 @@ import { index, modelOptions, prop, Severity } from '@typegoose/typegoose';
 import mongoose from 'mongoose';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { DateTimeISO } from '../server/scalars';
+import { DateTimeISO } from '../app/graphql/scalars';
 import type { EventDocument, EventSourceDocument } from '../store/event-document';
 import { EventLogLevel, EventType } from './event.enums';
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
-import { DateTimeISO } from '../server/scalars';
+import { DateTimeISO } from '../app/graphql/scalars';
 import { ArchiveState, EventLogLevel, EventType } from './event.enums';
 
 /** The ten source members, shared by the input and the filter (camelCase GraphQL names). */

@@ -1,5 +1,5 @@
-import type { Config } from '../config/config';
-import { BadUserInputError } from '../server/errors';
+import type { Config } from '../core/config';
+import { BadUserInputError } from '../core/errors';
 import type { EventDocument } from '../store/event-document';
 import type { EventStore, ReadOrder, Selector } from '../store/event-store';
 import { decodeCursor, encodeCursor, type CursorPosition } from './cursor';

@@ -1,5 +1,5 @@
-import { BadUserInputError } from '../server/errors';
-import { parseIsoInstant } from '../server/scalars';
+import { BadUserInputError } from '../core/errors';
+import { parseIsoInstant } from '../core/time';
 import { DATE_FIELDS } from '../store/event-document';
 import type { Selector } from '../store/event-store';
 

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 import type { EventStore, Selector } from '../store/event-store';
 
 /** Outcome of an archive or unarchive call (MADSci's `{archived_count, message}`). */

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Cron } from 'croner';
-import type { Config } from '../config/config';
+import type { Config } from '../core/config';
 import { normalizeStoredEvent } from '../events/event.document';
-import { BadUserInputError, ServiceUnavailableError } from '../server/errors';
-import type { Logger } from '../server/logger';
+import { BadUserInputError, ServiceUnavailableError } from '../core/errors';
+import type { Logger } from '../core/logger';
 import type { EventDocument } from '../store/event-document';
 import { ReplaceInProgressError, type EventStore } from '../store/event-store';
 import {

@@ -1,5 +1,5 @@
-import type { Config } from '../config/config';
-import type { Logger } from '../server/logger';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
 import type { EventStore } from '../store/event-store';
 import { archivableBefore, archiveBatch, purgeBatch, runBatches } from './archive.service';
 import { instanceId, Lease } from './lease';

@@ -1,7 +1,7 @@
 import { Query } from 'mingo';
 import { createTransport, type Transporter } from 'nodemailer';
-import type { Config } from '../config/config';
-import type { Logger } from '../server/logger';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
 import type { EventDocument } from '../store/event-document';
 import { alertBody, alertSubject, webhookPayload, xPriority } from './alert-message';
 import { alertSelector } from './alert-selector';

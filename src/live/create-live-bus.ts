@@ -1,5 +1,5 @@
-import type { Config } from '../config/config';
-import type { Logger } from '../server/logger';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
 import { InProcessLiveBus, type LiveBus } from './live-bus';
 import { RedisLiveBus } from './redis-live-bus';
 

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../server/errors';
+import { ErrorCode } from '../core/errors';
 
 /**
  * Ends a subscription whose consumer fell too far behind: more events queued for it than the

@@ -1,8 +1,8 @@
 import { Query } from 'mingo';
-import type { Config } from '../config/config';
+import type { Config } from '../core/config';
 import type { EventFilter } from '../events/event.inputs';
 import type { EventService } from '../events/event.service';
-import { BadUserInputError } from '../server/errors';
+import { BadUserInputError } from '../core/errors';
 import type { EventDocument } from '../store/event-document';
 import type { EventStore, ReadOrder } from '../store/event-store';
 import { alertSelector } from './alert-selector';

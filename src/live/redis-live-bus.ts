@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../core/logger';
 import type { EventDocument } from '../store/event-document';
 import { LocalFanout, type BusListener, type LiveBus } from './live-bus';
 

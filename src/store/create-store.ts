@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { Config } from '../config/config';
-import type { Logger } from '../server/logger';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
 import type { EventStore } from './event-store';
 import { MongoEventStore } from './mongo/mongo-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';

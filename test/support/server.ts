@@ -1,7 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
-import { startServer, type ServerHandle } from '../../src/server/app';
-import { createLogger } from '../../src/server/logger';
+import { startServer, type ServerHandle } from '../../src/app/server';
+import { createLogger } from '../../src/core/logger';
 import { createStore } from '../../src/store/create-store';
 import { storeEnv, testConfig, type StoreKind } from './stores';
 

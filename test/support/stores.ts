@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/config';
+import { loadConfig, type Config } from '../../src/core/config';
 import type { EventStore } from '../../src/store/event-store';
 import { MongoEventStore } from '../../src/store/mongo/mongo-event-store';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store';

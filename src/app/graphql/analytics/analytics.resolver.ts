@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { EventFilter } from '../../../events/event.inputs';
+import type { GraphQLContext } from '../context';
+import { DateTimeISO } from '../scalars';
+import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';
+import type { SessionUtilizationResult, UserUtilizationResult, UtilizationPeriodsResult } from '../../../analytics/analytics.service';
+import { EventCount, ExportResult, SessionUtilizationReport, UserUtilizationReport, UtilizationPeriodsReport } from './analytics.types';
+
+/** Thin adapter from GraphQL to {@link AnalyticsService}. */
+@Resolver()
+export class AnalyticsResolver {
+  @Query(() => SessionUtilizationReport, {
+    description:
+      'Workcell/lab sessions and their utilization (MADSci /utilization/sessions). No bounds: the whole collection; one bound: 24 hours from or to it.',
+  })
+  sessionUtilization(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
+    @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
+  ): Promise<SessionUtilizationResult> {
+    return ctx.services.analytics.sessionUtilization({ from, to });
+  }
+
+  @Query(() => UserUtilizationReport, { description: 'Workflow authors and their runtimes (MADSci /utilization/user); window as sessionUtilization.' })
+  userUtilization(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
+    @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
+  ): Promise<UserUtilizationResult> {
+    return ctx.services.analytics.userUtilization({ from, to });
+  }
+
+  @Query(() => UtilizationPeriodsReport, {
+    description: 'Utilization per hour, day, week (from Monday) or month in an IANA time zone, DST included (MADSci /utilization/periods).',
+  })
+  utilizationPeriods(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
+    @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
+    @Arg('period', () => UtilizationPeriod, { nullable: true, defaultValue: UtilizationPeriod.DAILY }) period?: UtilizationPeriod | null,
+    @Arg('timezone', () => String, { nullable: true, defaultValue: 'America/Chicago' }) timezone?: string | null,
+    @Arg('includeUsers', () => Boolean, { nullable: true, defaultValue: true }) includeUsers?: boolean | null,
+  ): Promise<UtilizationPeriodsResult> {
+    return ctx.services.analytics.utilizationPeriods({ from, to, period, timezone, includeUsers });
+  }
+
+  @Query(() => [EventCount], {
+    description:
+      'Event counts per group and, with `bucket`, per time bucket in `timezone` (DST correct). Counted in the database. With buckets, every bucket of the range (the filter\'s from/to, else the matching events\' span) appears for every key, 0 where nothing happened.',
+  })
+  eventCounts(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('groupBy', () => EventGroupBy) groupBy: EventGroupBy,
+    @Arg('filter', () => EventFilter, { nullable: true }) filter?: EventFilter | null,
+    @Arg('bucket', () => TimeBucket, { nullable: true }) bucket?: TimeBucket | null,
+    @Arg('timezone', () => String, { nullable: true, defaultValue: 'UTC' }) timezone?: string | null,
+  ): Promise<EventCount[]> {
+    return ctx.services.analytics.eventCounts({ filter, groupBy, bucket, timezone });
+  }
+
+  @Mutation(() => ExportResult, {
+    description: "Writes a report's CSV into the server's export directory (EXPORT_DIR) under MADSci's file name, or `fileName` (a plain file name; paths are refused).",
+  })
+  exportUtilizationReport(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('report', () => UtilizationReportKind) report: UtilizationReportKind,
+    @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
+    @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
+    @Arg('period', () => UtilizationPeriod, { nullable: true }) period?: UtilizationPeriod | null,
+    @Arg('timezone', () => String, { nullable: true }) timezone?: string | null,
+    @Arg('includeUsers', () => Boolean, { nullable: true, defaultValue: true }) includeUsers?: boolean | null,
+    @Arg('fileName', () => String, { nullable: true }) fileName?: string | null,
+  ): Promise<ExportResult> {
+    return ctx.services.analytics.saveReport(report, { from, to, period, timezone, includeUsers, fileName });
+  }
+}

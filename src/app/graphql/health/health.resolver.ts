@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../context';
+import type { HealthReport } from '../../../health/health.service';
+
+@ObjectType('DatabaseHealth')
+export class DatabaseHealth {
+  @Field(() => Boolean) connected!: boolean;
+  @Field(() => String, { nullable: true, description: '`mongodb` or `sqlite`.' }) engine!: string | null;
+  @Field(() => String, { nullable: true }) version!: string | null;
+  @Field(() => Float, { nullable: true, description: 'Round trip of a ping, in milliseconds.' }) latencyMs!: number | null;
+}
+
+@ObjectType('Health')
+export class Health {
+  @Field(() => Boolean) healthy!: boolean;
+  @Field(() => String) description!: string;
+  @Field(() => String) version!: string;
+  @Field(() => Float) uptimeSeconds!: number;
+  @Field(() => DatabaseHealth) database!: DatabaseHealth;
+  @Field(() => Int, { nullable: true, description: 'All stored events, archived included.' }) totalEvents!: number | null;
+  @Field(() => Int, { nullable: true }) archivedEvents!: number | null;
+}
+
+@Resolver(() => Health)
+export class HealthResolver {
+  @Query(() => Health, { description: 'Server and database health.' })
+  health(@Ctx() ctx: GraphQLContext): Promise<HealthReport> {
+    return ctx.services.health.report();
+  }
+}

@@ -1,0 +1,123 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import depthLimit from 'graphql-depth-limit';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from '../../core/errors';
+import { assertInputDepth } from '../../core/json-depth';
+
+/** Query limits, the same on every door (HTTP and WebSocket). */
+export interface QueryLimits {
+  /** Deepest selection (introspection not counted). */
+  maxDepth: number;
+  /** Most aliased fields in one document. */
+  maxAliases: number;
+  /** Highest estimated cost (see {@link listCostEstimator}). */
+  maxCost: number;
+}
+
+function tooComplex(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } });
+}
+
+/** A rule refusing documents with more than `max` aliases (alias batching amplifies cost). */
+export function aliasLimit(max: number): ValidationRule {
+  return (context: ValidationContext) => {
+    let aliases = 0;
+    return {
+      Field(node) {
+        if (node.alias && ++aliases === max + 1) context.reportError(tooComplex(`A document may use at most ${max} aliases`));
+      },
+    };
+  };
+}
+
+/** Depth and alias limits as validation rules, for Apollo's and graphql-ws's validation alike. */
+export function limitRules(limits: QueryLimits): ValidationRule[] {
+  const depth: ValidationRule = (context) => {
+    // graphql-depth-limit reports a plain GraphQLError; give it our code.
+    const report = context.reportError.bind(context);
+    context.reportError = (error) =>
+      report(/exceeds maximum operation depth/.test(error.message) ? tooComplex(error.message) : error);
+    return depthLimit(limits.maxDepth, { ignore: [/^__/] })(context);
+  };
+  return [depth, aliasLimit(limits.maxAliases)];
+}
+
+/** Arguments that size a list: a page size, or the ids asked for. */
+function listSize(args: Record<string, unknown>): number | null {
+  for (const name of ['first', 'limit']) {
+    const value = args[name];
+    if (typeof value === 'number') return Math.max(value, 1);
+  }
+  if (Array.isArray(args.ids)) return Math.max(args.ids.length, 1);
+  if (Array.isArray(args.events)) return Math.max(args.events.length, 1);
+  return null;
+}
+
+/**
+ * Cost of a field: 1, plus its children times the number of items it may return when its
+ * arguments size a list (`first`, `limit`, `ids`, `events`; a default page of 100 counts 100).
+ */
+export const listCostEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+  const size = listSize(args) ?? (field.args.some((a) => a.name === 'first' || a.name === 'limit') ? 100 : null);
+  return size === null ? undefined : 1 + childComplexity * size;
+};
+
+/**
+ * Estimates an operation's cost with its variables.
+ * @throws GraphQLError `QUERY_TOO_COMPLEX` above `max`.
+ */
+export function assertCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null, max: number): void {
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      ...(operationName ? { operationName } : {}),
+      estimators: [listCostEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    return; // Invalid variables: execution reports them with BAD_USER_INPUT.
+  }
+  if (cost > max) throw tooComplex(`Query cost ${cost} exceeds the maximum of ${max}; ask for fewer items or fields`);
+}
+
+/** The limits that need the operation's variables. */
+export interface VariableLimits {
+  /** Highest estimated cost (see {@link listCostEstimator}). */
+  maxCost: number;
+  /** Deepest JSON in the variables (see {@link assertInputDepth}). */
+  maxInputDepth: number;
+}
+
+/**
+ * The checks run once an operation's variables are known, before anything coerces them, on both
+ * doors (Apollo's {@link variableLimitsPlugin}, graphql-ws's `onSubscribe`): input depth, then cost.
+ * @throws GraphQLError `BAD_USER_INPUT` (too deep) or `QUERY_TOO_COMPLEX`.
+ */
+export function assertVariableLimits(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined | null, operationName: string | undefined | null, limits: VariableLimits): void {
+  assertInputDepth(variables, limits.maxInputDepth, 'variables');
+  assertCost(schema, document, variables ?? undefined, operationName, limits.maxCost);
+}
+
+/** Apollo plugin applying {@link assertVariableLimits} once the operation is resolved. */
+export function variableLimitsPlugin(schema: GraphQLSchema, limits: VariableLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          try {
+            assertVariableLimits(schema, document, request.variables, request.operationName, limits);
+          } catch (error) {
+            // Apollo answers an error thrown here with HTTP 500 unless it names a status: input
+            // too deep or a query that costs too much is the client's (400), as the depth and
+            // alias limits.
+            if (!(error instanceof GraphQLError)) throw error;
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import type { Extra } from 'graphql-ws/use/ws';
+import { connectionParamCredentials } from '../http/auth.http';
+import type { Principal } from '../../auth/auth.service';
+import type { Config } from '../../core/config';
+import { assertVariableLimits } from '../graphql/limits';
+import type { GraphQLContext } from '../graphql/context';
+import { makeFormatError, RateLimitedError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { createContext, type Services } from '../services';
+import { TooManySubscriptionsError } from '../../live/live.errors';
+import { createSharedSubscribe } from './shared-subscribe';
+
+/**
+ * graphql-ws options for the one schema: the per-operation context (with the socket, for
+ * back-pressure), the shared validation rules, the connection-init timeout, the cap on
+ * subscriptions per connection, per-event execution shared between identical subscriptions
+ * ({@link createSharedSubscribe}), and error formatting identical to Apollo's (codes kept,
+ * internals hidden in production, no stack traces). Pass `config.live.keepAliveMs` as
+ * `useServer`'s third argument: it pings every so often and terminates a socket that has not
+ * answered the previous ping.
+ */
+export function graphqlWsOptions(options: {
+  schema: GraphQLSchema;
+  services: Services;
+  config: Config;
+  logger: Logger;
+  validationRules: readonly ValidationRule[];
+}): ServerOptions<Record<string, unknown>, Extra> & { isProd: boolean } {
+  const { schema, services, config, logger } = options;
+  const rules = [...specifiedRules, ...options.validationRules];
+  const formatError = makeFormatError({
+    hideInternals: config.production,
+    onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL subscription'),
+  });
+  const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const max = config.live.maxSubscriptionsPerConnection;
+  const principals = new WeakMap<Extra, Principal>();
+  return {
+    schema,
+    isProd: config.production,
+    connectionInitWaitTimeout: config.live.connectionInitTimeoutMs,
+    // Credentials come once, in connection_init's payload; an invalid key closes the socket (4403).
+    onConnect: (ctx) => {
+      try {
+        principals.set(ctx.extra, services.auth.authenticate(connectionParamCredentials(ctx.connectionParams)));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    context: (ctx): GraphQLContext => {
+      const { socket } = ctx.extra;
+      return { ...createContext(services, principals.get(ctx.extra)), connection: { bufferedAmount: () => socket.bufferedAmount } };
+    },
+    // Spec rule violations carry no code; give them Apollo's, so both doors answer alike.
+    validate: (validationSchema, document) =>
+      validate(validationSchema, document, rules).map((error) =>
+        typeof error.extensions.code === 'string'
+          ? error
+          : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }),
+      ),
+    // One execution per event for all subscriptions running the same operation and variables.
+    subscribe: createSharedSubscribe(),
+    onSubscribe: (ctx, _id, payload) => {
+      // graphql-ws registers the operation before this hook, so it counts itself.
+      if (Object.keys(ctx.subscriptions).length > max) return [new TooManySubscriptionsError(max)];
+      // Each operation counts against the client's rate limit, as an HTTP request would.
+      const decision = services.rateLimiter?.checkRequest(ctx.extra.request);
+      if (decision && !decision.allowed) return [new RateLimitedError(decision.detail)];
+      // The same role table and variable limits as Apollo's plugins, which do not run here.
+      let document;
+      try {
+        document = parse(payload.query, { maxTokens: config.limits.maxQueryTokens });
+      } catch (error) {
+        // A syntax error or too many tokens, coded as Apollo codes it.
+        const message = error instanceof GraphQLError ? error.message : 'Syntax Error: the document could not be parsed';
+        return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+      }
+      try {
+        services.auth.authorizeOperation(principals.get(ctx.extra) ?? { role: null, authenticated: false }, document, payload.operationName);
+        assertVariableLimits(schema, document, payload.variables, payload.operationName, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth });
+      } catch (error) {
+        // onError formats these like every other error (codes kept, internals hidden).
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
+      return undefined;
+    },
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
+    onError: (_ctx, _id, _payload, errors) => format(errors),
+  };
+}
