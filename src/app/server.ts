@@ -7,9 +7,9 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createExportRouter } from './downloads/export.router';
-import { authStatus, graphqlErrorBody, httpCredentials, requireRole } from './http/auth.http';
+import { graphqlErrorBody, httpCredentials, requireRole } from './http/auth.http';
 import { authPlugin } from './graphql/auth.plugin';
 import type { Principal } from '../auth/auth.service';
 import { Role } from '../core/roles';
@@ -24,7 +24,8 @@ import { metricsHandler } from './http/metrics.route';
 import { trackWebSocketConnections, withWsMetrics } from './ws/ws-metrics';
 import type { EventStore } from '../store/event-store';
 import type { GraphQLContext } from './graphql/context';
-import { ErrorCode, makeFormatError } from '../core/errors';
+import { appErrorOf, ErrorCode } from '../core/errors';
+import { makeFormatError, toGraphQLError } from './graphql/graphql-errors';
 import type { Logger } from '../core/logger';
 import { variableLimitsPlugin } from './graphql/limits';
 import { createSchema } from './graphql/schema';
@@ -193,10 +194,8 @@ function authenticateHttp(services: Services, headers: http.IncomingHttpHeaders)
   try {
     return services.auth.authenticate(httpCredentials(headers));
   } catch (error) {
-    if (error instanceof GraphQLError) {
-      throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: authStatus(error) ?? 400 } } });
-    }
-    throw error;
+    const own = appErrorOf(error);
+    throw own ? toGraphQLError(own, { http: true }) : error;
   }
 }
 
@@ -211,7 +210,7 @@ function bodyErrorHandler(config: Config): ErrorRequestHandler {
       return;
     }
     if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-      res.status(error.status).json({ errors: [{ message: 'Malformed request body', extensions: { code: 'BAD_REQUEST' } }] });
+      res.status(error.status).json({ errors: [{ message: 'Malformed request body', extensions: { code: ErrorCode.BAD_REQUEST } }] });
       return;
     }
     res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });

@@ -1,9 +1,19 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
+/**
+ * The one error vocabulary of the server. Services and stores throw {@link AppError}s; each door
+ * (GraphQL over HTTP, graphql-ws, MADSci REST, downloads) turns them into its wire format in one
+ * place (see docs/architecture.md, "Errors"). Nothing here knows GraphQL or HTTP frameworks: an
+ * error only states its stable `code` and the HTTP status that code means.
+ */
 
-/** Every `extensions.code` this server sends. */
+/** Every `extensions.code` (GraphQL) or error code (other doors) this server sends. */
 export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
+  /** A request body that is not JSON (GraphQL over HTTP). */
+  BAD_REQUEST = 'BAD_REQUEST',
+  /** A GraphQL document that does not parse (Apollo's code; graphql-ws answers alike). */
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  /** A GraphQL document that breaks a validation rule of the specification (Apollo's code). */
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
   NOT_FOUND = 'NOT_FOUND',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
@@ -19,43 +29,134 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
 }
 
+/** The HTTP status each code means, for the doors that answer with one. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.GRAPHQL_PARSE_FAILED]: 400,
+  [ErrorCode.GRAPHQL_VALIDATION_FAILED]: 400,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.QUERY_TOO_COMPLEX]: 400,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
+  [ErrorCode.SLOW_CONSUMER]: 503,
+  [ErrorCode.TOO_MANY_SUBSCRIPTIONS]: 400,
+  [ErrorCode.RATE_LIMITED]: 429,
+};
+
+/**
+ * The base of every error the server means to send: a message for the caller, a stable `code`,
+ * the HTTP `status` of that code, and, for bad input, the `field` it concerns.
+ *
+ * `extensions` is the same information as a plain object (`{code, field?}`): graphql-js copies
+ * an original error's `extensions` when it wraps it (a resolver, a scalar, a subscription
+ * stream), so the code survives every GraphQL path without the services knowing GraphQL.
+ */
+export class AppError extends Error {
+  /** The input path an error of bad input concerns, e.g. `events[3].source.nodeId`. */
+  readonly field: string | undefined;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { field?: string | undefined; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.field = options.field || undefined;
+  }
+
+  /** The HTTP status of {@link code}. */
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  /** `{code, field?}`, the shape GraphQL answers carry in `extensions` (see the class comment). */
+  get extensions(): { code: ErrorCode; field?: string } {
+    return { code: this.code, ...(this.field ? { field: this.field } : {}) };
+  }
+}
+
 /** An argument was invalid. `field` names the offending input path, e.g. `events[3].source.nodeId`. */
-export class BadUserInputError extends GraphQLError {
+export class BadUserInputError extends AppError {
   constructor(message: string, field?: string) {
-    super(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } });
-    this.name = 'BadUserInputError';
+    super(ErrorCode.BAD_USER_INPUT, message, { field });
   }
 }
 
-/** No valid credentials were given for something that needs them (HTTP 401 on REST). */
-export class UnauthenticatedError extends GraphQLError {
-  constructor(message = 'Authentication required') {
-    super(message, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
-    this.name = 'UnauthenticatedError';
-  }
-}
-
-/** The caller's role does not allow the operation (HTTP 403 on REST). */
-export class ForbiddenError extends GraphQLError {
+/** What was asked for does not exist (HTTP 404). */
+export class NotFoundError extends AppError {
   constructor(message: string) {
-    super(message, { extensions: { code: ErrorCode.FORBIDDEN } });
-    this.name = 'ForbiddenError';
+    super(ErrorCode.NOT_FOUND, message);
   }
 }
 
-/** The database could not be reached; the call stored nothing and may be retried. */
-export class ServiceUnavailableError extends GraphQLError {
-  constructor(message = 'The event database is unavailable; try again shortly') {
-    super(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
-    this.name = 'ServiceUnavailableError';
+/** No valid credentials were given for something that needs them (HTTP 401). */
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+/** The caller's role does not allow the operation (HTTP 403). */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+/** A query deeper, wider or costlier than the configured limits allow. */
+export class QueryTooComplexError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.QUERY_TOO_COMPLEX, message);
+  }
+}
+
+/** The database could not be reached, or is busy with a restore; the call changed nothing and may be retried. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'The event database is unavailable; try again shortly', options: { cause?: unknown } = {}) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, options);
+  }
+}
+
+/**
+ * What both stores throw when their database cannot be reached (connection refused or lost, the
+ * store closed): the driver's own error, if any, is the `cause`, and stays in the server's logs.
+ */
+export class StoreUnavailableError extends ServiceUnavailableError {
+  constructor(cause?: unknown) {
+    super(undefined, { cause });
   }
 }
 
 /** The client is over its rate limit (MADSci's message, e.g. `Rate limit exceeded: 300 requests per 60 seconds`). */
-export class RateLimitedError extends GraphQLError {
+export class RateLimitedError extends AppError {
   constructor(detail: string) {
-    super(detail, { extensions: { code: ErrorCode.RATE_LIMITED } });
-    this.name = 'RateLimitedError';
+    super(ErrorCode.RATE_LIMITED, detail);
+  }
+}
+
+/**
+ * Ends a subscription whose consumer fell too far behind: more events queued for it than the
+ * bound, or its socket's send buffer past the byte bound. The client resumes without a gap by
+ * subscribing again with `after` set to the id of the last event it received.
+ */
+export class SlowConsumerError extends AppError {
+  constructor(reason: string) {
+    super(
+      ErrorCode.SLOW_CONSUMER,
+      `Subscription ended: the consumer fell too far behind (${reason}). Subscribe again with \`after\` set to the id of the last event received to resume without a gap.`,
+    );
+  }
+}
+
+/** A WebSocket asked for more subscriptions at once than `MAX_SUBSCRIPTIONS_PER_CONNECTION`. */
+export class TooManySubscriptionsError extends AppError {
+  constructor(max: number) {
+    super(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `At most ${max} subscriptions may be active on one connection; complete one first or open another connection`);
   }
 }
 
@@ -66,76 +167,17 @@ export class UnreachableCaseError extends Error {
   }
 }
 
-const UNAVAILABLE_ERROR_NAMES = new Set([
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongooseServerSelectionError',
-  'PoolClosedError',
-  // The driver's pool errors (their `name`s), seen when the server dies under running operations.
-  'MongoPoolClosedError',
-  'MongoPoolClearedError',
-  'PoolClearedOnNetworkError',
-  'MongoServerClosedError',
-  'MongoClientClosedError',
-]);
-
-/** Socket failures of Node, as the driver passes them on when the server goes away mid-write. */
-const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 /**
- * Whether an error means the database is unreachable (as opposed to a bad request or a bug).
- * A bulk write cut off by a lost connection is a `MongoBulkWriteError` without write errors
- * whose `errorResponse` (or `cause`) is the network error, or Node's own socket error (`EPIPE`
- * when FerretDB/MongoDB died between two writes): that is an outage too.
+ * The {@link AppError} an error is or wraps (through `originalError`, as graphql-js and Apollo
+ * wrap, or `cause`), or null for an unexpected error: a bug, which every door answers as
+ * internal without its details.
  */
-export function isUnavailableError(error: unknown, depth = 0): boolean {
-  if (!(error instanceof Error)) return false;
-  if (UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
-  // Only inside a driver error: a bare socket error elsewhere is not the database's.
-  const code = (error as Error & { code?: unknown }).code;
-  if (depth > 0 && typeof code === 'string' && SOCKET_ERROR_CODES.has(code)) return true;
-  if (depth >= 3) return false;
-  const wrapped = error as Error & { errorResponse?: unknown; writeErrors?: unknown };
-  const noWriteErrors = wrapped.writeErrors === undefined || (Array.isArray(wrapped.writeErrors) && wrapped.writeErrors.length === 0);
-  return (noWriteErrors && isUnavailableError(wrapped.errorResponse, depth + 1)) || isUnavailableError(error.cause, depth + 1);
-}
-
-/** graphql-js's message (getVariableValues) once a request's variables produced too many errors. */
-const VARIABLE_ERROR_LIMIT = 'Too many errors processing variables, error limit reached. Execution aborted.';
-
-/**
- * Builds Apollo's `formatError`: known codes pass through; database outages become
- * `SERVICE_UNAVAILABLE`; anything else is `INTERNAL_SERVER_ERROR`, its message hidden when
- * `hideInternals` is set. Stack traces never leave the server.
- */
-export function makeFormatError(options: {
-  hideInternals: boolean;
-  onInternalError: (error: unknown) => void;
-}): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
-  return (formatted, error) => {
-    const original = unwrapResolverError(error);
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-    if (isUnavailableError(original)) {
-      return { ...formatted, message: new ServiceUnavailableError().message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
-    }
-    // Apollo re-codes every validation error GRAPHQL_VALIDATION_FAILED; a rule of ours that set
-    // its own code (the query limits: QUERY_TOO_COMPLEX) keeps it.
-    const ownCode = error instanceof GraphQLError && error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
-    let code = typeof ownCode === 'string' ? ownCode : typeof extensions.code === 'string' ? extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
-    // graphql-js stops coercing variables after 50 errors with an error of its own, without code
-    // or location, which Apollo (unlike the 50 before it) then calls internal: it is bad input.
-    if (code === ErrorCode.INTERNAL_SERVER_ERROR && formatted.message === VARIABLE_ERROR_LIMIT) code = ErrorCode.BAD_USER_INPUT;
-    if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
-      options.onInternalError(original);
-      return {
-        ...formatted,
-        message: options.hideInternals ? 'Internal server error' : formatted.message,
-        extensions: { ...extensions, code },
-      };
-    }
-    return { ...formatted, extensions: { ...extensions, code } };
-  };
+export function appErrorOf(error: unknown): AppError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current instanceof AppError) return current;
+    const wrapper = current as Error & { originalError?: unknown };
+    current = wrapper.originalError ?? wrapper.cause;
+  }
+  return null;
 }

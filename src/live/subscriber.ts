@@ -1,6 +1,6 @@
 import type { EventDocument } from '../store/event-document';
 import type { LiveBus } from './live-bus';
-import { SlowConsumerError } from './live.errors';
+import { SlowConsumerError } from '../core/errors';
 
 /**
  * How long a replayed id is remembered after it was handed out. An event the replay read can

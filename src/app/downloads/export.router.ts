@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { coerceInputValue, GraphQLError, type GraphQLInputType, type GraphQLSchema } from 'graphql';
+import { coerceInputValue, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import Papa from 'papaparse';
 import { EventLogLevel } from '../../events/event.enums';
 import type { EventFilter } from '../../events/event.inputs';
-import { BadUserInputError, ErrorCode } from '../../core/errors';
+import { appErrorOf, BadUserInputError } from '../../core/errors';
 import { parseIsoInstant } from '../../core/time';
 import { SOURCE_KEYS, type EventDocument } from '../../store/event-document';
 import { UtilizationPeriod, UtilizationReportKind } from '../../analytics/analytics.enums';
@@ -50,19 +50,19 @@ function eventRow(doc: EventDocument): (string | number | boolean)[] {
   ];
 }
 
-/** A 400 with the GraphQL-shaped error body this server uses everywhere. */
-function badRequest(res: Response, error: GraphQLError): void {
-  res.status(400).json({ errors: [{ message: error.message, extensions: { code: ErrorCode.BAD_USER_INPUT, ...error.extensions } }] });
-}
-
-/** Sends an error: bad input as 400, anything else to Express (500). */
+/**
+ * Sends an error, the one place downloads map errors: an AppError (bad input: 400) with its
+ * status and the GraphQL-shaped body this server uses outside REST; anything else to Express
+ * (500).
+ */
 function fail(res: Response, next: NextFunction, error: unknown): void {
   if (res.headersSent) {
     // A stream that failed half-way can only be cut off.
     res.destroy(error instanceof Error ? error : undefined);
     return;
   }
-  if (error instanceof GraphQLError && error.extensions.code === ErrorCode.BAD_USER_INPUT) badRequest(res, error);
+  const own = appErrorOf(error);
+  if (own) res.status(own.status).json({ errors: [{ message: own.message, extensions: own.extensions }] });
   else next(error);
 }
 

@@ -1,8 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import depthLimit from 'graphql-depth-limit';
-import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { ErrorCode } from '../../core/errors';
+import { appErrorOf, QueryTooComplexError } from '../../core/errors';
+import { toGraphQLError } from './graphql-errors';
 import { assertInputDepth } from '../../core/json-depth';
 
 /** Query limits, the same on every door (HTTP and WebSocket). */
@@ -15,8 +16,9 @@ export interface QueryLimits {
   maxCost: number;
 }
 
+/** A validation rule's report of a limit exceeded. */
 function tooComplex(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } });
+  return toGraphQLError(new QueryTooComplexError(message));
 }
 
 /** A rule refusing documents with more than `max` aliases (alias batching amplifies cost). */
@@ -65,7 +67,7 @@ export const listCostEstimator: ComplexityEstimator = ({ args, childComplexity, 
 
 /**
  * Estimates an operation's cost with its variables.
- * @throws GraphQLError `QUERY_TOO_COMPLEX` above `max`.
+ * @throws QueryTooComplexError above `max`.
  */
 export function assertCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null, max: number): void {
   let cost: number;
@@ -80,7 +82,7 @@ export function assertCost(schema: GraphQLSchema, document: DocumentNode, variab
   } catch {
     return; // Invalid variables: execution reports them with BAD_USER_INPUT.
   }
-  if (cost > max) throw tooComplex(`Query cost ${cost} exceeds the maximum of ${max}; ask for fewer items or fields`);
+  if (cost > max) throw new QueryTooComplexError(`Query cost ${cost} exceeds the maximum of ${max}; ask for fewer items or fields`);
 }
 
 /** The limits that need the operation's variables. */
@@ -94,7 +96,7 @@ export interface VariableLimits {
 /**
  * The checks run once an operation's variables are known, before anything coerces them, on both
  * doors (Apollo's {@link variableLimitsPlugin}, graphql-ws's `onSubscribe`): input depth, then cost.
- * @throws GraphQLError `BAD_USER_INPUT` (too deep) or `QUERY_TOO_COMPLEX`.
+ * @throws BadUserInputError (too deep) or QueryTooComplexError.
  */
 export function assertVariableLimits(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined | null, operationName: string | undefined | null, limits: VariableLimits): void {
   assertInputDepth(variables, limits.maxInputDepth, 'variables');
@@ -113,8 +115,8 @@ export function variableLimitsPlugin(schema: GraphQLSchema, limits: VariableLimi
             // Apollo answers an error thrown here with HTTP 500 unless it names a status: input
             // too deep or a query that costs too much is the client's (400), as the depth and
             // alias limits.
-            if (!(error instanceof GraphQLError)) throw error;
-            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+            const own = appErrorOf(error);
+            throw own ? toGraphQLError(own, { http: true }) : error;
           }
         },
       };

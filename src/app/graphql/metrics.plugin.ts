@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { errorCodeOf } from './error-code';
+import { graphqlErrorCode } from './graphql-errors';
 import { metrics, operationLabel } from '../../metrics/metrics';
 
 /**
@@ -19,7 +19,7 @@ export function graphqlMetricsPlugin<TContext extends object>(): ApolloServerPlu
           type = requestContext.operation?.operation ?? 'unknown';
         },
         async didEncounterErrors(requestContext) {
-          for (const error of requestContext.errors) metrics.graphqlErrors.inc({ code: errorCodeOf(error), transport: 'http' });
+          for (const error of requestContext.errors) metrics.graphqlErrors.inc({ code: graphqlErrorCode(error), transport: 'http' });
         },
         async willSendResponse() {
           const labels = { operation, type, transport: 'http' };

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler } from 'express';
-import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../core/errors';
+import { ForbiddenError, UnauthenticatedError, type ErrorCode } from '../../core/errors';
 import type { AuthService, Credentials, Principal } from '../../auth/auth.service';
 import type { Role } from '../../core/roles';
 
@@ -17,14 +16,6 @@ export function httpCredentials(headers: IncomingHttpHeaders): Credentials {
 export function connectionParamCredentials(params: Readonly<Record<string, unknown>> | undefined): Credentials {
   const lower = Object.fromEntries(Object.entries(params ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
   return { authorization: lower.authorization, apiKey: lower['x-api-key'] ?? lower.apikey };
-}
-
-/** HTTP status of an auth failure. */
-export function authStatus(error: unknown): 401 | 403 | null {
-  if (!(error instanceof GraphQLError)) return null;
-  if (error.extensions.code === ErrorCode.UNAUTHENTICATED) return 401;
-  if (error.extensions.code === ErrorCode.FORBIDDEN) return 403;
-  return null;
 }
 
 /**
@@ -43,10 +34,9 @@ export function requireRole(
       principal = auth.authenticate(httpCredentials(req.headers));
       auth.require(principal, typeof role === 'function' ? role(req) : role, what);
     } catch (error) {
-      const status = authStatus(error);
-      if (status === null) return next(error);
-      if (status === 401) res.set('WWW-Authenticate', 'Bearer');
-      res.status(status).json(body((error as GraphQLError).message, status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN));
+      if (!(error instanceof UnauthenticatedError || error instanceof ForbiddenError)) return next(error);
+      if (error instanceof UnauthenticatedError) res.set('WWW-Authenticate', 'Bearer');
+      res.status(error.status).json(body(error.message, error.code));
       return;
     }
     next();

@@ -1,8 +1,7 @@
-import { GraphQLError } from 'graphql';
 import { ArchiveState } from '../../events/event.enums';
-import { ErrorCode } from '../../core/errors';
-import { HttpError, issue, IssueCollector, RequestValidationError } from './rest.errors';
-import type { MadsciRoute, MadsciRouterOptions } from './rest.router';
+import { AppError, appErrorOf, ErrorCode } from '../../core/errors';
+import { issue, IssueCollector, RequestValidationError } from './rest.errors';
+import type { MadsciRoute, MadsciRouterOptions } from './rest.route';
 import { formatMadsciTimestamp, parseDateTime, sendEventMap } from './wire';
 import { QueryReader } from './query-reader';
 
@@ -16,10 +15,10 @@ export function lifecycleRoutes({ services, config }: MadsciRouterOptions): Mads
   const maxPage = config.limits.maxPageSize;
   /** MADSci answers unexpected failures of these routes with 500 and `{"detail": "<prefix>: <error>"}`. */
   const failed = (prefix: string, error: unknown): unknown => {
-    if (error instanceof RequestValidationError || error instanceof HttpError) return error;
-    if (error instanceof GraphQLError && error.extensions.code === ErrorCode.BAD_USER_INPUT) return error;
+    // Bad input keeps its 422; any other failure is this route's 500 with MADSci's prefix.
+    if (appErrorOf(error)?.code === ErrorCode.BAD_USER_INPUT) return error;
     const text = config.production ? 'internal error' : error instanceof Error ? error.message : String(error);
-    return new HttpError(500, `${prefix}: ${text}`);
+    return new AppError(ErrorCode.INTERNAL_SERVER_ERROR, `${prefix}: ${text}`);
   };
 
   const backupStatus: MadsciRoute['handler'] = async (_req, res) => {

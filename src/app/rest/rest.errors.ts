@@ -1,3 +1,5 @@
+import { BadUserInputError } from '../../core/errors';
+
 /** One entry of a FastAPI/pydantic validation error (`{"detail": [ ... ]}` with status 422). */
 export interface ValidationIssue {
   type: string;
@@ -8,27 +10,13 @@ export interface ValidationIssue {
 }
 
 /**
- * Invalid request input, answered as MADSci (FastAPI) does: 422 with
+ * Invalid request input found by the REST door itself, with pydantic's details: bad input like
+ * any other (`BAD_USER_INPUT`), answered as MADSci (FastAPI) does: 422 with
  * `{"detail": [{type, loc, msg, input, ctx?}, ...]}`.
  */
-export class RequestValidationError extends Error {
-  override name = 'RequestValidationError';
-
+export class RequestValidationError extends BadUserInputError {
   constructor(readonly issues: ValidationIssue[]) {
     super(issues.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; '));
-  }
-}
-
-/** An explicit failure with a status and MADSci's `{"detail": "<message>"}` body. */
-export class HttpError extends Error {
-  override name = 'HttpError';
-
-  constructor(
-    readonly status: number,
-    readonly detail: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(detail);
   }
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { UtilizationPeriod, UtilizationReportKind } from '../../analytics/analytics.enums';
 import type { PeriodsArgs } from '../../analytics/analytics.service';
-import type { MadsciRoute, MadsciRouterOptions } from './rest.router';
+import type { MadsciRoute, MadsciRouterOptions } from './rest.route';
 import { parseBool, parseDateTime } from './wire';
 
 /** A report as the analytics service returns it: MADSci's JSON and CSV. */

@@ -221,6 +221,11 @@ export function locOfField(field: string | undefined, root: (string | number)[] 
   const segments = field.includes('.') ? field.split('.').slice(1) : [field];
   return [
     ...root,
-    ...segments.map((segment) => (segment === 'id' ? 'event_id' : segment.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))),
+    ...segments.map((segment) => (segment === 'id' ? 'event_id' : snakeCase(segment))),
   ];
+}
+
+/** An API name as MADSci spells it: `nodeId` -> `node_id`, `source.nodeId` -> `source.node_id`. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

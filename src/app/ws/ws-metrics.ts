@@ -1,7 +1,7 @@
 import { getOperationAST, type GraphQLError } from 'graphql';
 import type { Context, ServerOptions } from 'graphql-ws';
 import type { WebSocketServer } from 'ws';
-import { errorCodeOf } from '../graphql/error-code';
+import { graphqlErrorCode } from '../graphql/graphql-errors';
 import { metrics, operationLabel } from '../../metrics/metrics';
 
 /** Counts open WebSocket connections (every socket, before and after `connection_init`). */
@@ -27,7 +27,7 @@ export function withWsMetrics<P extends Record<PropertyKey, unknown> | undefined
   const startedAt = new WeakMap<Context<P, E>, Map<string, Timer>>();
   const running = new WeakMap<Context<P, E>, Set<string>>();
   const countErrors = (errors: readonly GraphQLError[]) => {
-    for (const error of errors) metrics.graphqlErrors.inc({ code: errorCodeOf(error), transport: 'ws' });
+    for (const error of errors) metrics.graphqlErrors.inc({ code: graphqlErrorCode(error), transport: 'ws' });
   };
   return {
     ...options,

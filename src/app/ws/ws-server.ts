@@ -6,10 +6,10 @@ import type { Principal } from '../../auth/auth.service';
 import type { Config } from '../../core/config';
 import { assertVariableLimits } from '../graphql/limits';
 import type { GraphQLContext } from '../graphql/context';
-import { makeFormatError, RateLimitedError } from '../../core/errors';
+import { appErrorOf, ErrorCode, RateLimitedError, TooManySubscriptionsError } from '../../core/errors';
+import { makeFormatError, toGraphQLError } from '../graphql/graphql-errors';
 import type { Logger } from '../../core/logger';
 import { createContext, type Services } from '../services';
-import { TooManySubscriptionsError } from '../../live/live.errors';
 import { createSharedSubscribe } from './shared-subscribe';
 
 /**
@@ -59,16 +59,16 @@ export function graphqlWsOptions(options: {
       validate(validationSchema, document, rules).map((error) =>
         typeof error.extensions.code === 'string'
           ? error
-          : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }),
+          : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
       ),
     // One execution per event for all subscriptions running the same operation and variables.
     subscribe: createSharedSubscribe(),
     onSubscribe: (ctx, _id, payload) => {
       // graphql-ws registers the operation before this hook, so it counts itself.
-      if (Object.keys(ctx.subscriptions).length > max) return [new TooManySubscriptionsError(max)];
+      if (Object.keys(ctx.subscriptions).length > max) return [toGraphQLError(new TooManySubscriptionsError(max))];
       // Each operation counts against the client's rate limit, as an HTTP request would.
       const decision = services.rateLimiter?.checkRequest(ctx.extra.request);
-      if (decision && !decision.allowed) return [new RateLimitedError(decision.detail)];
+      if (decision && !decision.allowed) return [toGraphQLError(new RateLimitedError(decision.detail))];
       // The same role table and variable limits as Apollo's plugins, which do not run here.
       let document;
       try {
@@ -76,14 +76,15 @@ export function graphqlWsOptions(options: {
       } catch (error) {
         // A syntax error or too many tokens, coded as Apollo codes it.
         const message = error instanceof GraphQLError ? error.message : 'Syntax Error: the document could not be parsed';
-        return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        return [new GraphQLError(message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
       }
       try {
         services.auth.authorizeOperation(principals.get(ctx.extra) ?? { role: null, authenticated: false }, document, payload.operationName);
         assertVariableLimits(schema, document, payload.variables, payload.operationName, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth });
       } catch (error) {
         // onError formats these like every other error (codes kept, internals hidden).
-        if (error instanceof GraphQLError) return [error];
+        const own = appErrorOf(error);
+        if (own) return [toGraphQLError(own)];
         throw error;
       }
       return undefined;

@@ -7,6 +7,9 @@ import { Event } from '../../events/event.entity';
 import type { EventDocument } from '../event-document';
 import { ReplaceInProgressError, type CountGroupsOptions, type EventStore, type FindOptions, type GroupCount, type InsertResult, type ReadOrder, type ReplaceResult, type Selector, type StorePing } from '../event-store';
 import { SwapGate } from './swap-gate';
+import { toStoreError } from './mongo-errors';
+import { translateStoreErrors } from '../translate-errors';
+import { StoreUnavailableError } from '../../core/errors';
 
 /** Where the MongoDB store keeps events. */
 export interface MongoStoreOptions {
@@ -105,7 +108,7 @@ export class MongoEventStore implements EventStore {
   }
 
   private get events(): Collection<EventDocument> {
-    if (!this.collection) throw Object.assign(new Error('The MongoDB store is closed'), { name: 'MongoNotConnectedError' });
+    if (!this.collection) throw new StoreUnavailableError(new Error('The MongoDB store is closed'));
     return this.collection;
   }
 
@@ -393,7 +396,7 @@ export class MongoEventStore implements EventStore {
   /** The database handle (see {@link events}). */
   private get database(): Db {
     const db = this.connection?.db;
-    if (!db) throw Object.assign(new Error('The MongoDB store is closed'), { name: 'MongoNotConnectedError' });
+    if (!db) throw new StoreUnavailableError(new Error('The MongoDB store is closed'));
     return db;
   }
 
@@ -445,10 +448,13 @@ export class MongoEventStore implements EventStore {
   /** The `locks` collection of leases (see {@link acquireLease}). */
   private get locks(): Collection<{ _id: string; owner: string; expires_at: Date; acquired_at: Date }> {
     const db = this.connection?.db;
-    if (!db) throw Object.assign(new Error('The MongoDB store is closed'), { name: 'MongoNotConnectedError' });
+    if (!db) throw new StoreUnavailableError(new Error('The MongoDB store is closed'));
     return db.collection('locks');
   }
 }
+
+// A lost or unreachable server surfaces from every call as StoreUnavailableError, not as driver errors.
+translateStoreErrors(MongoEventStore, toStoreError);
 
 /** Adds "strictly after (value, id) in this order" to a selector. */
 function withKeyset(selector: Selector, order: ReadOrder): Selector {

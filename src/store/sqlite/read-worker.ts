@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { StoreUnavailableError } from '../../core/errors';
 
 /**
  * The worker's code, evaluated as CommonJS: its own connection to the database file, used only
@@ -61,7 +62,7 @@ export class SqliteReadWorker {
     const worker = this.worker;
     this.worker = null;
     if (worker) await worker.terminate();
-    this.failAll(new Error('The SQLite store is closed'));
+    this.failAll(new StoreUnavailableError(new Error('The SQLite store is closed')));
   }
 
   private start(): Worker {

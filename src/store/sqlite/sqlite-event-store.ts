@@ -7,6 +7,7 @@ import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../ev
 import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, ReplaceResult, Selector, StorePing } from '../event-store';
 import { countGroupsOf } from '../group-counts';
 import { SqliteReadWorker } from './read-worker';
+import { StoreUnavailableError } from '../../core/errors';
 import { COLUMNS, selectorToSql, type Translation } from './selector-to-sql';
 
 /** Rows read per step of a scan; the event loop gets a turn between steps. */
@@ -111,7 +112,7 @@ const PROJECTED_COLUMNS: Readonly<Record<keyof EventDocument, readonly string[]>
 const insertOrIgnoreSql = (table: string) => `INSERT OR IGNORE INTO ${table} (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`;
 
 /** What a closed store throws (named so that it reads as the database being unavailable). */
-const closedError = () => Object.assign(new Error('The SQLite store is closed'), { name: 'MongoNotConnectedError' });
+const closedError = () => new StoreUnavailableError(new Error('The SQLite store is closed'));
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
