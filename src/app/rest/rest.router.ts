@@ -4,7 +4,7 @@ import { requireRole } from '../http/auth.http';
 import { Role } from '../../core/roles';
 import type { Config } from '../../core/config';
 import { ArchiveState } from '../../events/event.enums';
-import type { EventFilter } from '../../events/event.inputs';
+import type { EventFilter } from '../../events/event.types';
 import { ErrorCode, isUnavailableError, ServiceUnavailableError } from '../../core/errors';
 import { jsonDepth } from '../../core/json-depth';
 import type { Logger } from '../../core/logger';

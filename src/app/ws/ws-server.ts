@@ -5,10 +5,10 @@ import { connectionParamCredentials } from '../http/auth.http';
 import type { Principal } from '../../auth/auth.service';
 import type { Config } from '../../core/config';
 import { assertVariableLimits } from '../graphql/limits';
-import type { GraphQLContext } from '../graphql/context';
+import { createContext, type GraphQLContext } from '../graphql/context';
 import { makeFormatError, RateLimitedError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
-import { createContext, type Services } from '../services';
+import type { Services } from '../services';
 import { TooManySubscriptionsError } from '../../live/live.errors';
 import { createSharedSubscribe } from './shared-subscribe';
 
