@@ -12,12 +12,13 @@
 import './support/production-env';
 import 'reflect-metadata';
 import { execute, getVariableValues, Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import type { EventInput } from '../src/events/event.inputs';
+import type { EventInput } from '../src/events/event.types';
 import type { EventService } from '../src/events/event.service';
 import type { ServerHandle } from '../src/app/server';
 import { DateTimeISO } from '../src/app/graphql/scalars';
 import { createSchema } from '../src/app/graphql/schema';
-import { createContext, createServices, type Services } from '../src/app/services';
+import { createContext } from '../src/app/graphql/context';
+import { createServices, type Services } from '../src/app/services';
 import type { EventStore } from '../src/store/event-store';
 import { checkQuiet, printTable, printTargets, progress, QUICK, round, sized, summarize, type Target, target, writeResult } from './support/harness';
 import { freshStore, mongoServer, startServerAt, type MongoServer, type StoreKind, type StoreLocation } from './support/stores';

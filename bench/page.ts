@@ -17,7 +17,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/events/cursor';
 import { EventLogLevel } from '../src/events/event.enums';
-import type { EventFilter } from '../src/events/event.inputs';
+import type { EventFilter } from '../src/events/event.types';
 import { EventService, type ConnectionSlice } from '../src/events/event.service';
 import type { ReadOrder } from '../src/store/event-store';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';

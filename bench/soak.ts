@@ -38,7 +38,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { EventInput } from '../src/events/event.inputs';
+import type { EventInput } from '../src/events/event.types';
 import { seededRandom } from '../test/support/fixtures';
 import { checkQuiet, printTable, printTargets, progress, QUICK, quantile, round, target, tempDir, type Target, writeResult } from './support/harness';
 import { LAB_WORKLOAD_VERSION, LabGenerator } from './support/lab-workload';

@@ -11,7 +11,7 @@ import { NODES, USER, WORKCELL } from './support/fixtures';
 import { run } from './support/python';
 import { uniqueName } from './support/stores';
 
-const CLI = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
+const CLI = path.join(__dirname, '..', 'src', 'app', 'cli', 'main.ts');
 const TYPES = ['log_info', 'workcell_start', 'workflow_complete', 'node_error', 'experiment_start', 'workcell_stop'];
 const LEVELS = [0, 10, 20, 30, 40, 50];
 const BASE = Date.UTC(2025, 0, 6, 8, 0, 0);

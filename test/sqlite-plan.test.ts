@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventOrder } from '../src/events/event.enums';
 import { EventService } from '../src/events/event.service';
-import type { EventFilter } from '../src/events/event.inputs';
+import type { EventFilter } from '../src/events/event.types';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';
 import type { ReadOrder } from '../src/store/event-store';
 import { NODES } from './support/fixtures';

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { monotonicFactory } from 'ulid';
 import { buildEventDocument } from '../../src/events/event.document';
 import { EventLogLevel, EventType } from '../../src/events/event.enums';
-import type { EventInput } from '../../src/events/event.inputs';
+import type { EventInput } from '../../src/events/event.types';
 import type { EventDocument } from '../../src/store/event-document';
 import { seededRandom } from '../../test/support/fixtures';
 

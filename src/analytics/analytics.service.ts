@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import type { EventFilter } from '../events/event.inputs';
+import type { EventFilter } from '../events/event.types';
 import type { EventService } from '../events/event.service';
 import { BadUserInputError } from '../core/errors';
 import type { EventDocument } from '../store/event-document';

@@ -1,8 +1,7 @@
 import { AnalyticsService } from '../analytics/analytics.service';
 import { ApiKeyVerifier } from '../core/api-keys';
-import { AuthService, type Principal } from '../auth/auth.service';
+import { AuthService } from '../auth/auth.service';
 import type { Config } from '../core/config';
-import { createEventLoader } from '../events/event.loader';
 import { EventService } from '../events/event.service';
 import { HealthService } from '../health/health.service';
 import { ArchiveService } from '../lifecycle/archive.service';
@@ -14,7 +13,6 @@ import { AlertService } from '../live/alert.service';
 import { createLiveBus } from '../live/create-live-bus';
 import { LiveService } from '../live/live.service';
 import type { EventStore } from '../store/event-store';
-import type { GraphQLContext } from './graphql/context';
 import { createLogger, type Logger } from '../core/logger';
 import { createRateLimiter, type RateLimiter } from './http/rate-limit';
 
@@ -76,12 +74,4 @@ export function createServices(
   const auth = new AuthService(new ApiKeyVerifier(config.auth.apiKeys), config.auth.anonymousRole);
   const rateLimiter = createRateLimiter(config.rateLimit);
   return { config, store, events, health: new HealthService(store, version), live, alerts, archive, backups, retention, analytics, auth, rateLimiter };
-}
-
-/**
- * A fresh context per operation (HTTP request or WebSocket subscribe). Without a principal the
- * caller has no role, so every operation through a server's plugins is refused.
- */
-export function createContext(services: Services, principal?: Principal): GraphQLContext {
-  return { services, loaders: { eventById: createEventLoader(services.events) }, ...(principal ? { principal } : {}) };
 }

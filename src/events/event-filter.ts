@@ -1,8 +1,7 @@
 import { BadUserInputError } from '../core/errors';
 import type { Selector } from '../store/event-store';
 import { ArchiveState } from './event.enums';
-import type { EventFilter } from './event.inputs';
-import { SOURCE_FIELDS } from './event.inputs';
+import { SOURCE_FIELDS, type EventFilter } from './event.types';
 import { normalizeUlid } from './ulid';
 
 /** Escapes text for use as a literal inside a regular expression. */

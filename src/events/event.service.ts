@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, type CursorPosition } from './cursor';
 import { EventOrder } from './event.enums';
 import { buildEventDocument } from './event.document';
 import { filterToSelector } from './event-filter';
-import type { EventFilter, EventInput } from './event.inputs';
+import type { EventFilter, EventInput } from './event.types';
 import { sanitizeSelector } from './selector';
 import { ReceiptOrder } from './receipt-order';
 

@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Cron } from 'croner';
 import type { Config } from '../core/config';
-import { normalizeStoredEvent } from '../events/event.document';
+import { normalizeStoredEvent } from '../store/normalize-event';
 import { BadUserInputError, ServiceUnavailableError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { EventDocument } from '../store/event-document';

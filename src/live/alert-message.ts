@@ -1,4 +1,5 @@
-import { madsciEventFields, presentSource, type EventDocument } from '../store/event-document';
+import { madsciEventFields, presentSource } from '../events/madsci-event';
+import type { EventDocument } from '../store/event-document';
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 0: 'NOTSET', 10: 'DEBUG', 20: 'INFO', 30: 'WARNING', 40: 'ERROR', 50: 'CRITICAL' };
 

@@ -1,6 +1,6 @@
 import { Query } from 'mingo';
 import type { Config } from '../core/config';
-import type { EventFilter } from '../events/event.inputs';
+import type { EventFilter } from '../events/event.types';
 import type { EventService } from '../events/event.service';
 import { BadUserInputError } from '../core/errors';
 import type { EventDocument } from '../store/event-document';

@@ -48,16 +48,6 @@ export const SOURCE_KEYS = [
   'manager_id',
 ] as const satisfies readonly (keyof EventSourceDocument)[];
 
-/** A copy of `source` with only the members that are set, in MADSci's order (how MADSci prints it). */
-export function presentSource(source: EventSourceDocument): Record<string, string> {
-  const present: Record<string, string> = {};
-  for (const key of SOURCE_KEYS) {
-    const value = source[key];
-    if (value != null) present[key] = value;
-  }
-  return present;
-}
-
 /** The date-valued fields of a stored event. */
 export const DATE_FIELDS: ReadonlySet<string> = new Set(['event_timestamp', 'received_at', 'archived_at']);
 
@@ -85,34 +75,4 @@ export function searchTextOf(eventData: unknown): string {
   };
   visit(eventData);
   return parts.join('\n').slice(0, MAX_SEARCH_TEXT).toLowerCase();
-}
-
-/** A stored event as MADSci prints it, without its id (whose key differs by place): field names and key order, `source` as {@link presentSource}, dates through `formatDate`. */
-export interface MadsciEventFields {
-  event_type: string;
-  log_level: number;
-  alert: boolean;
-  event_timestamp: string;
-  source: Record<string, string>;
-  event_data: unknown;
-  trace_id: string | null;
-  span_id: string | null;
-  archived: boolean;
-  archived_at: string | null;
-}
-
-/** See {@link MadsciEventFields}; the server's own fields (`received_at`, `search_text`) are left out. */
-export function madsciEventFields(doc: EventDocument, formatDate: (date: Date) => string): MadsciEventFields {
-  return {
-    event_type: doc.event_type,
-    log_level: doc.log_level,
-    alert: doc.alert,
-    event_timestamp: formatDate(doc.event_timestamp),
-    source: presentSource(doc.source),
-    event_data: doc.event_data,
-    trace_id: doc.trace_id,
-    span_id: doc.span_id,
-    archived: doc.archived,
-    archived_at: doc.archived_at ? formatDate(doc.archived_at) : null,
-  };
 }

@@ -1,5 +1,5 @@
 import { MongoClient, type Document } from 'mongodb';
-import { normalizeStoredEvent } from '../../events/event.document';
+import { normalizeStoredEvent } from '../../store/normalize-event';
 import type { EventDocument } from '../../store/event-document';
 import type { EventStore } from '../../store/event-store';
 

@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { coerceInputValue, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import Papa from 'papaparse';
 import { EventLogLevel } from '../../events/event.enums';
-import type { EventFilter } from '../../events/event.inputs';
+import type { EventFilter } from '../../events/event.types';
 import { appErrorOf, BadUserInputError } from '../../core/errors';
 import { parseIsoInstant } from '../../core/time';
 import { SOURCE_KEYS, type EventDocument } from '../../store/event-document';

@@ -1,5 +1,5 @@
 import type { Principal } from '../../auth/auth.service';
-import type { EventLoader } from '../../events/event.loader';
+import { createEventLoader, type EventLoader } from '../../events/event.loader';
 import type { LiveConnection } from '../../live/live.service';
 import type { Services } from '../services';
 
@@ -11,4 +11,13 @@ export interface GraphQLContext {
   principal?: Principal;
   /** The WebSocket an operation arrived on (graphql-ws only), for subscriber back-pressure. */
   connection?: LiveConnection;
+}
+
+/**
+ * A fresh context per operation (HTTP request or WebSocket subscribe): the services, new loaders
+ * (so batching and caching never span operations) and the caller. Without a principal the caller
+ * has no role, so every operation through a server's plugins is refused.
+ */
+export function createContext(services: Services, principal?: Principal): GraphQLContext {
+  return { services, loaders: { eventById: createEventLoader(services.events) }, ...(principal ? { principal } : {}) };
 }

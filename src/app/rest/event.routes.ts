@@ -1,5 +1,5 @@
 import { ArchiveState } from '../../events/event.enums';
-import type { EventFilter } from '../../events/event.inputs';
+import type { EventFilter } from '../../events/event.types';
 import { appErrorOf, ErrorCode, NotFoundError } from '../../core/errors';
 import { issue, RequestValidationError } from './rest.errors';
 import type { MadsciRoute, MadsciRouterOptions } from './rest.route';

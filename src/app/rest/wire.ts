@@ -1,9 +1,9 @@
 import type { Response } from 'express';
 import { EventLogLevel, EVENT_TYPE_VALUES, type EventType } from '../../events/event.enums';
-import type { EventInput, EventSourceInput } from '../../events/event.inputs';
-import { SOURCE_FIELDS } from '../../events/event.inputs';
+import { SOURCE_FIELDS, type EventInput, type EventSourceInput } from '../../events/event.types';
 import { parseIsoInstant } from '../../core/time';
-import { madsciEventFields, type EventDocument, type MadsciEventFields } from '../../store/event-document';
+import { madsciEventFields, type MadsciEventFields } from '../../events/madsci-event';
+import type { EventDocument } from '../../store/event-document';
 import { issue, IssueCollector } from './rest.errors';
 
 /**

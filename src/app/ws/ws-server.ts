@@ -5,11 +5,11 @@ import { connectionParamCredentials } from '../http/auth.http';
 import type { Principal } from '../../auth/auth.service';
 import type { Config } from '../../core/config';
 import { assertVariableLimits } from '../graphql/limits';
-import type { GraphQLContext } from '../graphql/context';
+import { createContext, type GraphQLContext } from '../graphql/context';
 import { appErrorOf, ErrorCode, RateLimitedError, TooManySubscriptionsError } from '../../core/errors';
 import { makeFormatError, toGraphQLError } from '../graphql/graphql-errors';
 import type { Logger } from '../../core/logger';
-import { createContext, type Services } from '../services';
+import type { Services } from '../services';
 import { createSharedSubscribe } from './shared-subscribe';
 
 /**

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { buildSchema } from '@typegoose/typegoose';
 import mongoose from 'mongoose';
 import type { Collection, Db, IndexDescription, MongoBulkWriteError, WriteConcernSettings } from 'mongodb';
-import { normalizeStoredEvent } from '../../events/event.document';
-import { Event } from '../../events/event.entity';
+import { normalizeStoredEvent } from '../normalize-event';
+import { StoredEvent } from './event.model';
 import type { EventDocument } from '../event-document';
 import { ReplaceInProgressError, type CountGroupsOptions, type EventStore, type FindOptions, type GroupCount, type InsertResult, type ReadOrder, type ReplaceResult, type Selector, type StorePing } from '../event-store';
 import { SwapGate } from './swap-gate';
@@ -52,7 +52,7 @@ const REPLACE_LEASE_MS = 60_000;
 
 /**
  * The production store: MongoDB (or any wire-compatible server) through the Typegoose model of
- * {@link Event}. The model defines the schema and indexes; reads and bulk writes go through its
+ * {@link StoredEvent}. The model defines the schema and indexes; reads and bulk writes go through its
  * driver collection, which is many times faster than mongoose documents for this workload.
  */
 export class MongoEventStore implements EventStore {
@@ -80,7 +80,7 @@ export class MongoEventStore implements EventStore {
       autoCreate: false,
     });
     await connection.asPromise();
-    const model = connection.model('Event', buildSchema(Event), this.options.collection);
+    const model = connection.model('Event', buildSchema(StoredEvent), this.options.collection);
     this.connection = connection;
     this.collection = model.collection as unknown as Collection<EventDocument>;
     this.indexes = model.schema.indexes().map(([key, options]) => ({ ...options, key }) as IndexDescription);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { EventFilter } from '../../../events/event.inputs';
+import { EventFilter } from '../events/event.inputs';
 import type { GraphQLContext } from '../context';
 import { DateTimeISO } from '../scalars';
 import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Field, Int, ObjectType } from 'type-graphql';
 import type { Selector } from '../../../store/event-store';
-import { Event } from '../../../events/event.entity';
+import { Event } from './event.type';
 
 @ObjectType('EventEdge')
 export class EventEdge {

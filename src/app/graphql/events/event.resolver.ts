@@ -4,9 +4,9 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { GraphQLContext } from '../context';
 import type { EventDocument } from '../../../store/event-document';
 import { EventConnection, EventPage, LogEventsResult, PageInfo } from './event.connection';
-import { Event } from '../../../events/event.entity';
-import { EventOrder } from '../../../events/event.enums';
-import { EventFilter, EventInput } from '../../../events/event.inputs';
+import { Event } from './event.type';
+import { EventOrder } from './event.enums';
+import { EventFilter, EventInput } from './event.inputs';
 
 /** Thin adapter from GraphQL to {@link EventService}. */
 @Resolver(() => Event)

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { Event } from '../../../events/event.entity';
-import { EventFilter } from '../../../events/event.inputs';
+import { Event } from '../events/event.type';
+import { EventFilter } from '../events/event.inputs';
 import type { GraphQLContext } from '../context';
 import type { EventDocument } from '../../../store/event-document';
 

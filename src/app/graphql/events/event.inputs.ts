@@ -1,27 +1,17 @@
 import 'reflect-metadata';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
-import { DateTimeISO } from '../app/graphql/scalars';
+import type * as service from '../../../events/event.types';
+import { DateTimeISO } from '../scalars';
 import { ArchiveState, EventLogLevel, EventType } from './event.enums';
 
-/** The ten source members, shared by the input and the filter (camelCase GraphQL names). */
-export const SOURCE_FIELDS = [
-  ['userId', 'user_id'],
-  ['experimentId', 'experiment_id'],
-  ['campaignId', 'campaign_id'],
-  ['projectId', 'project_id'],
-  ['nodeId', 'node_id'],
-  ['workcellId', 'workcell_id'],
-  ['labId', 'lab_id'],
-  ['stepId', 'step_id'],
-  ['workflowId', 'workflow_id'],
-  ['managerId', 'manager_id'],
-] as const;
-
-export type SourceFieldName = (typeof SOURCE_FIELDS)[number][0];
+/*
+ * The GraphQL input types of the events API. Each implements the events service's plain argument
+ * type (src/events/event.types.ts), so resolvers pass what graphql-js coerced straight through.
+ */
 
 @InputType('EventSourceInput', { description: 'Who emitted the event. Each member, when given, must be a ULID (any case; stored upper-case).' })
-export class EventSourceInput implements Partial<Record<SourceFieldName, string | null>> {
+export class EventSourceInput implements service.EventSourceInput {
   @Field(() => String, { nullable: true }) userId?: string | null;
   @Field(() => String, { nullable: true }) experimentId?: string | null;
   @Field(() => String, { nullable: true }) campaignId?: string | null;
@@ -35,7 +25,7 @@ export class EventSourceInput implements Partial<Record<SourceFieldName, string 
 }
 
 @InputType('EventInput', { description: 'An event to log. Logging an id that exists returns the stored event unchanged.' })
-export class EventInput {
+export class EventInput implements service.EventInput {
   @Field(() => ID, { nullable: true, description: 'Defaults to a new ULID.' })
   id?: string | null;
 
@@ -65,7 +55,7 @@ export class EventInput {
 }
 
 @InputType('EventSourceFilter', { description: 'Each member: match any of the listed ids.' })
-export class EventSourceFilter implements Partial<Record<SourceFieldName, string[] | null>> {
+export class EventSourceFilter implements service.EventSourceFilter {
   @Field(() => [String], { nullable: true }) userId?: string[] | null;
   @Field(() => [String], { nullable: true }) experimentId?: string[] | null;
   @Field(() => [String], { nullable: true }) campaignId?: string[] | null;
@@ -81,7 +71,7 @@ export class EventSourceFilter implements Partial<Record<SourceFieldName, string
 @InputType('EventFilter', {
   description: 'Which events to read. All given conditions must hold. Every filter, nested ones included, applies its own `archived` condition.',
 })
-export class EventFilter {
+export class EventFilter implements service.EventFilter {
   @Field(() => EventLogLevel, { nullable: true, description: 'level >= minLevel' })
   minLevel?: EventLogLevel | null;
 
