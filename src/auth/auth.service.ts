@@ -1,7 +1,6 @@
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../core/errors';
 import type { ApiKeyVerifier } from '../core/api-keys';
-import { allows, Role, roleForField } from '../core/roles';
+import { allows, Role } from '../core/roles';
 
 /** Who is calling: the role granted, and whether a key proved it. */
 export interface Principal {
@@ -54,32 +53,6 @@ export class AuthService {
     if (!principal.authenticated) throw new UnauthenticatedError(`${what} needs an API key with the ${needed} role`);
     throw new ForbiddenError(`${what} needs the ${needed} role; this key has ${principal.role ?? 'none'}`);
   }
-
-  /** Checks every root field of an operation against the role table. */
-  authorizeOperation(principal: Principal, document: DocumentNode, operationName?: string | null): void {
-    const operation = selectOperation(document, operationName);
-    if (!operation) return; // graphql-js reports the missing operation itself.
-    for (const selection of operation.selectionSet.selections) {
-      if (selection.kind !== Kind.FIELD) {
-        // Fragments at the root: hold them to the strictest rule of the operation type.
-        this.require(principal, operation.operation === 'mutation' ? Role.ADMIN : Role.READER, `This ${operation.operation}`);
-      } else if (selection.name.value.startsWith('__')) {
-        this.require(principal, Role.READER, 'Introspection');
-      } else {
-        const field = selection.name.value;
-        this.require(principal, roleForField(operation.operation, field), `${capitalize(operation.operation)} ${field}`);
-      }
-    }
-  }
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function selectOperation(document: DocumentNode, name?: string | null): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  return name ? operations.find((op) => op.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
 }
 
 /** The key in `Authorization: Bearer <key>` or `X-API-Key`, or null. */

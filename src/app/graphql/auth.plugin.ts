@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLContext } from './context';
 import type { AuthService } from '../../auth/auth.service';
+import { authorizeOperation } from './authorize-operation';
 
 /** Checks every operation's root fields against the caller's role before it executes. */
 export function authPlugin(auth: AuthService): ApolloServerPlugin<GraphQLContext> {
@@ -8,7 +9,7 @@ export function authPlugin(auth: AuthService): ApolloServerPlugin<GraphQLContext
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, contextValue }) {
-          auth.authorizeOperation(contextValue.principal ?? { role: null, authenticated: false }, document, request.operationName);
+          authorizeOperation(auth, contextValue.principal, document, request.operationName);
         },
       };
     },

@@ -7,6 +7,7 @@ import type { Config } from '../../core/config';
 import { assertVariableLimits } from '../graphql/limits';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { appErrorOf, ErrorCode, RateLimitedError, TooManySubscriptionsError } from '../../core/errors';
+import { authorizeOperation } from '../graphql/authorize-operation';
 import { makeFormatError, toGraphQLError } from '../graphql/graphql-errors';
 import type { Logger } from '../../core/logger';
 import type { Services } from '../services';
@@ -79,7 +80,7 @@ export function graphqlWsOptions(options: {
         return [new GraphQLError(message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
       }
       try {
-        services.auth.authorizeOperation(principals.get(ctx.extra) ?? { role: null, authenticated: false }, document, payload.operationName);
+        authorizeOperation(services.auth, principals.get(ctx.extra), document, payload.operationName);
         assertVariableLimits(schema, document, payload.variables, payload.operationName, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth });
       } catch (error) {
         // onError formats these like every other error (codes kept, internals hidden).
