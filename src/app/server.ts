@@ -1,39 +1,29 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler } from 'express';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
-import { createExportRouter } from './downloads/export.router';
-import { graphqlErrorBody, httpCredentials, requireRole } from './http/auth.http';
-import { authPlugin } from './graphql/auth.plugin';
-import type { Principal } from '../auth/auth.service';
-import { Role } from '../core/roles';
+import express from 'express';
 import type { Config } from '../core/config';
-import { graphqlWsOptions } from './ws/ws-server';
-import { createWebRouter } from './web/web.router';
-import { createMadsciRouter } from './rest/rest.router';
-import { graphqlMetricsPlugin } from './graphql/metrics.plugin';
+import { ErrorCode } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { Role } from '../core/roles';
+import { packageVersion } from '../core/version';
 import { instrumentStore } from '../metrics/instrument-store';
 import { metrics, trackLiveStats } from '../metrics/metrics';
-import { metricsHandler } from './http/metrics.route';
-import { trackWebSocketConnections, withWsMetrics } from './ws/ws-metrics';
 import type { EventStore } from '../store/event-store';
-import { createContext, type GraphQLContext } from './graphql/context';
-import { appErrorOf, ErrorCode } from '../core/errors';
-import { makeFormatError, toGraphQLError } from './graphql/graphql-errors';
-import type { Logger } from '../core/logger';
-import { variableLimitsPlugin } from './graphql/limits';
+import { createExportRouter } from './downloads/export.router';
+import { startGraphqlHttpDoor } from './graphql/graphql-http';
 import { createSchema } from './graphql/schema';
-import { apiCors, securityHeaders } from './http/security';
-import { createServices, type Services } from './services';
-import { rateLimitHandshake, rateLimitMiddleware } from './http/rate-limit';
 import { validationRules } from './graphql/validation-rules';
-import { packageVersion } from '../core/version';
+import { graphqlErrorBody, requireRole } from './http/auth.http';
+import { bodyErrorHandler } from './http/body-errors';
+import { listenHost } from './http/listen-host';
+import { metricsHandler } from './http/metrics.route';
+import { probesRouter } from './http/probes';
+import { rateLimitMiddleware } from './http/rate-limit';
+import { apiCors, securityHeaders } from './http/security';
+import { createMadsciRouter } from './rest/rest.router';
+import { createServices, type Services } from './services';
+import { createWebRouter } from './web/web.router';
+import { attachGraphqlWsDoor } from './ws/graphql-ws-door';
 
 /** A running server. */
 export interface ServerHandle {
@@ -84,57 +74,29 @@ export async function startServer(options: {
   httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.keepAliveTimeoutMs + 1000;
 
-  const verifyClient = rateLimitHandshake(services.rateLimiter);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes, ...(verifyClient ? { verifyClient } : {}) });
-  trackWebSocketConnections(wsServer);
-  const wsCleanup = useServer(withWsMetrics(graphqlWsOptions({ schema, services, config, logger, validationRules: rules })), wsServer, config.live.keepAliveMs);
+  const ws = attachGraphqlWsDoor({ httpServer, schema, services, config, logger, validationRules: rules });
   services.events.onLogged((docs) => metrics.eventsIngested.inc(docs.length));
   const untrackLiveStats = trackLiveStats(() => services.live.stats());
 
-  const apollo = new ApolloServer<GraphQLContext>({
+  const { apollo, handlers: graphqlHandlers } = await startGraphqlHttpDoor({
     schema,
-    includeStacktraceInErrorResponses: false,
-    // main.ts owns SIGTERM/SIGINT: Apollo's own handler (on unless NODE_ENV=test) would stop
-    // Apollo alone and re-raise the signal, killing the process before the store is closed.
-    stopOnTerminationSignals: false,
-    // Apollo adds its own equivalent of the introspection rule when `introspection` is off.
-    introspection: config.introspection,
-    // The parser's work is bounded first: a document of more tokens is a GRAPHQL_PARSE_FAILED.
-    parseOptions: { maxTokens: config.limits.maxQueryTokens },
-    validationRules: rules.filter((rule) => rule !== NoSchemaIntrospectionCustomRule),
-    formatError: makeFormatError({
-      hideInternals: config.production,
-      onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL operation'),
-    }),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
-      ApolloServerPluginLandingPageDisabled(),
-      graphqlMetricsPlugin(),
-      authPlugin(services.auth),
-      variableLimitsPlugin(schema, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth }),
-    ],
+    services,
+    config,
+    logger,
+    httpServer,
+    validationRules: rules,
+    onDrain: async () => {
+      await ws.dispose();
+    },
   });
-  await apollo.start();
 
   if (config.metrics.enabled) app.get('/metrics', metricsHandler(store));
   // The IDE (GET /graphql from a browser), the dashboard at / and their bundles; before Apollo.
   app.use(createWebRouter(config));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const ready = await services.health.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database: store.engine });
-  });
+  app.use(probesRouter(services.health, store.engine));
   // One per-client rate limit for every door (MADSci's headers; GraphQL's error shape here).
-  const rateLimit = rateLimitMiddleware(services.rateLimiter, (detail) => ({ errors: [{ message: detail, extensions: { code: ErrorCode.RATE_LIMITED } }] }));
-  app.use(
-    '/graphql',
-    rateLimit,
-    express.json({ limit: config.limits.maxBodyBytes }),
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)) }),
-  );
+  const rateLimit = rateLimitMiddleware(services.rateLimiter, (detail) => graphqlErrorBody(detail, ErrorCode.RATE_LIMITED));
+  app.use('/graphql', rateLimit, ...graphqlHandlers);
   // Downloads: utilization reports as CSV, events as CSV or NDJSON.
   app.use('/export', rateLimit, requireRole(services.auth, Role.READER, 'Exports', graphqlErrorBody), createExportRouter({ analytics: services.analytics, schema }));
   // MADSci's REST dialect (POST /event, GET /events, ...): its own CORS, rate limit and JSON parser.
@@ -170,49 +132,5 @@ export async function startServer(options: {
         await store.close();
         logger.info('lab-events stopped');
       })()),
-  };
-}
-
-/**
- * Where to listen: HOST, except that without API keys a non-loopback HOST falls back to
- * 127.0.0.1 (with a warning) unless INSECURE_BIND opts in: an open event server on a lab network
- * would let anyone purge or restore.
- */
-function listenHost(config: Config, logger: Logger): string {
-  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.host);
-  if (config.auth.apiKeys.length > 0 || loopback) return config.host;
-  if (config.auth.insecureBind) {
-    logger.warn({ host: config.host }, 'No API keys configured: serving the network without access control (INSECURE_BIND)');
-    return config.host;
-  }
-  logger.warn({ host: config.host }, 'No API keys configured: listening on 127.0.0.1 only; set API_KEYS (or INSECURE_BIND=true) to serve the network');
-  return '127.0.0.1';
-}
-
-/** The principal of an HTTP request; an invalid key is a 401 (Apollo reads `extensions.http`). */
-function authenticateHttp(services: Services, headers: http.IncomingHttpHeaders): Principal {
-  try {
-    return services.auth.authenticate(httpCredentials(headers));
-  } catch (error) {
-    const own = appErrorOf(error);
-    throw own ? toGraphQLError(own, { http: true }) : error;
-  }
-}
-
-/** Body parser failures (too large, not JSON) as GraphQL-shaped errors with a code. */
-function bodyErrorHandler(config: Config): ErrorRequestHandler {
-  return (error: { type?: string; status?: number }, _req, res, next) => {
-    if (res.headersSent) return next(error);
-    if (error.type === 'entity.too.large') {
-      res.status(413).json({
-        errors: [{ message: `Request body larger than ${config.limits.maxBodyBytes} bytes`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }],
-      });
-      return;
-    }
-    if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-      res.status(error.status).json({ errors: [{ message: 'Malformed request body', extensions: { code: ErrorCode.BAD_REQUEST } }] });
-      return;
-    }
-    res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
   };
 }

@@ -1,0 +1,85 @@
+import type http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type RequestHandler } from 'express';
+import { NoSchemaIntrospectionCustomRule, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { Principal } from '../../auth/auth.service';
+import type { Config } from '../../core/config';
+import { appErrorOf } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { httpCredentials } from '../http/auth.http';
+import type { Services } from '../services';
+import { authPlugin } from './auth.plugin';
+import { createContext, type GraphQLContext } from './context';
+import { makeFormatError, toGraphQLError } from './graphql-errors';
+import { variableLimitsPlugin } from './limits';
+import { graphqlMetricsPlugin } from './metrics.plugin';
+
+/** The GraphQL-over-HTTP door: Apollo Server, started, and the handlers that serve `POST /graphql`. */
+export interface GraphqlHttpDoor {
+  apollo: ApolloServer<GraphQLContext>;
+  /** Body parser and Apollo's middleware, to mount at `/graphql` after the rate limit. */
+  handlers: RequestHandler[];
+}
+
+/**
+ * Starts Apollo Server over the one schema: the shared validation rules, the role table
+ * ({@link authPlugin}), the variable limits, metrics, and the error formatting both GraphQL doors
+ * share. Stopping Apollo drains the HTTP server and then calls `onDrain` (the WebSocket door's
+ * cleanup), so in-flight requests finish before subscriptions are closed.
+ */
+export async function startGraphqlHttpDoor(options: {
+  schema: GraphQLSchema;
+  services: Services;
+  config: Config;
+  logger: Logger;
+  httpServer: http.Server;
+  validationRules: readonly ValidationRule[];
+  onDrain: () => Promise<void>;
+}): Promise<GraphqlHttpDoor> {
+  const { schema, services, config, logger, httpServer } = options;
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT: Apollo's own handler (on unless NODE_ENV=test) would stop
+    // Apollo alone and re-raise the signal, killing the process before the store is closed.
+    stopOnTerminationSignals: false,
+    // Apollo adds its own equivalent of the introspection rule when `introspection` is off.
+    introspection: config.introspection,
+    // The parser's work is bounded first: a document of more tokens is a GRAPHQL_PARSE_FAILED.
+    parseOptions: { maxTokens: config.limits.maxQueryTokens },
+    validationRules: options.validationRules.filter((rule) => rule !== NoSchemaIntrospectionCustomRule),
+    formatError: makeFormatError({
+      hideInternals: config.production,
+      onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL operation'),
+    }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { drainServer: options.onDrain }; } },
+      ApolloServerPluginLandingPageDisabled(),
+      graphqlMetricsPlugin(),
+      authPlugin(services.auth),
+      variableLimitsPlugin(schema, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth }),
+    ],
+  });
+  await apollo.start();
+  return {
+    apollo,
+    handlers: [
+      express.json({ limit: config.limits.maxBodyBytes }),
+      expressMiddleware(apollo, { context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)) }),
+    ],
+  };
+}
+
+/** The principal of an HTTP request; an invalid key is a 401 (Apollo reads `extensions.http`). */
+function authenticateHttp(services: Services, headers: http.IncomingHttpHeaders): Principal {
+  try {
+    return services.auth.authenticate(httpCredentials(headers));
+  } catch (error) {
+    const own = appErrorOf(error);
+    throw own ? toGraphQLError(own, { http: true }) : error;
+  }
+}
