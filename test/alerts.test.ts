@@ -138,7 +138,7 @@ describe('alerts out: email and webhooks', () => {
     await hook.stop();
   });
 
-  it('mails each address the alert, with the Q7 subject and the event as JSON, and posts it to the webhook', async () => {
+  it('mails each address the alert, with the subject of docs/madsci-compatibility.md#d7-alert-e-mail-subjects and the event as JSON, and posts it to the webhook', async () => {
     await logOn(server, { eventType: 'LOG_INFO', logLevel: 'INFO', eventData: { message: 'not an alert' } });
     const event = await logOn(server, {
       eventType: 'NODE_ERROR',

@@ -23,7 +23,7 @@ interface Expected {
 }
 
 /**
- * Documents in MADSci's storage format (spec 1.8): `_id` strings, `event_timestamp` as the text
+ * Documents in MADSci's storage format (docs/madsci-compatibility.md#d20-madsci-documents-and-the-import): `_id` strings, `event_timestamp` as the text
  * pydantic writes (naive, with or without microseconds, `Z`, or an offset), `archived_at` a BSON
  * Date, source members omitted (or null, as older clients stored them), every kind of payload,
  * and older documents without the trace/archive keys.

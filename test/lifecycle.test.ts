@@ -46,7 +46,7 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
   }
   const idsOf = async (archived?: ArchiveState) => (await listed(archived)).map((e) => e.id).sort();
 
-  it('archives every given id, in batches smaller than the list (decision Q10)', async () => {
+  it('archives every given id, in batches smaller than the list (docs/madsci-compatibility.md#d10-archiving-by-ids)', async () => {
     const ids = await log(at(...Array.from({ length: 12 }, (_, i) => -i)));
     const { archiveEvents } = await server.ok(ArchiveEventsDocument, { ids: [...ids, 'no-such-id'], batchSize: 5 });
     expect(archiveEvents).toEqual({ archivedCount: 12, message: 'Successfully archived 12 events' });

@@ -7,9 +7,9 @@ import { rest, type RestResponse } from './support/rest';
 import { startTestServer, type TestServer } from './support/server';
 import { STORE_KINDS } from './support/stores';
 
-/** MADSci's key order for an event on the wire (spec 1.1). */
+/** MADSci's key order for an event on the wire (docs/madsci-compatibility.md#d18-events-on-the-wire). */
 const EVENT_KEYS = ['_id', 'event_type', 'log_level', 'alert', 'event_timestamp', 'source', 'event_data', 'trace_id', 'span_id', 'archived', 'archived_at'];
-/** MADSci's naive timestamp text (spec 1.4): seconds, then microseconds only when not zero. */
+/** MADSci's naive timestamp text (docs/madsci-compatibility.md#d19-timestamp-text-on-the-wire): seconds, then microseconds only when not zero. */
 const NAIVE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/;
 
 type WireEvent = Record<string, unknown>;

@@ -4,7 +4,7 @@
  * that start with their workcell and run actions, experiments that run workflows, workflows with
  * authors, and the chatter around them (status updates, health checks, logs). Domain events come
  * both as top-level types and the way MADSci's structured logger sends them (`log_info` with
- * `event_data.event_type`), so the reports' effective-type reading (decision Q1) is exercised.
+ * `event_data.event_type`), so the reports' effective-type reading (docs/madsci-compatibility.md#d1-effective-event-type) is exercised.
  * Deterministic for a seed; events come out one day at a time, in time order.
  */
 import 'reflect-metadata';

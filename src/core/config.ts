@@ -59,7 +59,7 @@ const EnvSchema = z.object({
   API_KEYS: z.string().default(''),
   ANONYMOUS_ROLE: z.enum(['none', 'reader', 'writer', 'admin']).default('none'),
   INSECURE_BIND: boolFrom(false),
-  // Analytics: where exportUtilizationReport writes (decision Q8: nowhere else).
+  // Analytics: where exportUtilizationReport writes (nowhere else: docs/madsci-compatibility.md#d8-server-side-csv-files).
   EXPORT_DIR: z.string().min(1).default('./data/exports'),
   // Rate limiting (MADSci's sliding windows, on every door) and the REST routes' CORS.
   RATE_LIMIT_ENABLED: boolFrom(true),
@@ -93,7 +93,7 @@ const EnvSchema = z.object({
   SUBSCRIBER_BUFFER_BYTES: intFrom(16 * 1024 * 1024, 1024),
   WS_CONNECTION_INIT_TIMEOUT_MS: intFrom(3000, 0),
   WS_KEEPALIVE_MS: intFrom(12_000, 0),
-  // Alerts (MADSci section 6): the level, email through SMTP, webhooks, and the delivery queue.
+  // Alerts (docs/madsci-compatibility.md#d28-which-events-alert-and-the-alert-mail): the level, email through SMTP, webhooks, and the delivery queue.
   ALERT_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' && value.trim().toUpperCase() in LEVEL_BY_NAME ? LEVEL_BY_NAME[value.trim().toUpperCase()] : emptyAsUndefined(value)),
     z.coerce.number().int().refine((level) => Object.values(LEVEL_BY_NAME).includes(level), 'must be a level name or 0, 10, 20, 30, 40, 50').default(40),
@@ -241,7 +241,7 @@ export interface Config {
     /** Server pings every this often; a socket that has not answered the previous ping is terminated. Default 12000; 0: off. */
     keepAliveMs: number;
   };
-  /** Alerts: which events, and where they go (MADSci section 6). */
+  /** Alerts: which events, and where they go. */
   alerts: {
     /** Events at or above this level (or with `alert: true`) are alerts. Default 40 (ERROR). */
     level: number;

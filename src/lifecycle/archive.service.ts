@@ -115,7 +115,7 @@ export class ArchiveService {
   ) {}
 
   /**
-   * Archives the events with `ids` (every one of them, in batches: decision Q10; `before` is then
+   * Archives the events with `ids` (every one of them, in batches: docs/madsci-compatibility.md#d10-archiving-by-ids; `before` is then
    * ignored, as in MADSci), or else every active event with `eventTimestamp < before`. Already
    * archived and unknown ids are not counted.
    * @param batchSize events per batch; null or 0 means `ARCHIVE_BATCH_SIZE`.

@@ -51,7 +51,7 @@ export const RETENTION_LEASE = 'retention';
  * `maxBatchesPerRun` of them (0: no cap), pausing between batches so requests are served.
  * Runs at {@link start} and then every `checkIntervalHours`. With several instances on one
  * database only the holder of the `retention` lease runs. A failing run is logged and the task
- * tries again at the next interval; it never stops on its own (decision Q16).
+ * tries again at the next interval; it never stops on its own (docs/madsci-compatibility.md#d16-retention-and-purge).
  */
 export class RetentionTask {
   private readonly clock: () => Date;

@@ -18,7 +18,7 @@ export function alertEventJson(doc: EventDocument): Record<string, unknown> {
 }
 
 /**
- * The subject (decision Q7): `[ERROR] node_error`, then the source's ids, e.g.
+ * The subject (docs/madsci-compatibility.md#d7-alert-e-mail-subjects): `[ERROR] node_error`, then the source's ids, e.g.
  * `[ERROR] node_error from node_id=01J..., workcell_id=01J...`.
  */
 export function alertSubject(doc: EventDocument): string {
@@ -27,13 +27,13 @@ export function alertSubject(doc: EventDocument): string {
   return members.length > 0 ? `${base} from ${members.join(', ')}` : base;
 }
 
-/** The mail body (MADSci section 6): the event as pretty JSON, 2-space indent. */
+/** The mail body (docs/madsci-compatibility.md#d28-which-events-alert-and-the-alert-mail): the event as pretty JSON, 2-space indent. */
 export function alertBody(doc: EventDocument): string {
   return JSON.stringify(alertEventJson(doc), null, 2);
 }
 
 /**
- * `X-Priority` from the configured importance, the standard way (decision Q7: no copy of
+ * `X-Priority` from the configured importance, the standard way (docs/madsci-compatibility.md#d7-alert-e-mail-subjects: no copy of
  * MADSci's inverted mapping): High 1, Low 5, anything else 3.
  */
 export function xPriority(importance: string): string {

@@ -1,7 +1,7 @@
 import type { Selector } from '../store/event-store';
 
 /**
- * Which events are alerts (MADSci section 6): `alert: true`, or a level at or above `level`
+ * Which events are alerts (docs/madsci-compatibility.md#d28-which-events-alert-and-the-alert-mail): `alert: true`, or a level at or above `level`
  * (`ALERT_LEVEL`, default 40 = ERROR). One selector, evaluated with mingo by the `alertRaised`
  * subscription and by alert delivery alike.
  */

@@ -25,7 +25,7 @@ export interface AlertMetrics {
 }
 
 /**
- * Sends alerts out (MADSci section 6, decision Q7): for each newly stored event with
+ * Sends alerts out (docs/madsci-compatibility.md#d28-which-events-alert-and-the-alert-mail): for each newly stored event with
  * `alert: true` or a level at or above `ALERT_LEVEL`, one email per configured address (SMTP
  * through nodemailer, STARTTLS when `SMTP_USE_TLS`, login when both credentials are set) and one
  * JSON POST per webhook URL. Delivery is fire-and-forget through a bounded queue with retries and

@@ -158,7 +158,7 @@ serious = client.get_events(number=100, level=EventLogLevel.WARNING.value)
 check({e.log_level for e in serious.values()} <= {30, 40, 50} and len(serious) == 4, f"get_events(level=30): {len(serious)}")
 check(len(client.get_events(number=2, level=0)) == 2, "get_events(number=2)")
 
-# --- query_events: the selector travels in the query string (decision Q9). ---
+# --- query_events: the selector travels in the query string (docs/madsci-compatibility.md#d9-raw-selectors). ---
 high = client.query_events({"event_data.run": RUN, "log_level": {"$gte": 40}})
 check(set(high) == {error.event_id, *(e.event_id for e in alerts)}, "query_events with $gte")
 cells = client.query_events({"event_type": {"$in": ["workcell_start", "workcell_stop"]}, "event_data.run": RUN})

@@ -60,7 +60,7 @@ export function eventRoutes({ services, config }: MadsciRouterOptions): MadsciRo
         const q = new QueryReader(req);
         const number = q.pageSize('number', maxPage, maxPage);
         const offset = q.int('offset', 0, 0);
-        // Decision Q9: the selector is the JSON body, or, as MADSci's Python client sends it, the
+        // docs/madsci-compatibility.md#d9-raw-selectors: the selector is the JSON body, or, as MADSci's Python client sends it, the
         // `selector` query parameter (Python literal syntax or JSON).
         let selector: unknown;
         let where: (string | number)[];

@@ -6,7 +6,7 @@ import { formatMadsciTimestamp, parseDateTime, sendEventMap } from './wire';
 import { QueryReader } from './query-reader';
 
 /**
- * MADSci's archive, purge and backup routes (spec 3.6-3.10) over the lifecycle services:
+ * MADSci's archive, purge and backup routes (docs/madsci-compatibility.md#d25-archive-purge-and-backup-routes) over the lifecycle services:
  * `POST /events/archive`, `GET /events/archived`, `DELETE /events/archived`, `POST /backup`,
  * `GET /backup/status` (and `GET /backup`, the path MADSci's Python client 0.8 calls).
  */

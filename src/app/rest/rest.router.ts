@@ -25,7 +25,7 @@ export function restRole(route: Pick<MadsciRoute, 'method' | 'path'>, req: Reque
 }
 
 /**
- * MADSci's Event Manager REST dialect (spec section 3) beside GraphQL: snake_case JSON with `_id`,
+ * MADSci's Event Manager REST dialect (docs/madsci-compatibility.md#d21-rest-routes) beside GraphQL: snake_case JSON with `_id`,
  * FastAPI's status codes and error bodies. Every route is a thin adapter over the same services
  * as the GraphQL resolvers. CORS, rate limiting (when enabled) and the JSON body parser apply to
  * these paths only, so the router can be mounted at the root without touching other endpoints.

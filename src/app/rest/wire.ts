@@ -7,7 +7,7 @@ import type { EventDocument } from '../../store/event-document';
 import { issue, IssueCollector } from './rest.errors';
 
 /**
- * MADSci's JSON dialect of an event (section 1.1 of the spec): snake_case keys, `_id` on output,
+ * MADSci's JSON dialect of an event (docs/madsci-compatibility.md#d18-events-on-the-wire): snake_case keys, `_id` on output,
  * naive timestamps. Parsing is what pydantic does with MADSci's `Event` model; the rules of what
  * an event may be (ULID sources, defaults, id length) stay in the event service.
  */
