@@ -96,6 +96,7 @@ describe('sanitizeSelector: refused selectors', () => {
 
   it.each<[string, unknown, string]>([
     ['$where', { $where: 'sleep(1000)' }, `Operator $where is not allowed at the top of a query; ${ALLOWED}`],
+    ['a comparison at the top of a query', { $eq: [{}] }, `Operator $eq is not allowed at the top of a query; ${ALLOWED}`],
     ['$expr in a condition', { a: { $expr: 1 } }, `Operator $expr is not allowed in the condition on "a"; ${ALLOWED}`],
     ['$function nested in $or', { $or: [{ b: { $function: 'x' } }] }, `Operator $function is not allowed in the condition on "b"; ${ALLOWED}`],
     ['a logical operator in a condition', { 'x.y': { $or: [{}] } }, `Operator $or is not allowed in the condition on "y"; ${ALLOWED}`],

@@ -1,10 +1,22 @@
 /** `parseIsoInstant`: ISO-8601 text to an instant; naive times are UTC; anything else is null. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIsoInstant } from '../../src/core/time';
 
 const iso = (text: string): string | null => parseIsoInstant(text)?.toISOString() ?? null;
 
 describe('parseIsoInstant', () => {
+  // Naive times must be UTC whatever the machine's zone: run in one with an offset (and DST), where
+  // Date.parse would read them as local time.
+  const zone = process.env.TZ;
+  beforeAll(() => {
+    process.env.TZ = 'America/Chicago';
+    expect(new Date(2024, 0, 2).getTimezoneOffset()).toBe(360);
+  });
+  afterAll(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
   it.each([
     ['2024-01-02T03:04:05Z', '2024-01-02T03:04:05.000Z'],
     ['2024-01-02T03:04:05', '2024-01-02T03:04:05.000Z'],
