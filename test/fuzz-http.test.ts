@@ -35,15 +35,42 @@ async function send(body: string, headers: Record<string, string> = {}): Promise
   return { status: response.status, text, body: parsed };
 }
 
+/** The one 5xx a handled request may get: the database is unavailable (HTTP 503). */
+const UNAVAILABLE = 503;
+
 /**
- * Handled: no 5xx but SERVICE_UNAVAILABLE, and no INTERNAL_SERVER_ERROR inside any answer (a
- * crash caught and reported is still a crash).
+ * Handled: a 2xx/4xx, or a 503 whose JSON body reports SERVICE_UNAVAILABLE for each of its (one
+ * or more) errors; and no INTERNAL_SERVER_ERROR inside any answer (a crash caught and reported is
+ * still a crash). Any other 5xx fails, and so does a 503 without that body: plain text, HTML or
+ * an empty body is what a crash below GraphQL (Express's final handler, a proxy) answers.
  */
 function expectHandled(answer: Answer): void {
-  const codes = answer.body?.errors?.map((e) => e.extensions?.code) ?? [];
-  if (answer.status >= 500) expect(codes, answer.text.slice(0, 500)).toEqual(codes.map(() => 'SERVICE_UNAVAILABLE'));
-  const internal = answer.body?.errors?.filter((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') ?? [];
+  const errors = Array.isArray(answer.body?.errors) ? answer.body.errors : [];
+  if (answer.status >= 500) {
+    const detail = `HTTP ${answer.status}: ${answer.text.slice(0, 500)}`;
+    expect(answer.status, detail).toBe(UNAVAILABLE);
+    expect(errors.length, `a GraphQL error body: ${detail}`).toBeGreaterThan(0);
+    expect(errors.map((e) => e.extensions?.code), detail).toEqual(errors.map(() => 'SERVICE_UNAVAILABLE'));
+  }
+  const internal = errors.filter((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR');
   expect(internal, JSON.stringify(internal).slice(0, 500)).toEqual([]);
+}
+
+/**
+ * Handled on the REST routes: below 500, or a 503 with MADSci's JSON error body
+ * (`{"detail": "..."}`); any other 5xx, or a 503 in plain text, fails.
+ */
+function expectRestHandled(status: number, text: string, what: string): void {
+  if (status < 500) return;
+  const detail = `${what}: HTTP ${status}: ${text.slice(0, 300)}`;
+  expect(status, detail).toBe(UNAVAILABLE);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  expect(body, detail).toEqual({ detail: expect.any(String) });
 }
 
 async function total(): Promise<number> {
@@ -182,7 +209,7 @@ describe('random and malformed input at /graphql and the REST routes (SQLite)', 
         const url = `${server.url}${route}?${new URLSearchParams(query).toString()}`;
         const response = await fetch(url, { method, ...(body === undefined || method === 'GET' ? {} : { body, headers: { 'content-type': 'application/json' } }) });
         const text = await response.text();
-        if (response.status >= 500) expect(response.status, `${method} ${route}: ${text.slice(0, 300)}`).toBe(503);
+        expectRestHandled(response.status, text, `${method} ${route}`);
         expect(text, 'no stack trace').not.toMatch(/\bat .*\.(ts|js):\d+/);
         if (response.status >= 400) expect(await total()).toBe(before);
       }),
