@@ -12,7 +12,7 @@ import { badInput, thrown } from './thrown';
 
 const schema = buildSchema(fs.readFileSync(path.join(__dirname, '../../schema.graphql'), 'utf8'));
 
-const tooComplex = (message: string) => ({ name: 'GraphQLError', message, code: 'QUERY_TOO_COMPLEX', field: undefined });
+const tooComplex = (message: string) => ({ name: 'QueryTooComplexError', message, code: 'QUERY_TOO_COMPLEX', field: undefined });
 
 /** The cost the server computes, read from the message of a check with a maximum of 0. */
 function cost(query: string, variables?: Record<string, unknown>): number {
