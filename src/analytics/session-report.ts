@@ -1,5 +1,6 @@
 import type { AnalyticsLookups, AnalyticsReader } from './analytics-reader';
-import { div, F, pyFixed, pyIso, pyIsoUtc, pySum, pyTitle, roundFloat, val, last8, type PyJson, type PyNum } from './python';
+import { div, F, pySum, pyTitle, roundFloat, val, last8, type PyNum } from './python';
+import type { SessionUtilizationReport, UtilizationSession } from './report-types';
 import { ACTIVITY_TYPES, analyseSessions, defaultSession, deriveSessions, LIFECYCLE_TYPES, type SessionAnalysis, type SessionSpec } from './sessions';
 
 const HOUR_MS = 3_600_000;
@@ -31,16 +32,6 @@ export async function analysisWindow(reader: AnalyticsReader, now: number, from?
   const extent = await reader.extent();
   if (extent) return { from: extent.first - 60_000, to: extent.last + 60_000 };
   return { from: now - DAY_MS, to: now };
-}
-
-/** MADSci's readable duration object (spec 4.1.7). */
-export function durationObject(secondsValue: PyNum): PyJson {
-  const s = val(secondsValue);
-  const minutes = s / 60;
-  const hours = s / 3600;
-  const [display, unit, value]: [string, string, PyNum] =
-    s < 60 ? [`${pyFixed(s, 1)}s`, 'seconds', secondsValue] : s < 3600 ? [`${pyFixed(minutes, 1)}m`, 'minutes', F(minutes)] : [`${pyFixed(hours, 1)}h`, 'hours', F(hours)];
-  return { display, seconds: secondsValue, minutes: F(minutes), hours: F(hours), primary_unit: unit, primary_value: value };
 }
 
 /** A node of a session entry (spec 4.5 NodeEntry), workcells removed. */
@@ -137,42 +128,6 @@ function toEntry(a: SessionAnalysis, lookups: AnalyticsLookups): SessionEntry {
   };
 }
 
-/** A session entry in MADSci's JSON shape (spec 4.5). */
-export function sessionEntryJson(entry: SessionEntry): PyJson {
-  const duration = F(entry.durationSeconds);
-  const idle = entry.durationSeconds - val(entry.activeSeconds);
-  const nodeUtilizations: Record<string, PyJson> = {};
-  for (const n of entry.nodes) {
-    nodeUtilizations[n.nodeId] = {
-      node_id: n.nodeId,
-      node_name: n.nodeName,
-      display_name: n.displayName,
-      utilization_percent: F(n.utilizationPercent),
-      state: n.state,
-      timing: { busy_time: durationObject(n.busySeconds), idle_time: durationObject(n.idleSeconds), total_time: durationObject(F(n.totalSeconds)) },
-      raw_hours: { busy: F(n.busyHours), idle: F(n.idleHours), total: F(n.totalHours) },
-      busy_time_hours: F(n.busyHours),
-      idle_time_hours: F(n.idleHours),
-    };
-  }
-  return {
-    session_type: entry.spec.sessionType,
-    session_id: entry.spec.sessionId,
-    session_name: entry.sessionName,
-    start_time: pyIso(entry.spec.start),
-    end_time: pyIso(entry.spec.end),
-    timing: { duration: durationObject(duration), active_time: durationObject(entry.activeSeconds), idle_time: durationObject(F(idle)) },
-    system_utilization_percent: F(entry.utilizationPercent),
-    total_experiments: entry.experiments.length,
-    experiment_details: entry.experiments.map((x) => ({ experiment_id: x.id, experiment_name: x.name, display_name: x.displayName })),
-    nodes_active: entry.nodes.length,
-    node_utilizations: nodeUtilizations,
-    raw_hours: { duration: F(entry.durationHours), active: F(entry.activeHours), idle: F(idle / 3600) },
-    duration_hours: F(entry.durationHours),
-    active_time_hours: F(entry.activeHours),
-  };
-}
-
 /** A node of the overall summary (spec 4.6). */
 export interface NodeSummary {
   nodeId: string;
@@ -217,56 +172,68 @@ export function overallSummary(entries: readonly SessionEntry[]): OverallSummary
   };
 }
 
-/** The session utilization report (spec 4.5-4.6): MADSci's JSON tree plus typed figures. */
-export interface SessionReport {
-  generatedAt: number;
-  window: Window;
-  entries: SessionEntry[];
-  summary: OverallSummary;
-  /** MADSci's JSON, Python ints and floats told apart (for the CSV). */
-  tree: PyJson;
-}
-
 /** Lifecycle events of a window: the few events sessions are derived from. */
 export function lifecycleEvents(ctx: ReportContext, window: Window) {
   return ctx.reader.list(LIFECYCLE_TYPES, window);
 }
 
 /** Builds the session report for a window (spec 4.3-4.6). */
-export async function buildSessionReport(ctx: ReportContext, window: Window): Promise<SessionReport> {
+export async function buildSessionReport(ctx: ReportContext, window: Window): Promise<SessionUtilizationReport> {
   const { from, to } = window;
   const lifecycle = from <= to ? await lifecycleEvents(ctx, window) : [];
   let specs = deriveSessions(lifecycle, from, to);
   if (specs.length === 0) specs = [defaultSession(from, to)];
   const entries = await sessionEntries(ctx, specs, { experimentNames: true });
   const summary = overallSummary(entries);
-  return { generatedAt: ctx.now, window, entries, summary, tree: sessionReportTree(ctx.now, window, entries, summary) };
+  return {
+    generatedAt: new Date(ctx.now),
+    analysisStart: new Date(from),
+    analysisEnd: new Date(to),
+    totalSessions: entries.length,
+    analysisDurationHours: (to - from) / 1000 / 3600,
+    totalSystemRuntimeHours: val(summary.totalSystemRuntimeHours),
+    totalActiveTimeHours: val(summary.totalActiveTimeHours),
+    averageSystemUtilizationPercent: val(summary.averageSystemUtilizationPercent),
+    totalExperiments: summary.totalExperiments,
+    nodesTracked: summary.nodes.length,
+    sessions: entries.map(toSession),
+    nodes: summary.nodes.map((n) => ({
+      nodeId: n.nodeId,
+      averageUtilizationPercent: val(n.averageUtilizationPercent),
+      totalBusyTimeHours: val(n.totalBusyTimeHours),
+      sessionsActive: n.sessionsActive,
+    })),
+  };
 }
 
-function sessionReportTree(generatedAt: number, window: Window, entries: readonly SessionEntry[], summary: OverallSummary): PyJson {
-  const nodeSummary: Record<string, PyJson> = {};
-  for (const n of summary.nodes) {
-    nodeSummary[n.nodeId] = { average_utilization_percent: n.averageUtilizationPercent, total_busy_time_hours: n.totalBusyTimeHours, sessions_active: n.sessionsActive };
-  }
-  const windowHours = F((window.to - window.from) / 1000 / 3600);
+/** A session entry as the typed report shows it. */
+function toSession(e: SessionEntry): UtilizationSession {
   return {
-    report_metadata: {
-      generated_at: pyIsoUtc(generatedAt),
-      analysis_start: pyIso(window.from),
-      analysis_end: pyIso(window.to),
-      total_sessions: entries.length,
-      analysis_duration_hours: windowHours,
-    },
-    overall_summary: {
-      total_sessions: summary.totalSessions,
-      total_system_runtime_hours: summary.totalSystemRuntimeHours,
-      total_active_time_hours: summary.totalActiveTimeHours,
-      average_system_utilization_percent: summary.averageSystemUtilizationPercent,
-      total_experiments: summary.totalExperiments,
-      nodes_tracked: summary.nodes.length,
-      node_summary: nodeSummary,
-      analysis_period: { start_time: pyIso(window.from), end_time: pyIso(window.to), duration_hours: windowHours },
-    },
-    session_details: entries.map(sessionEntryJson),
+    sessionType: e.spec.sessionType,
+    sessionId: e.spec.sessionId,
+    sessionName: e.sessionName,
+    startTime: new Date(e.spec.start),
+    endTime: new Date(e.spec.end),
+    durationHours: e.durationHours,
+    activeTimeHours: e.activeHours,
+    systemUtilizationPercent: e.utilizationPercent,
+    totalExperiments: e.experiments.length,
+    experiments: e.experiments.map((x) => ({ experimentId: x.id, experimentName: x.name, displayName: x.displayName })),
+    nodesActive: e.nodes.length,
+    nodes: e.nodes.map((n) => ({
+      nodeId: n.nodeId,
+      nodeName: n.nodeName,
+      displayName: n.displayName,
+      utilizationPercent: n.utilizationPercent,
+      state: n.state,
+      busyTimeHours: n.busyHours,
+      idleTimeHours: n.idleHours,
+      totalTimeHours: n.totalHours,
+      busySeconds: val(n.busySeconds),
+      idleSeconds: val(n.idleSeconds),
+      totalSeconds: n.totalSeconds,
+    })),
+    durationSeconds: e.durationSeconds,
+    activeSeconds: val(e.activeSeconds),
   };
 }
