@@ -1,12 +1,10 @@
-import { DateTime } from 'luxon';
-import { BadUserInputError } from '../core/errors';
-import { dig, experimentIdOf, type AnalyticsEvent } from './analytics-event';
-import { UtilizationPeriod } from './analytics.enums';
-import { F, last8, pyFixed, pyIso, pyMean, pyRound, pySum, roundFloat, val, type PyNum } from './python';
+import type { AnalyticsEvent } from './analytics-event';
+import type { UtilizationPeriod } from './analytics.enums';
+import { PERIOD_TYPES, makeBuckets, type Bucket, type PeriodType } from './period-buckets';
+import { ExperimentEvents } from './period-experiments';
+import { F, last8, pyMean, pyRound, pySum, roundFloat, val, type PyNum } from './python';
 import type {
-  JsonValue,
   NodeSeriesPoint,
-  PeriodExperiment,
   PeriodNodeUtilization,
   PeriodTrend,
   PeriodWorkcellUtilization,
@@ -18,80 +16,6 @@ import type {
 import { lifecycleEvents, overallSummary, sessionEntries, type ReportContext, type SessionEntry, type Window } from './session-report';
 import { defaultSession, deriveSessions, type SessionSpec } from './sessions';
 import { buildUserReport } from './user-report';
-
-/** MADSci's `analysis_type` values this server offers. */
-export type PeriodType = 'hourly' | 'daily' | 'weekly' | 'monthly';
-
-/** MADSci's `analysis_type` of each period. */
-export const PERIOD_TYPES: Readonly<Record<UtilizationPeriod, PeriodType>> = {
-  [UtilizationPeriod.HOURLY]: 'hourly',
-  [UtilizationPeriod.DAILY]: 'daily',
-  [UtilizationPeriod.WEEKLY]: 'weekly',
-  [UtilizationPeriod.MONTHLY]: 'monthly',
-};
-
-/** MADSci's `period_info` of a bucket. */
-export interface PeriodInfo {
-  type: 'period' | 'day' | 'week' | 'month';
-  display: string;
-  short: string;
-}
-
-/** A time bucket: its zoned start (the label) and its UTC range, unclipped. */
-export interface Bucket {
-  index: number;
-  start: number;
-  end: number;
-  zonedStart: DateTime;
-  periodInfo: PeriodInfo;
-}
-
-/** Most buckets one periods report may have (about eleven years of hours). */
-export const MAX_PERIODS = 100_000;
-
-/** Whether luxon knows this IANA zone name (`UTC` included). */
-export function isValidTimeZone(zone: string): boolean {
-  return zone.trim() !== '' && DateTime.now().setZone(zone).isValid;
-}
-
-/**
- * Buckets of `[from, to]` in `zone` (spec 4.8.2, with decision Q4: real local midnights and
- * month starts through luxon, DST included). Daily, weekly (Monday) and monthly buckets start at
- * the calendar unit holding `from`; hourly ones at `from` itself. Each ends at the next start or
- * at `to`.
- */
-export function makeBuckets(window: Window, type: PeriodType, zone: string): Bucket[] {
-  const approximate = (window.to - window.from) / { hourly: 3_600_000, daily: 86_400_000, weekly: 604_800_000, monthly: 2_419_200_000 }[type];
-  if (approximate > MAX_PERIODS) throw new BadUserInputError(`At most ${MAX_PERIODS} periods per report; narrow the window or use a longer period`, 'period');
-  const end = DateTime.fromMillis(window.to, { zone });
-  let current = DateTime.fromMillis(window.from, { zone });
-  if (type === 'monthly') current = current.startOf('month');
-  else if (type === 'daily') current = current.startOf('day');
-  else if (type === 'weekly') current = current.startOf('week');
-  const step = { monthly: { months: 1 }, daily: { days: 1 }, weekly: { weeks: 1 }, hourly: { hours: 1 } }[type];
-  const buckets: Bucket[] = [];
-  while (current < end) {
-    const next = current.plus(step);
-    const stop = next < end ? next : end;
-    buckets.push({ index: buckets.length, start: current.toMillis(), end: stop.toMillis(), zonedStart: current, periodInfo: periodInfo(type, current) });
-    current = stop;
-  }
-  return buckets;
-}
-
-function periodInfo(type: PeriodType, start: DateTime): PeriodInfo {
-  const en = start.setLocale('en-US');
-  switch (type) {
-    case 'monthly':
-      return { type: 'month', display: en.toFormat('LLLL yyyy'), short: en.toFormat('LLL yyyy') };
-    case 'daily':
-      return { type: 'day', display: en.toFormat('yyyy-MM-dd'), short: en.toFormat('MM-dd') };
-    case 'weekly':
-      return { type: 'week', display: `Week of ${en.toFormat('yyyy-MM-dd')}`, short: `Week ${en.toFormat('MM/dd')}` };
-    case 'hourly':
-      return { type: 'period', display: en.toFormat('yyyy-MM-dd HH:mm'), short: en.toFormat('MM/dd HH:mm') };
-  }
-}
 
 /** A session's share of a bucket (what feeds the workcell series and the experiment list). */
 interface Fragment {
@@ -132,80 +56,6 @@ interface Peak {
 const plus = (a: PyNum, x: PyNum): PyNum => (typeof a === 'number' && typeof x === 'number' ? a + x : F(val(a) + val(x)));
 
 const hoursBetween = (from: number, to: number): number => (to - from) / 1000 / 3600;
-
-/** What the report keeps of an experiment for `experiment_details` (spec 4.8.8). */
-interface ExperimentRecord {
-  start?: { t: number; name: JsonValue };
-  complete?: { t: number; status: JsonValue };
-}
-
-/**
- * The experiment events of a report, read in one pass: every start (time, id), for the bucket
- * counts, and per experiment its last start and last completion inside the window, for
- * `experiment_details`. Memory follows the number of experiments.
- */
-class ExperimentEvents {
-  private readonly starts: { t: number; id: string }[] = [];
-  private readonly records = new Map<string, ExperimentRecord>();
-
-  /** Reads `experiment_start` and `experiment_complete` events from `from` (at most the window start) to the window end. */
-  static async read(ctx: ReportContext, window: Window, from: number): Promise<ExperimentEvents> {
-    const out = new ExperimentEvents();
-    for await (const e of ctx.reader.events(['experiment_start', 'experiment_complete'], { from, to: window.to })) {
-      const id = experimentIdOf(e);
-      if (!id) continue;
-      if (e.type === 'experiment_start') out.starts.push({ t: e.t, id });
-      if (e.t < window.from) continue;
-      let x = out.records.get(id);
-      if (!x) out.records.set(id, (x = {}));
-      if (e.type === 'experiment_start') {
-        const design = dig(e.data, 'experiment', 'experiment_design');
-        const hasName = design !== null && typeof design === 'object' && !Array.isArray(design) && 'experiment_name' in design;
-        x.start = { t: e.t, name: hasName ? jsonValue((design as Record<string, unknown>).experiment_name) : 'Unknown Experiment' };
-      } else {
-        x.complete = { t: e.t, status: 'status' in e.data ? jsonValue(e.data.status) : 'completed' };
-      }
-    }
-    return out;
-  }
-
-  /** Starts with `from <= t <= to`, in time order. */
-  within(from: number, to: number): { t: number; id: string }[] {
-    let lo = 0;
-    let hi = this.starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.starts[mid]!.t < from) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: { t: number; id: string }[] = [];
-    for (let i = lo; i < this.starts.length && this.starts[i]!.t <= to; i++) out.push(this.starts[i]!);
-    return out;
-  }
-
-  /**
-   * `experiment_details.experiments` (spec 4.8.8): the experiments of `ids` (all of them when
-   * `ids` is empty, as in MADSci) that started in the window, sorted by start time.
-   */
-  details(ids: ReadonlySet<string>): PeriodExperiment[] {
-    const details: { startText: string; entry: PeriodExperiment }[] = [];
-    for (const [id, x] of this.records) {
-      if (!x.start || (ids.size > 0 && !ids.has(id))) continue;
-      let entry: PeriodExperiment;
-      if (x.complete) {
-        const secs = (x.complete.t - x.start.t) / 1000;
-        const hours = secs / 3600;
-        const display = secs < 60 ? `${fixed1(secs)} seconds` : secs < 3600 ? `${fixed1(secs / 60)} minutes` : `${fixed1(hours)} hours`;
-        entry = { experimentId: id, experimentName: x.start.name, startTime: new Date(x.start.t), endTime: new Date(x.complete.t), status: x.complete.status, durationHours: hours, durationDisplay: display };
-      } else {
-        entry = { experimentId: id, experimentName: x.start.name, startTime: new Date(x.start.t), endTime: null, status: 'in_progress', durationHours: null, durationDisplay: 'Ongoing' };
-      }
-      details.push({ startText: pyIso(x.start.t), entry });
-    }
-    details.sort((a, b) => (a.startText < b.startText ? -1 : a.startText > b.startText ? 1 : 0));
-    return details.map((d) => d.entry);
-  }
-}
 
 /** Node accumulation of one bucket. */
 class BucketNodes {
@@ -381,16 +231,6 @@ function seriesPeak(type: PeriodType, values: readonly PyNum[], series: readonly
     return { peakUtilization: peak, peakPeriod: display, peakContext: peakWording(type, display) };
   }
   return { peakUtilization: peak, peakPeriod: 'Unknown', peakContext: `Peak utilization: ${typeof peak === 'number' ? peak : peak.value}%` };
-}
-
-const fixed1 = (x: number) => pyFixed(x, 1);
-
-/** A JSON value from a payload as it is (`undefined` read as null, as Python has no such value). */
-function jsonValue(value: unknown): JsonValue {
-  if (value === undefined) return null;
-  if (Array.isArray(value)) return value.map(jsonValue);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(v)]));
-  return value as JsonValue;
 }
 
 /** Builds the periods report (spec 4.8). The window must satisfy `from < to`. */

@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { analysisType } from './report-json';
 import { csvCell, F, pyIso, pyIsoUtc, type PyJson } from './python';
-import type { JsonValue, PeriodTopUser, SessionUtilizationReport, UserUtilization, UserUtilizationReport, UtilizationPeriodsReport } from './report-types';
+import type { PeriodTopUser, SessionUtilizationReport, UserUtilization, UserUtilizationReport, UtilizationPeriodsReport } from './report-types';
 
 /**
  * MADSci's CSV of each typed report. Python's csv module prints an int as `0` and a float as
@@ -11,7 +11,7 @@ import type { JsonValue, PeriodTopUser, SessionUtilizationReport, UserUtilizatio
  */
 
 /** A cell: text, an int, a float ({@link F}), None, or a payload value as sent. */
-type Cell = PyJson | JsonValue;
+type Cell = PyJson;
 
 /** A figure Python holds as a float. */
 const float = (x: number): Cell => F(x);
@@ -34,7 +34,7 @@ function inKeyOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
  */
 function toCsv(rows: readonly (readonly Cell[])[]): string {
   if (rows.length === 0) return '';
-  return `${Papa.unparse(rows.map((row) => row.map((cell) => csvCell(cell as PyJson))), { newline: '\r\n' })}\r\n`;
+  return `${Papa.unparse(rows.map((row) => row.map(csvCell)), { newline: '\r\n' })}\r\n`;
 }
 
 /** The session report as MADSci's CSV (section 5.2). Its totals add up at least one session, so they are floats. */

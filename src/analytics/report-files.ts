@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { UtilizationPeriod, UtilizationReportKind } from './analytics.enums';
-import { PERIOD_TYPES } from './periods-report';
+import { PERIOD_TYPES } from './period-buckets';
 
 /** The zone of the periods report's buckets when none is given (MADSci's default). */
 export const DEFAULT_REPORT_TIMEZONE = 'America/Chicago';

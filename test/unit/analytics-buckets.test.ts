@@ -3,7 +3,7 @@
  * they are labelled, and where the window cuts them. Expected instants are written out by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { isValidTimeZone, makeBuckets } from '../../src/analytics/periods-report';
+import { isValidTimeZone, makeBuckets } from '../../src/analytics/period-buckets';
 
 const at = (iso: string): number => Date.parse(iso);
 const spans = (buckets: { start: number; end: number }[]): [string, string][] => buckets.map((b) => [new Date(b.start).toISOString(), new Date(b.end).toISOString()]);

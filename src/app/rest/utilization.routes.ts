@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { UtilizationPeriod, UtilizationReportKind } from '../../analytics/analytics.enums';
 import type { PeriodsArgs } from '../../analytics/analytics.service';
+import { PERIOD_TYPES } from '../../analytics/period-buckets';
 import { DEFAULT_REPORT_TIMEZONE, REPORT_DOWNLOAD_NAMES } from '../../analytics/report-files';
 import type { MadsciRenderings } from '../../analytics/report-types';
 import type { MadsciRoute, MadsciRouterOptions } from './rest.router';
@@ -14,12 +15,8 @@ const REPORT_TYPES: Readonly<Record<UtilizationReportKind, string>> = {
   [UtilizationReportKind.PERIODS]: 'utilization_periods',
 };
 
-const PERIODS: Record<string, UtilizationPeriod> = {
-  hourly: UtilizationPeriod.HOURLY,
-  daily: UtilizationPeriod.DAILY,
-  weekly: UtilizationPeriod.WEEKLY,
-  monthly: UtilizationPeriod.MONTHLY,
-};
+/** The period of each MADSci `analysis_type`. */
+const PERIODS = new Map(Object.entries(PERIOD_TYPES).map(([period, type]) => [type as string, period as UtilizationPeriod]));
 
 /** Thrown inside a handler to answer MADSci's HTTP 200 error object. */
 class ReportError extends Error {
@@ -144,7 +141,7 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
         const args: PeriodsArgs = {
           from,
           to,
-          period: PERIODS[(param(req, 'analysis_type') ?? 'daily').toLowerCase()] ?? UtilizationPeriod.DAILY,
+          period: PERIODS.get((param(req, 'analysis_type') ?? 'daily').toLowerCase()) ?? UtilizationPeriod.DAILY,
           timezone: param(req, 'user_timezone') ?? DEFAULT_REPORT_TIMEZONE,
           includeUsers: parseBool(param(req, 'include_users') ?? 'true') ?? true,
           unknownTimezone: 'utc',
