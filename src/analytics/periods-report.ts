@@ -11,9 +11,10 @@ import type {
   UserUtilizationReport,
   UtilizationPeriodPoint,
   UtilizationPeriodsReport,
+  UtilizationSession,
   WorkcellSeriesPoint,
 } from './report-types';
-import { lifecycleEvents, overallSummary, sessionEntries, type ReportContext, type SessionEntry, type Window } from './session-report';
+import { lifecycleEvents, overallSummary, sessionEntries, type ReportContext, type Window } from './session-report';
 import { defaultSession, deriveSessions, type SessionSpec } from './sessions';
 import { buildUserReport } from './user-report';
 
@@ -74,7 +75,7 @@ class BucketNodes {
 }
 
 /** Daily and monthly buckets (spec 4.8.5): clipped to the window, active hours pro-rated from whole sessions. */
-function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: Window, entries: readonly SessionEntry[], experiments: ExperimentEvents): BucketResult | null {
+function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: Window, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult | null {
   const start = Math.max(bucket.start, window.from);
   const end = Math.min(bucket.end, window.to);
   if (start >= end) return null;
@@ -84,18 +85,18 @@ function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: W
   let runtime: PyNum = 0;
   let active: PyNum = 0;
   for (const entry of entries) {
-    const os = Math.max(start, entry.spec.start);
-    const oe = Math.min(end, entry.spec.end);
+    const os = Math.max(start, entry.startTime.getTime());
+    const oe = Math.min(end, entry.endTime.getTime());
     if (os >= oe) continue;
-    const util = F(entry.utilizationPercent);
+    const util = F(entry.systemUtilizationPercent);
     const overlap = hoursBetween(os, oe);
-    const share = entry.durationHours > 0 ? entry.activeHours * (overlap / entry.durationHours) : overlap * (entry.utilizationPercent / 100);
+    const share = entry.durationHours > 0 ? entry.activeTimeHours * (overlap / entry.durationHours) : overlap * (entry.systemUtilizationPercent / 100);
     runtime = plus(runtime, F(overlap));
     active = plus(active, F(share));
     // MADSci adds each node's whole-session busy hours to every bucket the session touches.
-    for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyHours);
+    for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyTimeHours);
     const own = inBucket.filter((x) => x.t >= os && x.t <= oe);
-    fragments.push({ sessionType: entry.spec.sessionType, sessionId: entry.spec.sessionId, utilization: util, experiments: own.length, runtime: F(overlap), active: F(share), experimentIds: own.map((x) => x.id) });
+    fragments.push({ sessionType: entry.sessionType, sessionId: entry.sessionId, utilization: util, experiments: own.length, runtime: F(overlap), active: F(share), experimentIds: own.map((x) => x.id) });
   }
   return {
     bucket,
@@ -112,7 +113,7 @@ function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: W
 }
 
 /** Weekly buckets (spec 4.8.6): not clipped; utilization weighted by overlap; node busy hours pro-rated. */
-function weeklyBucket(bucket: Bucket, entries: readonly SessionEntry[], experiments: ExperimentEvents): BucketResult {
+function weeklyBucket(bucket: Bucket, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult {
   const inBucket = experiments.within(bucket.start, bucket.end);
   const nodes = new BucketNodes();
   const fragments: Fragment[] = [];
@@ -120,23 +121,23 @@ function weeklyBucket(bucket: Bucket, entries: readonly SessionEntry[], experime
   let active: PyNum = 0;
   let weighted: PyNum = 0;
   for (const entry of entries) {
-    const os = Math.max(bucket.start, entry.spec.start);
-    const oe = Math.min(bucket.end, entry.spec.end);
+    const os = Math.max(bucket.start, entry.startTime.getTime());
+    const oe = Math.min(bucket.end, entry.endTime.getTime());
     if (os >= oe) continue;
     const overlap = hoursBetween(os, oe);
     runtime = plus(runtime, F(overlap));
     let util: PyNum = 0;
     if (entry.durationSeconds > 0) {
-      util = F(entry.utilizationPercent);
-      active = plus(active, F(overlap * (entry.utilizationPercent / 100)));
-      weighted = plus(weighted, F(entry.utilizationPercent * overlap));
+      util = F(entry.systemUtilizationPercent);
+      active = plus(active, F(overlap * (entry.systemUtilizationPercent / 100)));
+      weighted = plus(weighted, F(entry.systemUtilizationPercent * overlap));
       const proportion = overlap / (entry.durationSeconds / 3600);
-      for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyHours * proportion);
+      for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyTimeHours * proportion);
     }
     const own = inBucket.filter((x) => x.t >= os && x.t <= oe);
     fragments.push({
-      sessionType: entry.spec.sessionType,
-      sessionId: entry.spec.sessionId,
+      sessionType: entry.sessionType,
+      sessionId: entry.sessionId,
       utilization: util,
       experiments: own.length,
       runtime: F(overlap),
@@ -198,13 +199,13 @@ async function hourlyBuckets(ctx: ReportContext, buckets: readonly Bucket[], lif
       active: summary.totalActiveTimeHours,
       nodes: summary.nodes.map((n) => ({ nodeId: n.nodeId, utilization: n.averageUtilizationPercent, busy: n.totalBusyTimeHours })),
       fragments: own.map((e) => ({
-        sessionType: e.spec.sessionType,
-        sessionId: e.spec.sessionId,
-        utilization: F(e.utilizationPercent),
+        sessionType: e.sessionType,
+        sessionId: e.sessionId,
+        utilization: F(e.systemUtilizationPercent),
         experiments: e.experiments.length,
         runtime: F(e.durationHours),
-        active: F(e.activeHours),
-        experimentIds: e.experiments.map((x) => x.id),
+        active: F(e.activeTimeHours),
+        experimentIds: e.experiments.map((x) => x.experimentId),
       })),
     };
   });

@@ -1,6 +1,6 @@
 /**
- * MADSci's snake_case JSON of each typed report (docs: the report shapes of `/utilization/*`):
- * same keys, same order, same numbers. JSON numbers do not tell Python's ints from floats, so
+ * MADSci's snake_case JSON of each typed report, as its `/utilization/*` routes answer: same
+ * keys, same order, same numbers. JSON numbers do not tell Python's ints from floats, so
  * these serializers write plain numbers; the CSV (`report-csv.ts`) is where the difference shows.
  * Maps keyed by id (`node_summary`, `user_utilization`, ...) are JavaScript objects, so their key
  * order is the object's (integer-like ids first), as the CSV's.

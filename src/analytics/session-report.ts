@@ -1,6 +1,6 @@
 import type { AnalyticsLookups, AnalyticsReader } from './analytics-reader';
 import { div, F, pySum, pyTitle, roundFloat, val, last8, type PyNum } from './python';
-import type { SessionUtilizationReport, UtilizationSession } from './report-types';
+import type { SessionExperiment, SessionNodeUtilization, SessionUtilizationReport, UtilizationSession } from './report-types';
 import { ACTIVITY_TYPES, analyseSessions, defaultSession, deriveSessions, LIFECYCLE_TYPES, type SessionAnalysis, type SessionSpec } from './sessions';
 
 const HOUR_MS = 3_600_000;
@@ -34,37 +34,6 @@ export async function analysisWindow(reader: AnalyticsReader, now: number, from?
   return { from: now - DAY_MS, to: now };
 }
 
-/** A node of a session entry (spec 4.5 NodeEntry), workcells removed. */
-export interface NodeEntry {
-  nodeId: string;
-  nodeName: string | null;
-  displayName: string;
-  /** Rounded to one decimal, as MADSci reports it. */
-  utilizationPercent: number;
-  state: 'busy' | 'idle';
-  busySeconds: PyNum;
-  idleSeconds: PyNum;
-  totalSeconds: number;
-  busyHours: number;
-  idleHours: number;
-  totalHours: number;
-}
-
-/** A session entry of the session report (spec 4.5). */
-export interface SessionEntry {
-  spec: SessionSpec;
-  /** Decision Q12: MADSci's observed names, `"<Type> <last8>"`. */
-  sessionName: string;
-  durationSeconds: number;
-  activeSeconds: PyNum;
-  durationHours: number;
-  activeHours: number;
-  /** Rounded to one decimal. */
-  utilizationPercent: number;
-  experiments: { id: string; name: string | null; displayName: string }[];
-  nodes: NodeEntry[];
-}
-
 /** Spec 4.1.8 `sessionName`, as MADSci behaves (decision Q12). */
 function sessionName(spec: SessionSpec): string {
   return spec.sessionType === 'default_analysis' ? 'Complete Database Analysis' : `${pyTitle(spec.sessionType)} ${last8(spec.sessionId)}`;
@@ -86,15 +55,16 @@ function lookupNeeds(analyses: readonly SessionAnalysis[], options: { experiment
   return { workcellChecks: [...nodes], nodes: [...nodes], experiments: [...experiments], workcells: [...workcells] };
 }
 
-/** Analyses sessions and turns them into entries, names resolved. */
-export async function sessionEntries(ctx: ReportContext, specs: readonly SessionSpec[], options: { experimentNames: boolean; workcellNames?: boolean }): Promise<SessionEntry[]> {
+/** Analyses sessions and turns them into the report's sessions, names resolved. */
+export async function sessionEntries(ctx: ReportContext, specs: readonly SessionSpec[], options: { experimentNames: boolean; workcellNames?: boolean }): Promise<UtilizationSession[]> {
   const analyses = await analyseSessions(specs, (from, to) => ctx.reader.events(ACTIVITY_TYPES, { from, to }));
   await ctx.lookups.resolve(lookupNeeds(analyses, options));
-  return analyses.map((a) => toEntry(a, ctx.lookups));
+  return analyses.map((a) => toSession(a, ctx.lookups));
 }
 
-function toEntry(a: SessionAnalysis, lookups: AnalyticsLookups): SessionEntry {
-  const nodes: NodeEntry[] = a.nodes
+/** A session's analysis as the typed report shows it (spec 4.5): workcells removed from its nodes, utilizations to one decimal. */
+function toSession(a: SessionAnalysis, lookups: AnalyticsLookups): UtilizationSession {
+  const nodes: SessionNodeUtilization[] = a.nodes
     .filter((n) => !lookups.isWorkcell(n.nodeId))
     .map((n) => {
       const name = lookups.nodeName(n.nodeId);
@@ -104,27 +74,33 @@ function toEntry(a: SessionAnalysis, lookups: AnalyticsLookups): SessionEntry {
         displayName: name ? `${name} (${last8(n.nodeId)})` : `Node ${last8(n.nodeId)}`,
         utilizationPercent: roundFloat(n.utilization, 1),
         state: n.state,
-        busySeconds: n.busySeconds,
-        idleSeconds: n.idleSeconds,
+        busyTimeHours: val(n.busySeconds) / 3600,
+        idleTimeHours: val(n.idleSeconds) / 3600,
+        totalTimeHours: n.totalSeconds / 3600,
+        busySeconds: val(n.busySeconds),
+        idleSeconds: val(n.idleSeconds),
         totalSeconds: n.totalSeconds,
-        busyHours: val(n.busySeconds) / 3600,
-        idleHours: val(n.idleSeconds) / 3600,
-        totalHours: n.totalSeconds / 3600,
       };
     });
+  const experiments: SessionExperiment[] = a.experimentIds.map((id) => {
+    const name = lookups.experimentName(id);
+    return { experimentId: id, experimentName: name, displayName: name || `Experiment ${last8(id)}` };
+  });
   return {
-    spec: a.spec,
+    sessionType: a.spec.sessionType,
+    sessionId: a.spec.sessionId,
     sessionName: sessionName(a.spec),
-    durationSeconds: a.durationSeconds,
-    activeSeconds: a.activeSeconds,
+    startTime: new Date(a.spec.start),
+    endTime: new Date(a.spec.end),
     durationHours: a.durationSeconds / 3600,
-    activeHours: val(a.activeSeconds) / 3600,
-    utilizationPercent: roundFloat(a.utilization, 1),
-    experiments: a.experimentIds.map((id) => {
-      const name = lookups.experimentName(id);
-      return { id, name, displayName: name || `Experiment ${last8(id)}` };
-    }),
+    activeTimeHours: val(a.activeSeconds) / 3600,
+    systemUtilizationPercent: roundFloat(a.utilization, 1),
+    totalExperiments: experiments.length,
+    experiments,
+    nodesActive: nodes.length,
     nodes,
+    durationSeconds: a.durationSeconds,
+    activeSeconds: val(a.activeSeconds),
   };
 }
 
@@ -146,13 +122,14 @@ export interface OverallSummary {
   nodes: NodeSummary[];
 }
 
-export function overallSummary(entries: readonly SessionEntry[]): OverallSummary {
+/** The overall summary of sessions (spec 4.6); an hourly bucket of the periods report is one too. */
+export function overallSummary(entries: readonly UtilizationSession[]): OverallSummary {
   const nodes = new Map<string, { utilizations: PyNum[]; busy: PyNum; sessions: number }>();
   for (const entry of entries) {
     for (const n of entry.nodes) {
       let node = nodes.get(n.nodeId);
       if (!node) nodes.set(n.nodeId, (node = { utilizations: [], busy: 0, sessions: 0 }));
-      node.busy = F(val(node.busy) + n.busyHours);
+      node.busy = F(val(node.busy) + n.busyTimeHours);
       node.utilizations.push(F(n.utilizationPercent));
       node.sessions += 1;
     }
@@ -160,8 +137,8 @@ export function overallSummary(entries: readonly SessionEntry[]): OverallSummary
   return {
     totalSessions: entries.length,
     totalSystemRuntimeHours: pySum(entries.map((e) => F(e.durationHours))),
-    totalActiveTimeHours: pySum(entries.map((e) => F(e.activeHours))),
-    averageSystemUtilizationPercent: entries.length > 0 ? div(pySum(entries.map((e) => F(e.utilizationPercent))), entries.length) : 0,
+    totalActiveTimeHours: pySum(entries.map((e) => F(e.activeTimeHours))),
+    averageSystemUtilizationPercent: entries.length > 0 ? div(pySum(entries.map((e) => F(e.systemUtilizationPercent))), entries.length) : 0,
     totalExperiments: entries.reduce((sum, e) => sum + e.experiments.length, 0),
     nodes: [...nodes].map(([nodeId, node]) => ({
       nodeId,
@@ -196,44 +173,12 @@ export async function buildSessionReport(ctx: ReportContext, window: Window): Pr
     averageSystemUtilizationPercent: val(summary.averageSystemUtilizationPercent),
     totalExperiments: summary.totalExperiments,
     nodesTracked: summary.nodes.length,
-    sessions: entries.map(toSession),
+    sessions: entries,
     nodes: summary.nodes.map((n) => ({
       nodeId: n.nodeId,
       averageUtilizationPercent: val(n.averageUtilizationPercent),
       totalBusyTimeHours: val(n.totalBusyTimeHours),
       sessionsActive: n.sessionsActive,
     })),
-  };
-}
-
-/** A session entry as the typed report shows it. */
-function toSession(e: SessionEntry): UtilizationSession {
-  return {
-    sessionType: e.spec.sessionType,
-    sessionId: e.spec.sessionId,
-    sessionName: e.sessionName,
-    startTime: new Date(e.spec.start),
-    endTime: new Date(e.spec.end),
-    durationHours: e.durationHours,
-    activeTimeHours: e.activeHours,
-    systemUtilizationPercent: e.utilizationPercent,
-    totalExperiments: e.experiments.length,
-    experiments: e.experiments.map((x) => ({ experimentId: x.id, experimentName: x.name, displayName: x.displayName })),
-    nodesActive: e.nodes.length,
-    nodes: e.nodes.map((n) => ({
-      nodeId: n.nodeId,
-      nodeName: n.nodeName,
-      displayName: n.displayName,
-      utilizationPercent: n.utilizationPercent,
-      state: n.state,
-      busyTimeHours: n.busyHours,
-      idleTimeHours: n.idleHours,
-      totalTimeHours: n.totalHours,
-      busySeconds: val(n.busySeconds),
-      idleSeconds: val(n.idleSeconds),
-      totalSeconds: n.totalSeconds,
-    })),
-    durationSeconds: e.durationSeconds,
-    activeSeconds: val(e.activeSeconds),
   };
 }
