@@ -3,7 +3,7 @@ import { EventLogLevel } from '../events/event.enums';
 import { BadUserInputError } from '../core/errors';
 import type { EventStore, GroupCount, GroupField, Selector } from '../store/event-store';
 import { EventGroupBy, TimeBucket } from './analytics.enums';
-import { isValidTimeZone } from './periods-report';
+import { isValidTimeZone } from './period-buckets';
 
 /** Most buckets one `eventCounts` may span (a week of minutes, a year of hours). */
 export const MAX_BUCKETS = 10_080;

@@ -1,76 +1,22 @@
-import { DateTime } from 'luxon';
-import { BadUserInputError } from '../core/errors';
-import { dig, experimentIdOf, type AnalyticsEvent } from './analytics-event';
-import { F, last8, pyFixed, pyIso, pyIsoUtc, pyMean, pyRound, pySum, val, type PyJson, type PyNum } from './python';
-import { lifecycleEvents, overallSummary, sessionEntries, type ReportContext, type SessionEntry, type Window } from './session-report';
+import type { AnalyticsEvent } from './analytics-event';
+import type { UtilizationPeriod } from './analytics.enums';
+import { PERIOD_TYPES, makeBuckets, type Bucket, type PeriodType } from './period-buckets';
+import { ExperimentEvents } from './period-experiments';
+import { F, last8, pyMean, pyRound, pySum, roundFloat, val, type PyNum } from './python';
+import type {
+  NodeSeriesPoint,
+  PeriodNodeUtilization,
+  PeriodTrend,
+  PeriodWorkcellUtilization,
+  UserUtilizationReport,
+  UtilizationPeriodPoint,
+  UtilizationPeriodsReport,
+  UtilizationSession,
+  WorkcellSeriesPoint,
+} from './report-types';
+import { lifecycleEvents, overallSummary, sessionEntries, type ReportContext, type Window } from './session-report';
 import { defaultSession, deriveSessions, type SessionSpec } from './sessions';
-import { buildUserReport, type UserReport } from './user-report';
-
-/** MADSci's `analysis_type` values this server offers. */
-export type PeriodType = 'hourly' | 'daily' | 'weekly' | 'monthly';
-
-/** MADSci's `period_info` of a bucket. */
-export interface PeriodInfo {
-  type: 'period' | 'day' | 'week' | 'month';
-  display: string;
-  short: string;
-}
-
-/** A time bucket: its zoned start (the label) and its UTC range, unclipped. */
-export interface Bucket {
-  index: number;
-  start: number;
-  end: number;
-  zonedStart: DateTime;
-  periodInfo: PeriodInfo;
-}
-
-/** Most buckets one periods report may have (about eleven years of hours). */
-export const MAX_PERIODS = 100_000;
-
-/** Whether luxon knows this IANA zone name (`UTC` included). */
-export function isValidTimeZone(zone: string): boolean {
-  return zone.trim() !== '' && DateTime.now().setZone(zone).isValid;
-}
-
-/**
- * Buckets of `[from, to]` in `zone` (spec 4.8.2, with decision Q4: real local midnights and
- * month starts through luxon, DST included). Daily, weekly (Monday) and monthly buckets start at
- * the calendar unit holding `from`; hourly ones at `from` itself. Each ends at the next start or
- * at `to`.
- */
-export function makeBuckets(window: Window, type: PeriodType, zone: string): Bucket[] {
-  const approximate = (window.to - window.from) / { hourly: 3_600_000, daily: 86_400_000, weekly: 604_800_000, monthly: 2_419_200_000 }[type];
-  if (approximate > MAX_PERIODS) throw new BadUserInputError(`At most ${MAX_PERIODS} periods per report; narrow the window or use a longer period`, 'period');
-  const end = DateTime.fromMillis(window.to, { zone });
-  let current = DateTime.fromMillis(window.from, { zone });
-  if (type === 'monthly') current = current.startOf('month');
-  else if (type === 'daily') current = current.startOf('day');
-  else if (type === 'weekly') current = current.startOf('week');
-  const step = { monthly: { months: 1 }, daily: { days: 1 }, weekly: { weeks: 1 }, hourly: { hours: 1 } }[type];
-  const buckets: Bucket[] = [];
-  while (current < end) {
-    const next = current.plus(step);
-    const stop = next < end ? next : end;
-    buckets.push({ index: buckets.length, start: current.toMillis(), end: stop.toMillis(), zonedStart: current, periodInfo: periodInfo(type, current) });
-    current = stop;
-  }
-  return buckets;
-}
-
-function periodInfo(type: PeriodType, start: DateTime): PeriodInfo {
-  const en = start.setLocale('en-US');
-  switch (type) {
-    case 'monthly':
-      return { type: 'month', display: en.toFormat('LLLL yyyy'), short: en.toFormat('LLL yyyy') };
-    case 'daily':
-      return { type: 'day', display: en.toFormat('yyyy-MM-dd'), short: en.toFormat('MM-dd') };
-    case 'weekly':
-      return { type: 'week', display: `Week of ${en.toFormat('yyyy-MM-dd')}`, short: `Week ${en.toFormat('MM/dd')}` };
-    case 'hourly':
-      return { type: 'period', display: en.toFormat('yyyy-MM-dd HH:mm'), short: en.toFormat('MM/dd HH:mm') };
-  }
-}
+import { buildUserReport } from './user-report';
 
 /** A session's share of a bucket (what feeds the workcell series and the experiment list). */
 interface Fragment {
@@ -107,124 +53,10 @@ interface Peak {
   peakContext: string;
 }
 
-/** A node of the periods report's node summary. */
-export interface PeriodNodeSummary extends Peak {
-  nodeId: string;
-  nodeName: string | null;
-  displayName: string;
-  averageUtilization: PyNum;
-  totalBusyHours: PyNum;
-}
-
-/** A workcell of the periods report's workcell summary. */
-export interface PeriodWorkcellSummary extends Peak {
-  workcellId: string;
-  workcellName: string;
-  displayName: string;
-  averageUtilization: PyNum;
-  totalExperiments: number;
-  totalRuntimeHours: PyNum;
-  totalActiveTimeHours: PyNum;
-}
-
-/** The periods report: MADSci's JSON tree plus typed figures. */
-export interface PeriodsReport {
-  generatedAt: number;
-  window: Window;
-  type: PeriodType;
-  timezone: string;
-  buckets: BucketResult[];
-  keyMetrics: Peak & {
-    averageUtilization: PyNum;
-    totalExperiments: number;
-    totalRuntimeHours: PyNum;
-    totalActiveTimeHours: PyNum;
-    activePeriods: number;
-  };
-  nodes: PeriodNodeSummary[];
-  workcells: PeriodWorkcellSummary[];
-  users: UserReport | null;
-  tree: PyJson;
-}
-
 /** `a += x` in Python (int + int stays int). */
 const plus = (a: PyNum, x: PyNum): PyNum => (typeof a === 'number' && typeof x === 'number' ? a + x : F(val(a) + val(x)));
 
 const hoursBetween = (from: number, to: number): number => (to - from) / 1000 / 3600;
-
-/** What the report keeps of an experiment for `experiment_details` (spec 4.8.8). */
-interface ExperimentRecord {
-  start?: { t: number; name: PyJson };
-  complete?: { t: number; status: PyJson };
-}
-
-/**
- * The experiment events of a report, read in one pass: every start (time, id), for the bucket
- * counts, and per experiment its last start and last completion inside the window, for
- * `experiment_details`. Memory follows the number of experiments.
- */
-class ExperimentEvents {
-  private readonly starts: { t: number; id: string }[] = [];
-  private readonly records = new Map<string, ExperimentRecord>();
-
-  /** Reads `experiment_start` and `experiment_complete` events from `from` (at most the window start) to the window end. */
-  static async read(ctx: ReportContext, window: Window, from: number): Promise<ExperimentEvents> {
-    const out = new ExperimentEvents();
-    for await (const e of ctx.reader.events(['experiment_start', 'experiment_complete'], { from, to: window.to })) {
-      const id = experimentIdOf(e);
-      if (!id) continue;
-      if (e.type === 'experiment_start') out.starts.push({ t: e.t, id });
-      if (e.t < window.from) continue;
-      let x = out.records.get(id);
-      if (!x) out.records.set(id, (x = {}));
-      if (e.type === 'experiment_start') {
-        const design = dig(e.data, 'experiment', 'experiment_design');
-        const hasName = design !== null && typeof design === 'object' && !Array.isArray(design) && 'experiment_name' in design;
-        x.start = { t: e.t, name: hasName ? toPyJson((design as Record<string, unknown>).experiment_name) : 'Unknown Experiment' };
-      } else {
-        x.complete = { t: e.t, status: 'status' in e.data ? toPyJson(e.data.status) : 'completed' };
-      }
-    }
-    return out;
-  }
-
-  /** Starts with `from <= t <= to`, in time order. */
-  within(from: number, to: number): { t: number; id: string }[] {
-    let lo = 0;
-    let hi = this.starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.starts[mid]!.t < from) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: { t: number; id: string }[] = [];
-    for (let i = lo; i < this.starts.length && this.starts[i]!.t <= to; i++) out.push(this.starts[i]!);
-    return out;
-  }
-
-  /**
-   * `experiment_details.experiments` (spec 4.8.8): the experiments of `ids` (all of them when
-   * `ids` is empty, as in MADSci) that started in the window, sorted by start time.
-   */
-  details(ids: ReadonlySet<string>): PyJson[] {
-    const details: { startText: string; entry: PyJson }[] = [];
-    for (const [id, x] of this.records) {
-      if (!x.start || (ids.size > 0 && !ids.has(id))) continue;
-      let entry: PyJson;
-      if (x.complete) {
-        const secs = (x.complete.t - x.start.t) / 1000;
-        const hours = secs / 3600;
-        const display = secs < 60 ? `${fixed1(secs)} seconds` : secs < 3600 ? `${fixed1(secs / 60)} minutes` : `${fixed1(hours)} hours`;
-        entry = { experiment_id: id, experiment_name: x.start.name, start_time: pyIso(x.start.t), end_time: pyIso(x.complete.t), status: x.complete.status, duration_hours: F(hours), duration_display: display };
-      } else {
-        entry = { experiment_id: id, experiment_name: x.start.name, start_time: pyIso(x.start.t), end_time: null, status: 'in_progress', duration_hours: null, duration_display: 'Ongoing' };
-      }
-      details.push({ startText: pyIso(x.start.t), entry });
-    }
-    details.sort((a, b) => (a.startText < b.startText ? -1 : a.startText > b.startText ? 1 : 0));
-    return details.map((d) => d.entry);
-  }
-}
 
 /** Node accumulation of one bucket. */
 class BucketNodes {
@@ -243,7 +75,7 @@ class BucketNodes {
 }
 
 /** Daily and monthly buckets (spec 4.8.5): clipped to the window, active hours pro-rated from whole sessions. */
-function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: Window, entries: readonly SessionEntry[], experiments: ExperimentEvents): BucketResult | null {
+function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: Window, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult | null {
   const start = Math.max(bucket.start, window.from);
   const end = Math.min(bucket.end, window.to);
   if (start >= end) return null;
@@ -253,18 +85,18 @@ function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: W
   let runtime: PyNum = 0;
   let active: PyNum = 0;
   for (const entry of entries) {
-    const os = Math.max(start, entry.spec.start);
-    const oe = Math.min(end, entry.spec.end);
+    const os = Math.max(start, entry.startTime.getTime());
+    const oe = Math.min(end, entry.endTime.getTime());
     if (os >= oe) continue;
-    const util = F(entry.utilizationPercent);
+    const util = F(entry.systemUtilizationPercent);
     const overlap = hoursBetween(os, oe);
-    const share = entry.durationHours > 0 ? entry.activeHours * (overlap / entry.durationHours) : overlap * (entry.utilizationPercent / 100);
+    const share = entry.durationHours > 0 ? entry.activeTimeHours * (overlap / entry.durationHours) : overlap * (entry.systemUtilizationPercent / 100);
     runtime = plus(runtime, F(overlap));
     active = plus(active, F(share));
     // MADSci adds each node's whole-session busy hours to every bucket the session touches.
-    for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyHours);
+    for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyTimeHours);
     const own = inBucket.filter((x) => x.t >= os && x.t <= oe);
-    fragments.push({ sessionType: entry.spec.sessionType, sessionId: entry.spec.sessionId, utilization: util, experiments: own.length, runtime: F(overlap), active: F(share), experimentIds: own.map((x) => x.id) });
+    fragments.push({ sessionType: entry.sessionType, sessionId: entry.sessionId, utilization: util, experiments: own.length, runtime: F(overlap), active: F(share), experimentIds: own.map((x) => x.id) });
   }
   return {
     bucket,
@@ -281,7 +113,7 @@ function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: W
 }
 
 /** Weekly buckets (spec 4.8.6): not clipped; utilization weighted by overlap; node busy hours pro-rated. */
-function weeklyBucket(bucket: Bucket, entries: readonly SessionEntry[], experiments: ExperimentEvents): BucketResult {
+function weeklyBucket(bucket: Bucket, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult {
   const inBucket = experiments.within(bucket.start, bucket.end);
   const nodes = new BucketNodes();
   const fragments: Fragment[] = [];
@@ -289,23 +121,23 @@ function weeklyBucket(bucket: Bucket, entries: readonly SessionEntry[], experime
   let active: PyNum = 0;
   let weighted: PyNum = 0;
   for (const entry of entries) {
-    const os = Math.max(bucket.start, entry.spec.start);
-    const oe = Math.min(bucket.end, entry.spec.end);
+    const os = Math.max(bucket.start, entry.startTime.getTime());
+    const oe = Math.min(bucket.end, entry.endTime.getTime());
     if (os >= oe) continue;
     const overlap = hoursBetween(os, oe);
     runtime = plus(runtime, F(overlap));
     let util: PyNum = 0;
     if (entry.durationSeconds > 0) {
-      util = F(entry.utilizationPercent);
-      active = plus(active, F(overlap * (entry.utilizationPercent / 100)));
-      weighted = plus(weighted, F(entry.utilizationPercent * overlap));
+      util = F(entry.systemUtilizationPercent);
+      active = plus(active, F(overlap * (entry.systemUtilizationPercent / 100)));
+      weighted = plus(weighted, F(entry.systemUtilizationPercent * overlap));
       const proportion = overlap / (entry.durationSeconds / 3600);
-      for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyHours * proportion);
+      for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyTimeHours * proportion);
     }
     const own = inBucket.filter((x) => x.t >= os && x.t <= oe);
     fragments.push({
-      sessionType: entry.spec.sessionType,
-      sessionId: entry.spec.sessionId,
+      sessionType: entry.sessionType,
+      sessionId: entry.sessionId,
       utilization: util,
       experiments: own.length,
       runtime: F(overlap),
@@ -367,13 +199,13 @@ async function hourlyBuckets(ctx: ReportContext, buckets: readonly Bucket[], lif
       active: summary.totalActiveTimeHours,
       nodes: summary.nodes.map((n) => ({ nodeId: n.nodeId, utilization: n.averageUtilizationPercent, busy: n.totalBusyTimeHours })),
       fragments: own.map((e) => ({
-        sessionType: e.spec.sessionType,
-        sessionId: e.spec.sessionId,
-        utilization: F(e.utilizationPercent),
+        sessionType: e.sessionType,
+        sessionId: e.sessionId,
+        utilization: F(e.systemUtilizationPercent),
         experiments: e.experiments.length,
         runtime: F(e.durationHours),
-        active: F(e.activeHours),
-        experimentIds: e.experiments.map((x) => x.id),
+        active: F(e.activeTimeHours),
+        experimentIds: e.experiments.map((x) => x.experimentId),
       })),
     };
   });
@@ -388,7 +220,7 @@ function peakWording(type: PeriodType, display: string): string {
 const NO_PEAK: Peak = { peakUtilization: 0, peakPeriod: null, peakContext: 'No peak data available' };
 
 /** MADSci's peak of an entity: the first maximum of its values, labelled from its series at the same index. */
-function seriesPeak(type: PeriodType, values: readonly PyNum[], series: readonly { period_display: string }[]): Peak {
+function seriesPeak(type: PeriodType, values: readonly PyNum[], series: readonly { periodDisplay: string }[]): Peak {
   if (values.length === 0 || series.length === 0) return NO_PEAK;
   let index = 0;
   values.forEach((v, i) => {
@@ -396,25 +228,21 @@ function seriesPeak(type: PeriodType, values: readonly PyNum[], series: readonly
   });
   const peak = pyRound(values[index]!, 2);
   if (index < series.length) {
-    const display = series[index]!.period_display;
+    const display = series[index]!.periodDisplay;
     return { peakUtilization: peak, peakPeriod: display, peakContext: peakWording(type, display) };
   }
   return { peakUtilization: peak, peakPeriod: 'Unknown', peakContext: `Peak utilization: ${typeof peak === 'number' ? peak : peak.value}%` };
 }
 
-const fixed1 = (x: number) => pyFixed(x, 1);
-
-/** A JSON value from a payload, numbers as Python would have read them. */
-function toPyJson(value: unknown): PyJson {
-  if (value === undefined) return null;
-  if (typeof value === 'number') return Number.isInteger(value) ? value : F(value);
-  if (Array.isArray(value)) return value.map(toPyJson);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPyJson(v)]));
-  return value as PyJson;
-}
-
 /** Builds the periods report (spec 4.8). The window must satisfy `from < to`. */
-export async function buildPeriodsReport(ctx: ReportContext, window: Window, type: PeriodType, timezone: string, options: { includeUsers: boolean; zone?: string }): Promise<PeriodsReport> {
+export async function buildPeriodsReport(
+  ctx: ReportContext,
+  window: Window,
+  period: UtilizationPeriod,
+  timezone: string,
+  options: { includeUsers: boolean; zone?: string },
+): Promise<UtilizationPeriodsReport> {
+  const type = PERIOD_TYPES[period];
   const zone = options.zone ?? timezone;
   const buckets = makeBuckets(window, type, zone);
   const lifecycle = await lifecycleEvents(ctx, window);
@@ -433,24 +261,26 @@ export async function buildPeriodsReport(ctx: ReportContext, window: Window, typ
       if (result) results.push(result);
     }
   }
-  return summarize(ctx, window, type, timezone, results, experiments, options.includeUsers);
+  const users = options.includeUsers ? await buildUserReport(ctx, window) : null;
+  return summarize(ctx, window, period, timezone, results, experiments, users);
 }
 
 async function summarize(
   ctx: ReportContext,
   window: Window,
-  type: PeriodType,
+  period: UtilizationPeriod,
   timezone: string,
   results: BucketResult[],
   experiments: ExperimentEvents,
-  includeUsers: boolean,
-): Promise<PeriodsReport> {
+  users: UserUtilizationReport | null,
+): Promise<UtilizationPeriodsReport> {
+  const type = PERIOD_TYPES[period];
   const activeUtilizations: PyNum[] = [];
   const activeExperiments: number[] = [];
-  const nodeMetrics = new Map<string, { utilizations: PyNum[]; busy: PyNum; series: Record<string, PyJson>[] }>();
-  const workcellMetrics = new Map<string, { utilizations: PyNum[]; experiments: number[]; runtime: PyNum[]; active: PyNum[]; series: Record<string, PyJson>[] }>();
+  const nodeMetrics = new Map<string, { utilizations: PyNum[]; busy: PyNum; series: NodeSeriesPoint[] }>();
+  const workcellMetrics = new Map<string, { utilizations: PyNum[]; experiments: number[]; runtime: PyNum[]; active: PyNum[]; series: WorkcellSeriesPoint[] }>();
   const experimentIds = new Set<string>();
-  const points: Record<string, PyJson>[] = [];
+  const points: UtilizationPeriodPoint[] = [];
   for (const r of results) {
     const info = r.bucket.periodInfo;
     const number = r.bucket.index + 1;
@@ -464,7 +294,7 @@ async function summarize(
       if (!m) nodeMetrics.set(n.nodeId, (m = { utilizations: [], busy: 0, series: [] }));
       m.utilizations.push(n.utilization);
       m.busy = plus(m.busy, n.busy);
-      m.series.push({ period_number: number, period_type: info.type, period_display: info.display, date: r.date, utilization: n.utilization, busy_hours: n.busy });
+      m.series.push({ periodNumber: number, periodType: info.type, periodDisplay: info.display, date: r.date, utilization: val(n.utilization), busyHours: val(n.busy) });
     }
     for (const f of r.fragments) {
       if (f.sessionType !== 'workcell' && f.sessionType !== 'lab') continue;
@@ -476,29 +306,32 @@ async function summarize(
       m.active.push(f.active);
       if (val(f.runtime) > 0) {
         m.series.push({
-          period_number: number,
-          period_type: info.type,
-          period_display: info.display,
+          periodNumber: number,
+          periodType: info.type,
+          periodDisplay: info.display,
           date: r.date,
-          utilization: f.utilization,
+          utilization: val(f.utilization),
           experiments: f.experiments,
-          runtime_hours: f.runtime,
-          active_time_hours: f.active,
-          attributed: false,
+          runtimeHours: val(f.runtime),
+          activeTimeHours: val(f.active),
         });
       }
     }
     points.push({
-      period_number: number,
-      period_type: info.type,
-      period_display: info.display,
-      date: r.date,
-      start_time: r.startTime,
-      start_time_utc: pyIso(r.startUtc),
-      utilization: r.utilization,
+      periodNumber: number,
+      periodType: info.type,
+      periodDisplay: info.display,
+      periodShort: info.short,
+      start: new Date(r.bucket.start),
+      end: new Date(r.bucket.end),
+      startTimeUtc: new Date(r.startUtc),
+      utilization: val(r.utilization),
       experiments: r.experiments,
-      runtime_hours: r.runtime,
-      active_time_hours: r.active,
+      runtimeHours: val(r.runtime),
+      activeTimeHours: val(r.active),
+      date: r.date,
+      localStartTime: r.startTime,
+      sessions: r.fragments.length,
     });
   }
 
@@ -517,145 +350,102 @@ async function summarize(
     }
   }
 
-  const needNodes = [...nodeMetrics.keys()];
-  const needWorkcells = [...workcellMetrics.keys()];
-  await ctx.lookups.resolve({ nodes: needNodes, workcells: needWorkcells });
+  await ctx.lookups.resolve({ nodes: [...nodeMetrics.keys()], workcells: [...workcellMetrics.keys()] });
 
-  const nodes: PeriodNodeSummary[] = [...nodeMetrics].map(([nodeId, m]) => {
+  const nodes: PeriodNodeUtilization[] = [...nodeMetrics].map(([nodeId, m]) => {
     const name = ctx.lookups.nodeName(nodeId);
+    const p = seriesPeak(type, m.utilizations, m.series);
     return {
       nodeId,
       nodeName: name,
       displayName: name ? `${name} (${last8(nodeId)})` : `Node ${last8(nodeId)}`,
-      averageUtilization: pyRound(pyMean(m.utilizations), 2),
-      ...seriesPeak(type, m.utilizations, m.series as { period_display: string }[]),
-      totalBusyHours: pyRound(m.busy, 2),
+      averageUtilization: val(pyRound(pyMean(m.utilizations), 2)),
+      peakUtilization: val(p.peakUtilization),
+      peakPeriod: p.peakPeriod,
+      totalBusyHours: val(pyRound(m.busy, 2)),
+      peakContext: p.peakContext,
+      series: m.series,
     };
   });
-  const workcells: PeriodWorkcellSummary[] = [...workcellMetrics].map(([workcellId, m]) => {
+  const workcells: PeriodWorkcellUtilization[] = [...workcellMetrics].map(([workcellId, m]) => {
     const name = ctx.lookups.workcellName(workcellId);
+    const p = seriesPeak(type, m.utilizations, m.series);
     return {
       workcellId,
       workcellName: name,
       displayName: name.startsWith('Workcell ') && name.includes(last8(workcellId)) ? name : `${name} (${last8(workcellId)})`,
-      averageUtilization: pyRound(pyMean(m.utilizations), 2),
-      ...seriesPeak(type, m.utilizations, m.series as { period_display: string }[]),
+      averageUtilization: val(pyRound(pyMean(m.utilizations), 2)),
+      peakUtilization: val(p.peakUtilization),
+      peakPeriod: p.peakPeriod,
       totalExperiments: m.experiments.reduce((a, b) => a + b, 0),
-      totalRuntimeHours: pyRound(pySum(m.runtime), 2),
-      totalActiveTimeHours: pyRound(pySum(m.active), 2),
+      totalRuntimeHours: val(pyRound(pySum(m.runtime), 2)),
+      totalActiveTimeHours: val(pyRound(pySum(m.active), 2)),
+      peakContext: p.peakContext,
+      series: m.series,
     };
   });
 
   const details = experiments.details(experimentIds);
-  const users = includeUsers ? await buildUserReport(ctx, window) : null;
-  const keyMetrics = {
-    averageUtilization,
-    ...peak,
-    totalExperiments: activeExperiments.reduce((a, b) => a + b, 0),
-    totalRuntimeHours: pyRound(runtimeTotal, 2),
-    totalActiveTimeHours: pyRound(activeTotal, 2),
-    activePeriods: activeUtilizations.length,
-  };
-
-  const tree: Record<string, PyJson> = {
-    summary_metadata: {
-      analysis_type: type,
-      generated_at: pyIsoUtc(ctx.now),
-      period_start: pyIso(window.from),
-      period_end: pyIso(window.to),
-      user_timezone: timezone,
-      total_periods: results.length,
-      method: 'session_based_analysis_with_experiment_details_refactored',
-    },
-    key_metrics: {
-      average_utilization: keyMetrics.averageUtilization,
-      peak_utilization: keyMetrics.peakUtilization,
-      peak_period: keyMetrics.peakPeriod,
-      peak_context: keyMetrics.peakContext,
-      total_experiments: keyMetrics.totalExperiments,
-      total_runtime_hours: keyMetrics.totalRuntimeHours,
-      total_active_time_hours: keyMetrics.totalActiveTimeHours,
-      active_periods: keyMetrics.activePeriods,
-      total_periods: results.length,
-    },
-  };
-  if (users) {
-    const top = [...users.users].sort((a, b) => val(b.totalRuntimeHours) - val(a.totalRuntimeHours)).slice(0, 10);
-    tree.user_utilization = {
-      total_users: users.users.length,
-      author_attribution_rate_percent: users.system.authorAttributionRatePercent,
-      top_users: top.map((u) => ({
-        author: u.author,
-        total_workflows: u.totalWorkflows,
-        total_runtime_hours: u.totalRuntimeHours,
-        completion_rate_percent: u.completionRatePercent,
-        average_workflow_duration_hours: u.averageWorkflowDurationHours,
-      })),
-      system_totals: {
-        total_workflows: users.system.totalWorkflows,
-        total_runtime_hours: users.system.totalRuntimeHours,
-        completion_rate_percent: users.system.completionRatePercent,
-      },
-    };
-  }
-  tree.node_summary = Object.fromEntries(
-    nodes.map((n) => [
-      n.nodeId,
-      {
-        node_id: n.nodeId,
-        node_name: n.nodeName,
-        display_name: n.displayName,
-        average_utilization: n.averageUtilization,
-        peak_utilization: n.peakUtilization,
-        peak_period: n.peakPeriod,
-        peak_context: n.peakContext,
-        total_busy_hours: n.totalBusyHours,
-      },
-    ]),
-  );
-  tree.workcell_summary = Object.fromEntries(
-    workcells.map((w) => [
-      w.workcellId,
-      {
-        workcell_id: w.workcellId,
-        workcell_name: w.workcellName,
-        display_name: w.displayName,
-        average_utilization: w.averageUtilization,
-        peak_utilization: w.peakUtilization,
-        peak_period: w.peakPeriod,
-        peak_context: w.peakContext,
-        total_experiments: w.totalExperiments,
-        total_runtime_hours: w.totalRuntimeHours,
-        total_active_time_hours: w.totalActiveTimeHours,
-      },
-    ]),
-  );
-  tree.trends = trends(points);
-  tree.experiment_details = { total_experiments: details.length, experiments: details.slice(0, 50) };
-  tree.time_series = {
-    system: points,
-    nodes: Object.fromEntries([...nodeMetrics].filter(([, m]) => m.series.length > 0).map(([id, m]) => [id, m.series])),
-    workcells: Object.fromEntries([...workcellMetrics].filter(([, m]) => m.series.length > 0).map(([id, m]) => [id, m.series])),
-  };
-  return { generatedAt: ctx.now, window, type, timezone, buckets: results, keyMetrics, nodes, workcells, users, tree };
-}
-
-/** MADSci's trends over the system series (spec 4.8.8). */
-function trends(points: readonly Record<string, PyJson>[]): PyJson {
-  const insufficient = { utilization_trend: { direction: 'insufficient_data', change_percent: 0 }, experiment_trend: { direction: 'insufficient_data', change_percent: 0 } };
-  if (points.length < 2) return insufficient;
-  const active = points.filter((p) => val(p.utilization as PyNum) > 0);
-  if (active.length < 2) return insufficient;
-  const direction = (change: number) => (change > 5 ? 'increasing' : change < -5 ? 'decreasing' : 'stable');
-  const uFirst = active[0]!.utilization as PyNum;
-  const uLast = active.at(-1)!.utilization as PyNum;
-  const xFirst = active[0]!.experiments as number;
-  const xLast = active.at(-1)!.experiments as number;
-  const uChange = ((val(uLast) - val(uFirst)) / val(uFirst)) * 100;
-  const xChange: PyNum = xFirst === 0 ? 0 : F(((xLast - xFirst) / xFirst) * 100);
   return {
-    utilization_trend: { direction: direction(uChange), change_percent: pyRound(F(uChange), 2), first_value: pyRound(uFirst, 2), last_value: pyRound(uLast, 2), active_periods_analyzed: active.length },
-    experiment_trend: { direction: xFirst === 0 ? 'stable' : direction(val(xChange)), change_percent: pyRound(xChange, 2), first_value: xFirst, last_value: xLast, active_periods_analyzed: active.length },
+    period,
+    timezone,
+    generatedAt: new Date(ctx.now),
+    periodStart: new Date(window.from),
+    periodEnd: new Date(window.to),
+    totalPeriods: results.length,
+    averageUtilization: val(averageUtilization),
+    peakUtilization: val(peak.peakUtilization),
+    peakPeriod: peak.peakPeriod,
+    totalExperiments: activeExperiments.reduce((a, b) => a + b, 0),
+    totalRuntimeHours: val(pyRound(runtimeTotal, 2)),
+    totalActiveTimeHours: val(pyRound(activeTotal, 2)),
+    activePeriods: activeUtilizations.length,
+    periods: points,
+    nodes,
+    workcells,
+    topUsers: users
+      ? [...users.users]
+          .sort((a, b) => b.totalRuntimeHours - a.totalRuntimeHours)
+          .slice(0, 10)
+          .map((u) => ({
+            author: u.author,
+            totalWorkflows: u.totalWorkflows,
+            totalRuntimeHours: u.totalRuntimeHours,
+            completionRatePercent: u.completionRatePercent,
+            averageWorkflowDurationHours: u.averageWorkflowDurationHours,
+            timedWorkflows: u.timedWorkflows,
+          }))
+      : null,
+    peakContext: peak.peakContext,
+    userSummary: users
+      ? {
+          totalUsers: users.totalUsers,
+          authorAttributionRatePercent: users.authorAttributionRatePercent,
+          totalWorkflows: users.totalWorkflows,
+          totalRuntimeHours: users.totalRuntimeHours,
+          completionRatePercent: users.completionRatePercent,
+        }
+      : null,
+    trends: trends(points),
+    experimentDetails: { total: details.length, experiments: details.slice(0, 50) },
   };
 }
 
+const INSUFFICIENT: PeriodTrend = { direction: 'insufficient_data', changePercent: 0 };
+
+/** MADSci's trends over the system series (spec 4.8.8): first and last period with utilization compared. */
+export function trends(points: readonly Pick<UtilizationPeriodPoint, 'utilization' | 'experiments'>[]): { utilization: PeriodTrend; experiments: PeriodTrend } {
+  const active = points.filter((p) => p.utilization > 0);
+  if (points.length < 2 || active.length < 2) return { utilization: INSUFFICIENT, experiments: INSUFFICIENT };
+  const direction = (change: number) => (change > 5 ? 'increasing' : change < -5 ? 'decreasing' : 'stable');
+  const uFirst = active[0]!.utilization;
+  const uLast = active.at(-1)!.utilization;
+  const xFirst = active[0]!.experiments;
+  const xLast = active.at(-1)!.experiments;
+  const uChange = ((uLast - uFirst) / uFirst) * 100;
+  const xChange = xFirst === 0 ? 0 : ((xLast - xFirst) / xFirst) * 100;
+  return {
+    utilization: { direction: direction(uChange), changePercent: roundFloat(uChange, 2), firstValue: roundFloat(uFirst, 2), lastValue: roundFloat(uLast, 2), activePeriodsAnalyzed: active.length },
+    experiments: { direction: xFirst === 0 ? 'stable' : direction(xChange), changePercent: roundFloat(xChange, 2), firstValue: xFirst, lastValue: xLast, activePeriodsAnalyzed: active.length },
+  };
+}

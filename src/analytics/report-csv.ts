@@ -1,188 +1,193 @@
 import Papa from 'papaparse';
-import { csvCell, last8, PyFloat, type PyJson } from './python';
+import { analysisType } from './report-json';
+import { csvCell, F, pyIso, pyIsoUtc, type PyJson } from './python';
+import type { PeriodTopUser, SessionUtilizationReport, UserUtilization, UserUtilizationReport, UtilizationPeriodsReport } from './report-types';
 
-/** A report object's member (MADSci's `dict.get(key, default)`). */
-type Obj = Record<string, PyJson>;
-const obj = (value: PyJson | undefined): Obj => (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof PyFloat) ? value : {});
-const get = (o: Obj, key: string, fallback: PyJson = ''): PyJson => (key in o ? o[key]! : fallback);
+/**
+ * MADSci's CSV of each typed report. Python's csv module prints an int as `0` and a float as
+ * `0.0`, so every figure goes through {@link float} or stays a plain integer; where MADSci's
+ * figure is an int only because there was nothing to add up (`sum([])`, `x if items else 0`), the
+ * rule says so beside the cell.
+ */
+
+/** A cell: text, an int, a float ({@link F}), None, or a payload value as sent. */
+type Cell = PyJson;
+
+/** A figure Python holds as a float. */
+const float = (x: number): Cell => F(x);
+/** A figure that is a float when `isFloat`, else Python's int (always 0 here). */
+const floatIf = (isFloat: boolean, x: number): Cell => (isFloat ? F(x) : x);
+const iso = (date: Date | null): Cell => (date === null ? null : pyIso(date.getTime()));
+
+/**
+ * Items in the order of a JavaScript object keyed by `key` (integer-like keys first, later
+ * duplicates replacing earlier ones in place): the order MADSci's JSON maps show, which the CSV
+ * follows.
+ */
+function inKeyOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return Object.values(Object.fromEntries(items.map((item) => [key(item), item]))) as T[];
+}
 
 /**
  * Rows written the way Python's csv module writes them (MADSci section 5.1): comma separated,
  * quotes only where needed, CRLF after every row (an empty row is just CRLF).
  */
-function toCsv(rows: readonly (readonly PyJson[])[]): string {
+function toCsv(rows: readonly (readonly Cell[])[]): string {
   if (rows.length === 0) return '';
   return `${Papa.unparse(rows.map((row) => row.map(csvCell)), { newline: '\r\n' })}\r\n`;
 }
 
-/** The session report as MADSci's CSV (section 5.2). */
-export function sessionReportCsv(report: PyJson): string {
-  const root = obj(report);
-  const meta = obj(root.report_metadata);
-  const summary = obj(root.overall_summary);
-  const rows: PyJson[][] = [
+/** The session report as MADSci's CSV (section 5.2). Its totals add up at least one session, so they are floats. */
+export function sessionReportCsv(r: SessionUtilizationReport): string {
+  const any = r.sessions.length > 0;
+  const rows: Cell[][] = [
     ['=== UTILIZATION REPORT ==='],
     [],
     ['Report Metadata'],
-    ['Generated At', get(meta, 'generated_at')],
-    ['Analysis Start', get(meta, 'analysis_start')],
-    ['Analysis End', get(meta, 'analysis_end')],
-    ['Total Sessions', get(meta, 'total_sessions')],
-    ['Analysis Duration (hours)', get(meta, 'analysis_duration_hours')],
+    ['Generated At', pyIsoUtc(r.generatedAt.getTime())],
+    ['Analysis Start', iso(r.analysisStart)],
+    ['Analysis End', iso(r.analysisEnd)],
+    ['Total Sessions', r.totalSessions],
+    ['Analysis Duration (hours)', float(r.analysisDurationHours)],
     [],
     ['Overall Summary'],
-    ['Total Sessions', get(summary, 'total_sessions')],
-    ['Total System Runtime (hours)', get(summary, 'total_system_runtime_hours')],
-    ['Total Active Time (hours)', get(summary, 'total_active_time_hours')],
-    ['Average System Utilization (%)', get(summary, 'average_system_utilization_percent')],
-    ['Total Experiments', get(summary, 'total_experiments')],
-    ['Nodes Tracked', get(summary, 'nodes_tracked')],
+    ['Total Sessions', r.totalSessions],
+    ['Total System Runtime (hours)', floatIf(any, r.totalSystemRuntimeHours)],
+    ['Total Active Time (hours)', floatIf(any, r.totalActiveTimeHours)],
+    ['Average System Utilization (%)', floatIf(any, r.averageSystemUtilizationPercent)],
+    ['Total Experiments', r.totalExperiments],
+    ['Nodes Tracked', r.nodesTracked],
     [],
   ];
-  const sessions = Array.isArray(root.session_details) ? root.session_details : [];
-  if (sessions.length > 0) {
+  if (any) {
     rows.push(['=== SESSION DETAILS ==='], ['Session Type', 'Session Name', 'Start Time', 'End Time', 'Duration (hours)', 'System Utilization (%)', 'Total Experiments', 'Nodes Active']);
-    for (const item of sessions) {
-      const s = obj(item);
-      if ('error' in s) continue;
-      rows.push(['session_type', 'session_name', 'start_time', 'end_time', 'duration_hours', 'system_utilization_percent', 'total_experiments', 'nodes_active'].map((key) => get(s, key)));
+    for (const s of r.sessions) {
+      rows.push([s.sessionType, s.sessionName, iso(s.startTime), iso(s.endTime), float(s.durationHours), float(s.systemUtilizationPercent), s.totalExperiments, s.nodesActive]);
     }
     rows.push([]);
   }
-  const nodes = obj(summary.node_summary);
-  if (Object.keys(nodes).length > 0) {
+  const nodes = inKeyOrder(r.nodes, (n) => n.nodeId);
+  if (nodes.length > 0) {
     rows.push(['=== NODE SUMMARY ==='], ['Node ID', 'Average Utilization (%)', 'Total Busy Time (hours)', 'Sessions Active']);
-    for (const [id, item] of Object.entries(nodes)) {
-      const n = obj(item);
-      rows.push([id, get(n, 'average_utilization_percent'), get(n, 'total_busy_time_hours'), get(n, 'sessions_active')]);
-    }
+    for (const n of nodes) rows.push([n.nodeId, float(n.averageUtilizationPercent), float(n.totalBusyTimeHours), n.sessionsActive]);
   }
   return toCsv(rows);
 }
 
+/** An author's runtime and average: Python's int 0 when none of their workflows has a duration. */
+const userFigures = (u: UserUtilization | PeriodTopUser): [Cell, Cell] => [
+  floatIf(u.timedWorkflows > 0, u.totalRuntimeHours),
+  floatIf(u.timedWorkflows > 0, u.averageWorkflowDurationHours),
+];
+
 /** The user report as MADSci's "detailed" CSV (section 5.3). */
-export function userReportCsv(report: PyJson): string {
-  const root = obj(report);
-  const meta = obj(root.report_metadata);
-  const system = obj(root.system_summary);
-  const rows: PyJson[][] = [
+export function userReportCsv(r: UserUtilizationReport): string {
+  const anyWorkflow = r.totalWorkflows > 0;
+  const rows: Cell[][] = [
     ['=== DETAILED USER UTILIZATION REPORT ==='],
     [],
     ['Report Metadata'],
-    ['Generated At', get(meta, 'generated_at')],
-    ['Analysis Start', get(meta, 'analysis_start')],
-    ['Analysis End', get(meta, 'analysis_end')],
-    ['Total Users', get(meta, 'total_users')],
-    ['Total Workflows', get(meta, 'total_workflows')],
+    ['Generated At', pyIsoUtc(r.generatedAt.getTime())],
+    ['Analysis Start', iso(r.analysisStart)],
+    ['Analysis End', iso(r.analysisEnd)],
+    ['Total Users', r.totalUsers],
+    ['Total Workflows', r.totalWorkflows],
     [],
     ['System Summary'],
-    ['Total Workflows', get(system, 'total_workflows')],
-    ['Total Runtime (hours)', get(system, 'total_runtime_hours')],
-    ['Average Workflow Duration (hours)', get(system, 'average_workflow_duration_hours')],
-    ['Completion Rate (%)', get(system, 'completion_rate_percent')],
-    ['Author Attribution Rate (%)', get(system, 'author_attribution_rate_percent')],
+    ['Total Workflows', r.totalWorkflows],
+    ['Total Runtime (hours)', float(r.totalRuntimeHours)],
+    ['Average Workflow Duration (hours)', floatIf(r.reportedDurations > 0, r.averageWorkflowDurationHours)],
+    ['Completion Rate (%)', floatIf(anyWorkflow, r.completionRatePercent)],
+    ['Author Attribution Rate (%)', floatIf(anyWorkflow, r.authorAttributionRatePercent)],
     [],
     ['=== USER DETAILS ==='],
     ['Author', 'Total Workflows', 'Completed', 'Failed', 'Cancelled', 'Total Runtime (hours)', 'Avg Duration (hours)', 'Completion Rate (%)', 'Shortest (hours)', 'Longest (hours)'],
   ];
-  for (const item of Object.values(obj(root.user_utilization))) {
-    const u = obj(item);
-    rows.push(
-      [
-        'author', 'total_workflows', 'completed_workflows', 'failed_workflows', 'cancelled_workflows', 'total_runtime_hours',
-        'average_workflow_duration_hours', 'completion_rate_percent', 'shortest_workflow_hours', 'longest_workflow_hours',
-      ].map((key) => get(u, key)),
-    );
+  for (const u of inKeyOrder(r.users, (user) => user.author)) {
+    const [runtime, average] = userFigures(u);
+    const shortest = u.shortestWorkflowHours === null ? null : float(u.shortestWorkflowHours);
+    const longest = u.longestWorkflowHours === null ? null : float(u.longestWorkflowHours);
+    rows.push([u.author, u.totalWorkflows, u.completedWorkflows, u.failedWorkflows, u.cancelledWorkflows, runtime, average, float(u.completionRatePercent), shortest, longest]);
   }
   return toCsv(rows);
 }
 
-/** The periods report as MADSci's CSV (section 5.4). */
-export function periodsReportCsv(report: PyJson): string {
-  const root = obj(report);
-  const meta = obj(root.summary_metadata);
-  const key = obj(root.key_metrics);
-  const rows: PyJson[][] = [
+/**
+ * The periods report as MADSci's CSV (section 5.4). A bucket no session overlaps has int 0
+ * figures; the totals are floats once one bucket has a session; the average is a float when a
+ * bucket it averages has a session (monthly: any bucket, as it divides the totals); a peak is a
+ * float when there is one.
+ */
+export function periodsReportCsv(r: UtilizationPeriodsReport): string {
+  const type = analysisType(r);
+  const anySession = r.periods.some((p) => p.sessions > 0);
+  const averageIsFloat = type === 'monthly' ? anySession : r.periods.some((p) => p.experiments > 0 && p.sessions > 0);
+  const rows: Cell[][] = [
     ['=== UTILIZATION PERIODS REPORT ==='],
     [],
     ['Metadata'],
-    ['Analysis Type', get(meta, 'analysis_type')],
-    ['Generated At', get(meta, 'generated_at')],
-    ['Period Start', get(meta, 'period_start')],
-    ['Period End', get(meta, 'period_end')],
-    ['User Timezone', get(meta, 'user_timezone')],
-    ['Total Periods', get(meta, 'total_periods')],
+    ['Analysis Type', type],
+    ['Generated At', pyIsoUtc(r.generatedAt.getTime())],
+    ['Period Start', iso(r.periodStart)],
+    ['Period End', iso(r.periodEnd)],
+    ['User Timezone', r.timezone],
+    ['Total Periods', r.totalPeriods],
     [],
     ['Key Metrics'],
-    ['Average Utilization (%)', get(key, 'average_utilization')],
-    ['Peak Utilization (%)', get(key, 'peak_utilization')],
-    ['Peak Period', get(key, 'peak_period')],
-    ['Total Experiments', get(key, 'total_experiments')],
-    ['Total Runtime (hours)', get(key, 'total_runtime_hours')],
-    ['Total Active Time (hours)', get(key, 'total_active_time_hours')],
-    ['Active Periods', get(key, 'active_periods')],
-    ['Total Periods', get(key, 'total_periods')],
+    ['Average Utilization (%)', floatIf(averageIsFloat, r.averageUtilization)],
+    ['Peak Utilization (%)', floatIf(r.peakPeriod !== null, r.peakUtilization)],
+    ['Peak Period', r.peakPeriod],
+    ['Total Experiments', r.totalExperiments],
+    ['Total Runtime (hours)', floatIf(anySession, r.totalRuntimeHours)],
+    ['Total Active Time (hours)', floatIf(anySession, r.totalActiveTimeHours)],
+    ['Active Periods', r.activePeriods],
+    ['Total Periods', r.totalPeriods],
     [],
     ['=== TIME SERIES DATA ==='],
     ['Period Number', 'Period Type', 'Period Display', 'Date', 'Start Time', 'Utilization (%)', 'Experiments', 'Runtime (hours)'],
   ];
-  const system = obj(root.time_series).system;
-  for (const item of Array.isArray(system) ? system : []) {
-    const p = obj(item);
-    rows.push(['period_number', 'period_type', 'period_display', 'date', 'start_time', 'utilization', 'experiments', 'runtime_hours'].map((k) => get(p, k)));
+  for (const p of r.periods) {
+    rows.push([p.periodNumber, p.periodType, p.periodDisplay, p.date, p.localStartTime, floatIf(p.sessions > 0, p.utilization), p.experiments, floatIf(p.sessions > 0, p.runtimeHours)]);
   }
   rows.push([], ['=== NODE SUMMARY ===']);
-  const nodes = obj(root.node_summary);
-  if (Object.keys(nodes).length > 0) {
+  const nodes = inKeyOrder(r.nodes, (n) => n.nodeId);
+  if (nodes.length > 0) {
     rows.push(['Node ID', 'Node Name', 'Display Name', 'Average Utilization (%)', 'Peak Utilization (%)', 'Peak Period', 'Total Busy (hours)']);
-    for (const [id, item] of Object.entries(nodes)) {
-      const n = obj(item);
-      rows.push([
-        get(n, 'node_id', id), get(n, 'node_name'), get(n, 'display_name', `Node ${last8(id)}`), get(n, 'average_utilization'),
-        get(n, 'peak_utilization'), get(n, 'peak_period'), get(n, 'total_busy_hours'),
-      ]);
+    for (const n of nodes) {
+      rows.push([n.nodeId, n.nodeName, n.displayName, float(n.averageUtilization), floatIf(n.peakPeriod !== null, n.peakUtilization), n.peakPeriod, float(n.totalBusyHours)]);
     }
   } else {
-    rows.push([get(meta, 'analysis_type') === 'daily' ? 'No node activity detected during this daily analysis period' : 'No node data available for this time period']);
+    rows.push([type === 'daily' ? 'No node activity detected during this daily analysis period' : 'No node data available for this time period']);
   }
   rows.push([]);
-  const workcells = obj(root.workcell_summary);
-  if (Object.keys(workcells).length > 0) {
+  const workcells = inKeyOrder(r.workcells, (w) => w.workcellId);
+  if (workcells.length > 0) {
     rows.push(
       ['=== WORKCELL SUMMARY ==='],
       ['Workcell ID', 'Workcell Name', 'Display Name', 'Average Utilization (%)', 'Peak Utilization (%)', 'Peak Period', 'Total Experiments', 'Total Runtime (hours)', 'Total Active Time (hours)'],
     );
-    for (const [id, item] of Object.entries(workcells)) {
-      const w = obj(item);
+    for (const w of workcells) {
       rows.push([
-        get(w, 'workcell_id', id), get(w, 'workcell_name'), get(w, 'display_name', `Workcell ${last8(id)}`), get(w, 'average_utilization'),
-        get(w, 'peak_utilization'), get(w, 'peak_period'), get(w, 'total_experiments'), get(w, 'total_runtime_hours'), get(w, 'total_active_time_hours'),
+        w.workcellId, w.workcellName, w.displayName, float(w.averageUtilization), floatIf(w.peakPeriod !== null, w.peakUtilization), w.peakPeriod,
+        w.totalExperiments, float(w.totalRuntimeHours), float(w.totalActiveTimeHours),
       ]);
     }
     rows.push([]);
   }
-  const users = obj(root.user_utilization);
-  if (Object.keys(users).length > 0) {
+  if (r.userSummary) {
     rows.push(['=== USER UTILIZATION ==='], ['Author', 'Total Workflows', 'Total Runtime (hours)', 'Completion Rate (%)', 'Average Workflow Duration (hours)']);
-    const list = 'top_users' in users ? (Array.isArray(users.top_users) ? users.top_users : []) : Object.values(users).filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
-    for (const item of list) {
-      const u = obj(item);
-      rows.push(['author', 'total_workflows', 'total_runtime_hours', 'completion_rate_percent', 'average_workflow_duration_hours'].map((k) => get(u, k)));
+    for (const u of r.topUsers ?? []) {
+      const [runtime, average] = userFigures(u);
+      rows.push([u.author, u.totalWorkflows, runtime, float(u.completionRatePercent), average]);
     }
     rows.push([]);
   }
-  const details = obj(root.experiment_details);
-  const experiments = Array.isArray(details.experiments) ? details.experiments : [];
+  const { total, experiments } = r.experimentDetails;
   if (experiments.length > 0) {
     rows.push(['=== EXPERIMENT DETAILS ==='], ['Experiment ID', 'Experiment Name', 'Start Time', 'End Time', 'Status', 'Duration (hours)', 'Duration Display']);
-    for (const item of experiments) {
-      const x = obj(item);
-      rows.push([
-        get(x, 'experiment_id'), get(x, 'experiment_name', 'Unknown Experiment'), get(x, 'start_time'), get(x, 'end_time'),
-        get(x, 'status'), get(x, 'duration_hours'), get(x, 'duration_display'),
-      ]);
+    for (const x of experiments) {
+      rows.push([x.experimentId, x.experimentName, iso(x.startTime), iso(x.endTime), x.status, x.durationHours === null ? null : float(x.durationHours), x.durationDisplay]);
     }
-    const total = typeof details.total_experiments === 'number' ? details.total_experiments : experiments.length;
     if (experiments.length < total) rows.push([`... and ${total - experiments.length} more experiments`]);
     rows.push([]);
   }

@@ -1,24 +1,24 @@
 import { DateTime } from 'luxon';
 import { dig, firstName, workflowIdOf } from './analytics-event';
-import { div, F, pyIso, pyIsoUtc, pyRound, pySum, roundFloat, val, type PyJson, type PyNum } from './python';
+import { F, pyRound, pySum, roundFloat, val, type PyNum } from './python';
+import type { UserUtilizationReport } from './report-types';
 import type { ReportContext, Window } from './session-report';
 
 /** Effective types the user report reads. */
 export const WORKFLOW_TYPES = ['workflow_start', 'workflow_complete'] as const;
 
-/** A workflow as the user report sees it (spec 4.7). */
-export interface UserWorkflow {
+/** A workflow while the events are read: instants in epoch ms, duration in seconds. */
+interface TrackedWorkflow {
   workflowId: string;
   workflowName: string;
   startTime: number | null;
   endTime: number | null;
   durationSeconds: number | null;
-  /** Usually `completed`, `failed`, `cancelled`, `running` or `started`; any string a producer sent. */
   status: string;
 }
 
-/** One author's figures (spec 4.7). */
-export interface UserStats {
+/** One author's figures while they are added up, Python's ints and floats told apart. */
+interface UserStats {
   author: string;
   totalWorkflows: number;
   completedWorkflows: number;
@@ -29,26 +29,7 @@ export interface UserStats {
   shortestWorkflowHours: PyNum | null;
   longestWorkflowHours: PyNum | null;
   completionRatePercent: PyNum;
-  workflows: UserWorkflow[];
-}
-
-/** System totals of the user report (spec 4.7, computed with MADSci's simpler rules). */
-export interface UserSystemSummary {
-  totalWorkflows: number;
-  workflowsWithAuthors: number;
-  totalRuntimeHours: PyNum;
-  averageWorkflowDurationHours: PyNum;
-  completionRatePercent: PyNum;
-  authorAttributionRatePercent: PyNum;
-}
-
-/** The user utilization report: MADSci's JSON tree plus typed figures. */
-export interface UserReport {
-  generatedAt: number;
-  window: Window;
-  users: UserStats[];
-  system: UserSystemSummary;
-  tree: PyJson;
+  workflows: TrackedWorkflow[];
 }
 
 /** Spec 4.1.1 for timestamps found inside `event_data`: instants in epoch ms, or null. */
@@ -90,8 +71,8 @@ function completionStatus(status: unknown): string {
 }
 
 /** Builds the user report of a window from its workflow events (spec 4.7). */
-export async function buildUserReport(ctx: ReportContext, window: Window): Promise<UserReport> {
-  interface Tracked extends UserWorkflow {
+export async function buildUserReport(ctx: ReportContext, window: Window): Promise<UserUtilizationReport> {
+  interface Tracked extends TrackedWorkflow {
     author: string | null;
   }
   interface Totals {
@@ -178,60 +159,41 @@ export async function buildUserReport(ctx: ReportContext, window: Window): Promi
   const all = [...totals.values()];
   const durations = all.map((t) => t.duration).filter((d): d is PyNum => d !== null);
   const withAuthors = all.filter((t) => typeof t.author === 'string' && t.author.trim() !== '').length;
-  const system: UserSystemSummary = {
-    totalWorkflows: all.length,
-    workflowsWithAuthors: withAuthors,
-    totalRuntimeHours: F(roundFloat(val(pySum(durations)) / 3600, 2)),
-    averageWorkflowDurationHours: durations.length > 0 ? F(roundFloat(val(pySum(durations)) / durations.length / 3600, 3)) : 0,
-    completionRatePercent: all.length > 0 ? F(roundFloat((all.filter((t) => t.status === 'completed').length / all.length) * 100, 2)) : 0,
-    authorAttributionRatePercent: all.length > 0 ? F(roundFloat((withAuthors / all.length) * 100, 2)) : 0,
-  };
   const list = [...users.values()];
-  return { generatedAt: ctx.now, window, users: list, system, tree: userReportTree(ctx.now, window, list, system) };
-}
-
-function userReportTree(generatedAt: number, window: Window, users: readonly UserStats[], system: UserSystemSummary): PyJson {
-  const byAuthor: Record<string, PyJson> = {};
-  for (const u of users) {
-    byAuthor[u.author] = {
+  const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+  return {
+    generatedAt: new Date(ctx.now),
+    analysisStart: new Date(window.from),
+    analysisEnd: new Date(window.to),
+    totalWorkflows: all.length,
+    totalUsers: list.length,
+    workflowsWithAuthors: withAuthors,
+    workflowsWithoutAuthors: all.length - withAuthors,
+    totalRuntimeHours: roundFloat(val(pySum(durations)) / 3600, 2),
+    averageWorkflowDurationHours: durations.length > 0 ? roundFloat(val(pySum(durations)) / durations.length / 3600, 3) : 0,
+    completionRatePercent: all.length > 0 ? roundFloat((all.filter((t) => t.status === 'completed').length / all.length) * 100, 2) : 0,
+    authorAttributionRatePercent: all.length > 0 ? roundFloat((withAuthors / all.length) * 100, 2) : 0,
+    users: list.map((u) => ({
       author: u.author,
-      total_workflows: u.totalWorkflows,
-      completed_workflows: u.completedWorkflows,
-      failed_workflows: u.failedWorkflows,
-      cancelled_workflows: u.cancelledWorkflows,
-      total_runtime_hours: u.totalRuntimeHours,
-      average_workflow_duration_hours: u.averageWorkflowDurationHours,
-      shortest_workflow_hours: u.shortestWorkflowHours,
-      longest_workflow_hours: u.longestWorkflowHours,
-      completion_rate_percent: u.completionRatePercent,
+      totalWorkflows: u.totalWorkflows,
+      completedWorkflows: u.completedWorkflows,
+      failedWorkflows: u.failedWorkflows,
+      cancelledWorkflows: u.cancelledWorkflows,
+      totalRuntimeHours: val(u.totalRuntimeHours),
+      averageWorkflowDurationHours: val(u.averageWorkflowDurationHours),
+      shortestWorkflowHours: u.shortestWorkflowHours === null ? null : val(u.shortestWorkflowHours),
+      longestWorkflowHours: u.longestWorkflowHours === null ? null : val(u.longestWorkflowHours),
+      completionRatePercent: val(u.completionRatePercent),
       workflows: u.workflows.map((w) => ({
-        workflow_id: w.workflowId,
-        workflow_name: w.workflowName,
-        start_time: w.startTime === null ? null : pyIso(w.startTime),
-        end_time: w.endTime === null ? null : pyIso(w.endTime),
-        duration_hours: w.durationSeconds === null ? null : div(w.durationSeconds, 3600),
+        workflowId: w.workflowId,
+        workflowName: w.workflowName,
+        startTime: date(w.startTime),
+        endTime: date(w.endTime),
+        durationHours: w.durationSeconds === null ? null : w.durationSeconds / 3600,
         status: w.status,
       })),
-    };
-  }
-  return {
-    report_metadata: {
-      generated_at: pyIsoUtc(generatedAt),
-      analysis_start: pyIso(window.from),
-      analysis_end: pyIso(window.to),
-      total_workflows: system.totalWorkflows,
-      total_users: users.length,
-      workflows_with_authors: system.workflowsWithAuthors,
-      workflows_without_authors: system.totalWorkflows - system.workflowsWithAuthors,
-    },
-    system_summary: {
-      total_workflows: system.totalWorkflows,
-      total_runtime_hours: system.totalRuntimeHours,
-      average_workflow_duration_hours: system.averageWorkflowDurationHours,
-      completion_rate_percent: system.completionRatePercent,
-      workflows_with_known_authors: system.workflowsWithAuthors,
-      author_attribution_rate_percent: system.authorAttributionRatePercent,
-    },
-    user_utilization: byAuthor,
+      timedWorkflows: u.workflows.filter((w) => w.durationSeconds !== null).length,
+    })),
+    reportedDurations: durations.length,
   };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { ApiKeyFormatError, parseApiKeys, type ApiKeyEntry } from './api-keys';
+import { parseBooleanWord, SETTING_BOOLEANS } from './booleans';
 import { parseRole, type Role } from './roles';
 
 const intFrom = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -13,10 +14,7 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const boolFrom = (fallback: boolean) =>
   z.preprocess((value) => {
     if (typeof value !== 'string' || value.trim() === '') return value === '' ? undefined : value;
-    const text = value.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(text)) return true;
-    if (['false', '0', 'no', 'off'].includes(text)) return false;
-    return value;
+    return parseBooleanWord(value.trim(), SETTING_BOOLEANS) ?? value;
   }, z.boolean().default(fallback));
 
 /** MADSci's log level names, for `ALERT_LEVEL=ERROR` as well as `ALERT_LEVEL=40`. */

@@ -4,11 +4,13 @@ import { coerceInputValue, type GraphQLInputType, type GraphQLSchema } from 'gra
 import Papa from 'papaparse';
 import { EventLogLevel } from '../../events/event.enums';
 import type { EventFilter } from '../../events/event.types';
+import { DOWNLOAD_BOOLEANS, parseBooleanWord } from '../../core/booleans';
 import { appErrorOf, BadUserInputError } from '../../core/errors';
 import { parseIsoInstant } from '../../core/time';
 import { SOURCE_KEYS, type EventDocument } from '../../store/event-document';
 import { UtilizationPeriod, UtilizationReportKind } from '../../analytics/analytics.enums';
 import type { AnalyticsService, PeriodsArgs } from '../../analytics/analytics.service';
+import { REPORT_DOWNLOAD_NAMES } from '../../analytics/report-files';
 
 /** Events per write to the response. */
 const ROWS_PER_WRITE = 500;
@@ -90,12 +92,13 @@ function periodParam(req: Request): UtilizationPeriod | null {
   return period;
 }
 
+/** A boolean parameter (true/false, 1/0, yes/no in any case; not trimmed), null when absent or empty. */
 function booleanParam(req: Request, name: string): boolean | null {
-  const text = param(req, name)?.toLowerCase();
+  const text = param(req, name);
   if (text === undefined || text === '') return null;
-  if (['true', '1', 'yes'].includes(text)) return true;
-  if (['false', '0', 'no'].includes(text)) return false;
-  throw new BadUserInputError(`${name} must be true or false`, name);
+  const value = parseBooleanWord(text, DOWNLOAD_BOOLEANS);
+  if (value === undefined) throw new BadUserInputError(`${name} must be true or false`, name);
+  return value;
 }
 
 /** The report arguments of a download, as the GraphQL queries take them. */
@@ -162,10 +165,11 @@ async function* batches(docs: AsyncIterable<EventDocument>, size: number): Async
   if (batch.length > 0) yield batch;
 }
 
-const REPORT_FILES: Record<string, { kind: UtilizationReportKind; fileName: string }> = {
-  sessions: { kind: UtilizationReportKind.SESSIONS, fileName: 'session_utilization_report.csv' },
-  users: { kind: UtilizationReportKind.USERS, fileName: 'user_utilization_report.csv' },
-  periods: { kind: UtilizationReportKind.PERIODS, fileName: 'utilization_periods_report.csv' },
+/** The report of each `/export/utilization/<name>.csv` path. */
+const REPORT_PATHS: Readonly<Record<string, UtilizationReportKind>> = {
+  sessions: UtilizationReportKind.SESSIONS,
+  users: UtilizationReportKind.USERS,
+  periods: UtilizationReportKind.PERIODS,
 };
 
 /**
@@ -181,16 +185,16 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
   const router = express.Router();
 
   router.get('/utilization/:report.csv', async (req, res, next) => {
-    const file = REPORT_FILES[req.params.report as string];
-    if (!file) {
+    const kind = REPORT_PATHS[req.params.report as string];
+    if (!kind) {
       next();
       return;
     }
     try {
-      const { csv } = await analytics.reportCsv(file.kind, reportArgs(req));
+      const { csv } = await analytics.reportCsv(kind, reportArgs(req));
       res
         .status(200)
-        .set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${file.fileName}"`, 'Cache-Control': 'no-store' })
+        .set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${REPORT_DOWNLOAD_NAMES[kind]}"`, 'Cache-Control': 'no-store' })
         .send(csv);
     } catch (error) {
       fail(res, next, error);

@@ -2,28 +2,21 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { UtilizationPeriod, UtilizationReportKind } from '../../analytics/analytics.enums';
 import type { PeriodsArgs } from '../../analytics/analytics.service';
+import { PERIOD_TYPES } from '../../analytics/period-buckets';
+import { DEFAULT_REPORT_TIMEZONE, REPORT_DOWNLOAD_NAMES } from '../../analytics/report-files';
+import type { MadsciRenderings } from '../../analytics/report-types';
 import type { MadsciRoute, MadsciRouterOptions } from './rest.route';
 import { parseBool, parseDateTime } from './wire';
 
-/** A report as the analytics service returns it: MADSci's JSON and CSV. */
-interface Report {
-  report: Record<string, unknown>;
-  csv: string;
-}
-
-/** Per report: the CSV download name and the `report_type` MADSci puts in save results (spec 5.5). */
-const REPORTS = {
-  [UtilizationReportKind.SESSIONS]: { download: 'session_utilization_report.csv', type: 'session_utilization' },
-  [UtilizationReportKind.USERS]: { download: 'user_utilization_report.csv', type: 'user_utilization' },
-  [UtilizationReportKind.PERIODS]: { download: 'utilization_periods_report.csv', type: 'utilization_periods' },
-} as const;
-
-const PERIODS: Record<string, UtilizationPeriod> = {
-  hourly: UtilizationPeriod.HOURLY,
-  daily: UtilizationPeriod.DAILY,
-  weekly: UtilizationPeriod.WEEKLY,
-  monthly: UtilizationPeriod.MONTHLY,
+/** The `report_type` MADSci puts in save results (spec 5.5). */
+const REPORT_TYPES: Readonly<Record<UtilizationReportKind, string>> = {
+  [UtilizationReportKind.SESSIONS]: 'session_utilization',
+  [UtilizationReportKind.USERS]: 'user_utilization',
+  [UtilizationReportKind.PERIODS]: 'utilization_periods',
 };
+
+/** The period of each MADSci `analysis_type`. */
+const PERIODS = new Map(Object.entries(PERIOD_TYPES).map(([period, type]) => [type as string, period as UtilizationPeriod]));
 
 /** Thrown inside a handler to answer MADSci's HTTP 200 error object. */
 class ReportError extends Error {
@@ -34,7 +27,6 @@ class ReportError extends Error {
 
 const textOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** The last value of a query parameter. */
 /**
  * Whether a utilization request writes its CSV on the server (`csv_format` and `save_to_file`):
  * admin work, as GraphQL's `exportUtilizationReport` (see `restRole`).
@@ -43,6 +35,7 @@ export function savesReportFile(req: Request): boolean {
   return (parseBool(param(req, 'csv_format') ?? 'false') ?? false) && (parseBool(param(req, 'save_to_file') ?? 'false') ?? false);
 }
 
+/** The last value of a query parameter; an empty one counts as absent. */
 function param(req: Request, name: string): string | undefined {
   const value = req.query[name];
   const last = Array.isArray(value) ? value.at(-1) : value;
@@ -71,7 +64,7 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
   const exportDir = path.resolve(config.exportDir);
 
   /** Runs one report and delivers it as JSON, CSV or a saved file. */
-  const deliver = async (req: Request, res: Response, kind: UtilizationReportKind, args: PeriodsArgs, build: () => Promise<Report>) => {
+  const deliver = async (req: Request, res: Response, kind: UtilizationReportKind, args: PeriodsArgs, build: () => Promise<MadsciRenderings>) => {
     const csv = parseBool(param(req, 'csv_format') ?? 'false') ?? false;
     if (savesReportFile(req)) {
       const outputPath = param(req, 'output_path');
@@ -85,7 +78,7 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
       } catch (error) {
         throw new ReportError({ error: `CSV generation failed: ${textOf(error)}` });
       }
-      res.json({ success: true, message: 'CSV file saved successfully', file_path: saved.path, csv_format: true, saved_to_server: true, report_type: REPORTS[kind].type });
+      res.json({ success: true, message: 'CSV file saved successfully', file_path: saved.path, csv_format: true, saved_to_server: true, report_type: REPORT_TYPES[kind] });
       return;
     }
     const report = await build();
@@ -99,7 +92,7 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
     } catch (error) {
       throw new ReportError({ error: `CSV generation failed: ${textOf(error)}` });
     }
-    res.status(200).set('Content-Disposition', `attachment; filename=${REPORTS[kind].download}`).type('text/csv; charset=utf-8').send(text);
+    res.status(200).set('Content-Disposition', `attachment; filename=${REPORT_DOWNLOAD_NAMES[kind]}`).type('text/csv; charset=utf-8').send(text);
   };
 
   /** Answers MADSci's error objects with 200; nothing here becomes a 4xx or 5xx. */
@@ -148,8 +141,8 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
         const args: PeriodsArgs = {
           from,
           to,
-          period: PERIODS[(param(req, 'analysis_type') ?? 'daily').toLowerCase()] ?? UtilizationPeriod.DAILY,
-          timezone: param(req, 'user_timezone') ?? 'America/Chicago',
+          period: PERIODS.get((param(req, 'analysis_type') ?? 'daily').toLowerCase()) ?? UtilizationPeriod.DAILY,
+          timezone: param(req, 'user_timezone') ?? DEFAULT_REPORT_TIMEZONE,
           includeUsers: parseBool(param(req, 'include_users') ?? 'true') ?? true,
           unknownTimezone: 'utc',
         };

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { EventLogLevel, EVENT_TYPE_VALUES, type EventType } from '../../events/event.enums';
 import { SOURCE_FIELDS, type EventInput, type EventSourceInput } from '../../events/event.types';
+import { parseBooleanWord, PYDANTIC_BOOLEANS } from '../../core/booleans';
 import { parseIsoInstant } from '../../core/time';
 import { madsciEventFields, type MadsciEventFields } from '../../events/madsci-event';
 import type { EventDocument } from '../../store/event-document';
@@ -85,19 +86,11 @@ export function parseEventType(value: unknown): EventType | undefined {
   return EVENT_TYPE_VALUES.has(text) ? (text as EventType) : undefined;
 }
 
-const TRUE_WORDS = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
-const FALSE_WORDS = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
-
 /** A boolean as pydantic's lax mode reads it: booleans, 0/1, and the usual words in any case. */
 export function parseBool(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
   if (value === 0 || value === 1) return value === 1;
-  if (typeof value === 'string') {
-    const text = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(text)) return true;
-    if (FALSE_WORDS.has(text)) return false;
-  }
-  return undefined;
+  return typeof value === 'string' ? parseBooleanWord(value.trim(), PYDANTIC_BOOLEANS) : undefined;
 }
 
 /**

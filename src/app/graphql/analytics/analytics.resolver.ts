@@ -4,10 +4,11 @@ import { EventFilter } from '../events/event.inputs';
 import type { GraphQLContext } from '../context';
 import { DateTimeISO } from '../scalars';
 import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';
-import type { SessionUtilizationResult, UserUtilizationResult, UtilizationPeriodsResult } from '../../../analytics/analytics.service';
+import { DEFAULT_REPORT_TIMEZONE } from '../../../analytics/report-files';
+import type { Rendered, SessionUtilizationReport as SessionReport, UserUtilizationReport as UserReport, UtilizationPeriodsReport as PeriodsReport } from '../../../analytics/report-types';
 import { EventCount, ExportResult, SessionUtilizationReport, UserUtilizationReport, UtilizationPeriodsReport } from './analytics.types';
 
-/** Thin adapter from GraphQL to {@link AnalyticsService}. */
+/** Thin adapter from GraphQL to the analytics service: the reports it returns are the object types' shapes, returned as they are. */
 @Resolver()
 export class AnalyticsResolver {
   @Query(() => SessionUtilizationReport, {
@@ -18,7 +19,7 @@ export class AnalyticsResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
     @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
-  ): Promise<SessionUtilizationResult> {
+  ): Promise<Rendered<SessionReport>> {
     return ctx.services.analytics.sessionUtilization({ from, to });
   }
 
@@ -27,7 +28,7 @@ export class AnalyticsResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
     @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
-  ): Promise<UserUtilizationResult> {
+  ): Promise<Rendered<UserReport>> {
     return ctx.services.analytics.userUtilization({ from, to });
   }
 
@@ -39,9 +40,9 @@ export class AnalyticsResolver {
     @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
     @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
     @Arg('period', () => UtilizationPeriod, { nullable: true, defaultValue: UtilizationPeriod.DAILY }) period?: UtilizationPeriod | null,
-    @Arg('timezone', () => String, { nullable: true, defaultValue: 'America/Chicago' }) timezone?: string | null,
+    @Arg('timezone', () => String, { nullable: true, defaultValue: DEFAULT_REPORT_TIMEZONE }) timezone?: string | null,
     @Arg('includeUsers', () => Boolean, { nullable: true, defaultValue: true }) includeUsers?: boolean | null,
-  ): Promise<UtilizationPeriodsResult> {
+  ): Promise<Rendered<PeriodsReport>> {
     return ctx.services.analytics.utilizationPeriods({ from, to, period, timezone, includeUsers });
   }
 

@@ -3,6 +3,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISO } from '../scalars';
 import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';
+import type * as Report from '../../../analytics/report-types';
 
 registerEnumType(UtilizationPeriod, { name: 'UtilizationPeriod', description: "Bucket size of the periods report (MADSci's analysis_type)." });
 registerEnumType(UtilizationReportKind, { name: 'UtilizationReportKind', description: 'Which utilization report to export.' });
@@ -25,31 +26,35 @@ export class EventCount {
 }
 
 @ObjectType('SessionExperiment')
-export class SessionExperiment {
+export class SessionExperiment implements Report.SessionExperiment {
   @Field(() => String) experimentId!: string;
   @Field(() => String, { nullable: true }) experimentName!: string | null;
   @Field(() => String) displayName!: string;
 }
 
 @ObjectType('SessionNodeUtilization', { description: 'One node in one session.' })
-export class SessionNodeUtilization {
+export class SessionNodeUtilization implements Report.SessionNodeUtilization {
   @Field(() => String) nodeId!: string;
   @Field(() => String, { nullable: true, description: 'From the node_name of its node_start events.' }) nodeName!: string | null;
   @Field(() => String) displayName!: string;
   @Field(() => Float, { description: 'busy / active time x 100, one decimal.' }) utilizationPercent!: number;
-  @Field(() => String, { description: '`busy` when an action was running at the session end, else `idle`.' }) state!: string;
+  @Field(() => String, { description: '`busy` when an action was running at the session end, else `idle`.' }) state!: 'busy' | 'idle';
   @Field(() => Float) busyTimeHours!: number;
   @Field(() => Float) idleTimeHours!: number;
   @Field(() => Float) totalTimeHours!: number;
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  busySeconds!: number;
+  idleSeconds!: number;
+  totalSeconds!: number;
 }
 
 @ObjectType('UtilizationSession', { description: 'A period during which a workcell or lab ran (or the whole window when none started in it).' })
-export class UtilizationSession {
-  @Field(() => String, { description: '`workcell`, `lab`, `system` or `default_analysis`.' }) sessionType!: string;
+export class UtilizationSession implements Report.UtilizationSession {
+  @Field(() => String, { description: '`workcell`, `lab`, `system` or `default_analysis`.' }) sessionType!: Report.UtilizationSession['sessionType'];
   @Field(() => String) sessionId!: string;
   @Field(() => String) sessionName!: string;
   @Field(() => DateTimeISO) startTime!: Date;
-  @Field(() => DateTimeISO, { nullable: true }) endTime!: Date | null;
+  @Field(() => DateTimeISO, { nullable: true }) endTime!: Date;
   @Field(() => Float) durationHours!: number;
   @Field(() => Float, { description: 'Time with at least one experiment running.' }) activeTimeHours!: number;
   @Field(() => Float, { description: 'active / duration x 100, one decimal.' }) systemUtilizationPercent!: number;
@@ -57,10 +62,13 @@ export class UtilizationSession {
   @Field(() => [SessionExperiment]) experiments!: SessionExperiment[];
   @Field(() => Int) nodesActive!: number;
   @Field(() => [SessionNodeUtilization]) nodes!: SessionNodeUtilization[];
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  durationSeconds!: number;
+  activeSeconds!: number;
 }
 
 @ObjectType('NodeUtilizationSummary', { description: 'A node over every session of the report.' })
-export class NodeUtilizationSummary {
+export class NodeUtilizationSummary implements Report.NodeUtilizationSummary {
   @Field(() => String) nodeId!: string;
   @Field(() => Float) averageUtilizationPercent!: number;
   @Field(() => Float) totalBusyTimeHours!: number;
@@ -68,7 +76,7 @@ export class NodeUtilizationSummary {
 }
 
 @ObjectType('SessionUtilizationReport', { description: "Sessions and their utilization, as MADSci's /utilization/sessions computes them." })
-export class SessionUtilizationReport {
+export class SessionUtilizationReport implements Report.SessionUtilizationReport, Report.MadsciRenderings {
   @Field(() => DateTimeISO) generatedAt!: Date;
   @Field(() => DateTimeISO) analysisStart!: Date;
   @Field(() => DateTimeISO) analysisEnd!: Date;
@@ -86,7 +94,7 @@ export class SessionUtilizationReport {
 }
 
 @ObjectType('UserWorkflow')
-export class UserWorkflow {
+export class UserWorkflow implements Report.UserWorkflow {
   @Field(() => String) workflowId!: string;
   @Field(() => String) workflowName!: string;
   @Field(() => DateTimeISO, { nullable: true }) startTime!: Date | null;
@@ -96,7 +104,7 @@ export class UserWorkflow {
 }
 
 @ObjectType('UserUtilization', { description: "One workflow author's figures." })
-export class UserUtilization {
+export class UserUtilization implements Report.UserUtilization {
   @Field(() => String) author!: string;
   @Field(() => Int) totalWorkflows!: number;
   @Field(() => Int) completedWorkflows!: number;
@@ -108,10 +116,12 @@ export class UserUtilization {
   @Field(() => Float, { nullable: true }) longestWorkflowHours!: number | null;
   @Field(() => Float) completionRatePercent!: number;
   @Field(() => [UserWorkflow]) workflows!: UserWorkflow[];
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  timedWorkflows!: number;
 }
 
 @ObjectType('UserUtilizationReport', { description: "Workflow authors and their runtimes, as MADSci's /utilization/user computes them." })
-export class UserUtilizationReport {
+export class UserUtilizationReport implements Report.UserUtilizationReport, Report.MadsciRenderings {
   @Field(() => DateTimeISO) generatedAt!: Date;
   @Field(() => DateTimeISO) analysisStart!: Date;
   @Field(() => DateTimeISO) analysisEnd!: Date;
@@ -126,12 +136,14 @@ export class UserUtilizationReport {
   @Field(() => [UserUtilization]) users!: UserUtilization[];
   @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." }) report!: Record<string, unknown>;
   @Field(() => String, { description: "The report as MADSci's CSV (CRLF line ends)." }) csv!: string;
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  reportedDurations!: number;
 }
 
 @ObjectType('UtilizationPeriodPoint', { description: 'One bucket of the periods report.' })
-export class UtilizationPeriodPoint {
+export class UtilizationPeriodPoint implements Report.UtilizationPeriodPoint {
   @Field(() => Int) periodNumber!: number;
-  @Field(() => String, { description: '`period` (hourly), `day`, `week` or `month`.' }) periodType!: string;
+  @Field(() => String, { description: '`period` (hourly), `day`, `week` or `month`.' }) periodType!: Report.PeriodKind;
   @Field(() => String) periodDisplay!: string;
   @Field(() => String) periodShort!: string;
   @Field(() => DateTimeISO, { description: 'Bucket start (a local midnight, Monday or month start in the zone; the window start for hourly).' }) start!: Date;
@@ -141,10 +153,14 @@ export class UtilizationPeriodPoint {
   @Field(() => Int) experiments!: number;
   @Field(() => Float) runtimeHours!: number;
   @Field(() => Float) activeTimeHours!: number;
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  date!: string;
+  localStartTime!: string;
+  sessions!: number;
 }
 
 @ObjectType('PeriodNodeUtilization')
-export class PeriodNodeUtilization {
+export class PeriodNodeUtilization implements Report.PeriodNodeUtilization {
   @Field(() => String) nodeId!: string;
   @Field(() => String, { nullable: true }) nodeName!: string | null;
   @Field(() => String) displayName!: string;
@@ -152,10 +168,13 @@ export class PeriodNodeUtilization {
   @Field(() => Float) peakUtilization!: number;
   @Field(() => String, { nullable: true }) peakPeriod!: string | null;
   @Field(() => Float) totalBusyHours!: number;
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  peakContext!: string;
+  series!: Report.NodeSeriesPoint[];
 }
 
 @ObjectType('PeriodWorkcellUtilization')
-export class PeriodWorkcellUtilization {
+export class PeriodWorkcellUtilization implements Report.PeriodWorkcellUtilization {
   @Field(() => String) workcellId!: string;
   @Field(() => String) workcellName!: string;
   @Field(() => String) displayName!: string;
@@ -165,19 +184,24 @@ export class PeriodWorkcellUtilization {
   @Field(() => Int) totalExperiments!: number;
   @Field(() => Float) totalRuntimeHours!: number;
   @Field(() => Float) totalActiveTimeHours!: number;
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  peakContext!: string;
+  series!: Report.WorkcellSeriesPoint[];
 }
 
 @ObjectType('PeriodTopUser')
-export class PeriodTopUser {
+export class PeriodTopUser implements Report.PeriodTopUser {
   @Field(() => String) author!: string;
   @Field(() => Int) totalWorkflows!: number;
   @Field(() => Float) totalRuntimeHours!: number;
   @Field(() => Float) completionRatePercent!: number;
   @Field(() => Float) averageWorkflowDurationHours!: number;
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  timedWorkflows!: number;
 }
 
 @ObjectType('UtilizationPeriodsReport', { description: "Utilization per hour, day, week or month, as MADSci's /utilization/periods computes it." })
-export class UtilizationPeriodsReport {
+export class UtilizationPeriodsReport implements Report.UtilizationPeriodsReport, Report.MadsciRenderings {
   @Field(() => UtilizationPeriod) period!: UtilizationPeriod;
   @Field(() => String) timezone!: string;
   @Field(() => DateTimeISO) generatedAt!: Date;
@@ -197,6 +221,11 @@ export class UtilizationPeriodsReport {
   @Field(() => [PeriodTopUser], { nullable: true, description: 'Up to 10 authors by runtime; null unless includeUsers.' }) topUsers!: PeriodTopUser[] | null;
   @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." }) report!: Record<string, unknown>;
   @Field(() => String, { description: "The report as MADSci's CSV (CRLF line ends)." }) csv!: string;
+  // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
+  peakContext!: string;
+  userSummary!: Report.PeriodUserSummary | null;
+  trends!: Report.UtilizationPeriodsReport['trends'];
+  experimentDetails!: Report.UtilizationPeriodsReport['experimentDetails'];
 }
 
 @ObjectType('ExportResult', { description: 'A file written into the export directory.' })
