@@ -1,5 +1,5 @@
 /**
- * The Python number semantics MADSci's reports depend on (spec "Python rounding", 5.1, Q14): the
+ * The Python number semantics MADSci's reports depend on (docs/utilization-reports.md#python-numbers): the
  * analytics reproduce CPython's results, including where JavaScript's built-ins differ.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * Utilization reports and event counts beyond the worked example: DST days of 23 and 25 hours,
  * weeks from Monday, months of different lengths, overlapping and open sessions, string payloads,
- * domain types sent through MADSci's structured logger (decision Q1), empty windows, counts that
+ * domain types sent through MADSci's structured logger (docs/madsci-compatibility.md#d1-effective-event-type), empty windows, counts that
  * agree with eventPage, and the downloads. Each scenario lives on its own dates, so one data set
  * serves them all, on both stores.
  */

@@ -1,5 +1,5 @@
 /**
- * MADSci's worked example (spec 4.10 and 5.6): the numbers MADSci's own analyzer produced on
+ * MADSci's worked example (docs/utilization-reports.md#worked-example): the numbers MADSci's own analyzer produced on
  * nine events must come out of every report, exactly, on both stores, and the CSV must match
  * MADSci's file line by line except the generation stamp.
  */
@@ -17,7 +17,7 @@ const TWO_DAYS = { from: '2025-01-06T00:00:00Z', to: '2025-01-08T00:00:00Z' };
 
 const duration = (seconds: number, display: string, unit: string, value: number) => ({ display, seconds, minutes: seconds / 60, hours: seconds / 3600, primary_unit: unit, primary_value: value });
 
-/** The session report MADSci produced on the worked example (spec 4.10), `generated_at` aside. */
+/** The session report MADSci produced on the worked example (docs/utilization-reports.md#worked-example), `generated_at` aside. */
 const SESSION_REPORT = {
   report_metadata: {
     generated_at: expect.stringMatching(GENERATED_AT),
@@ -76,7 +76,7 @@ const SESSION_REPORT = {
   ],
 };
 
-/** Spec 5.6, the whole session CSV. */
+/** The worked example's whole session CSV (docs/utilization-reports.md#worked-example). */
 const SESSION_CSV = crlf([
   '=== UTILIZATION REPORT ===',
   '',
@@ -104,7 +104,7 @@ const SESSION_CSV = crlf([
   '01JGZ8Q5T30000000000000N01,17.1,0.5,1',
 ]);
 
-/** The user CSV (spec 5.3 layout with the values of 5.6). */
+/** The user CSV (docs/utilization-reports.md#user-report-csv layout, values of docs/utilization-reports.md#worked-example). */
 const USER_CSV = crlf([
   '=== DETAILED USER UTILIZATION REPORT ===',
   '',
@@ -127,7 +127,7 @@ const USER_CSV = crlf([
   'alice,1,1,0,0,0.75,0.75,100.0,0.75,0.75',
 ]);
 
-/** Spec 5.6, the daily periods CSV: metadata and key metrics, then the file from the time series on. */
+/** The worked example's daily periods CSV (docs/utilization-reports.md#worked-example): metadata and key metrics, then the file from the time series on. */
 const PERIODS_CSV = crlf([
   '=== UTILIZATION PERIODS REPORT ===',
   '',

@@ -5,8 +5,8 @@ import type { Selector } from '../store/event-store';
 import { pyStr, pyTruthy } from './python';
 
 /**
- * What the analytics keep of a stored event: its instant, its effective type (decision Q1),
- * its source and its payload as an object (decision Q6: anything else reads as `{}`).
+ * What the analytics keep of a stored event: its instant, its effective type ((docs/madsci-compatibility.md#d1-effective-event-type)),
+ * its source and its payload as an object (anything else reads as `{}`: docs/madsci-compatibility.md#d6-payloads-that-are-not-objects).
  */
 export interface AnalyticsEvent {
   id: string;
@@ -21,7 +21,7 @@ export interface AnalyticsEvent {
 /** Types whose events MADSci's structured logger emits; their `event_data.event_type` may name the real one. */
 export const LOG_TYPES: readonly string[] = [...EVENT_TYPE_VALUES].filter((type) => type.startsWith('log'));
 
-/** `event_data` as an object, or `{}` for strings, lists and null (decision Q6). */
+/** `event_data` as an object, or `{}` for strings, lists and null (docs/madsci-compatibility.md#d6-payloads-that-are-not-objects). */
 export function dataOf(raw: unknown): Record<string, unknown> {
   return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
 }
@@ -34,7 +34,7 @@ function namedType(value: unknown): string | null {
 }
 
 /**
- * Decision Q1: the top-level `event_type`, except when that is a `log*` type and
+ * The effective type (docs/madsci-compatibility.md#d1-effective-event-type): the top-level `event_type`, except when that is a `log*` type and
  * `event_data.event_type` names a valid type (what MADSci's structured logger sends for domain
  * events); then that one.
  */
@@ -51,7 +51,7 @@ export function toAnalyticsEvent(doc: EventDocument): AnalyticsEvent {
 
 /**
  * Candidates for events stored as `logType` whose `event_data.event_type` names one of `types`
- * (decision Q1): those whose search text holds one of the names. The SQLite store answers this in
+ * ((docs/madsci-compatibility.md#d1-effective-event-type)): those whose search text holds one of the names. The SQLite store answers this in
  * SQL alone; the caller checks the effective type of each candidate.
  */
 export function loggedTypeSelector(logType: string, types: readonly string[]): Selector {
@@ -94,7 +94,7 @@ export function ownerIdOf(e: AnalyticsEvent): string | null {
   return firstTruthy(e.source.workcell_id, e.source.manager_id, e.data.workcell_id);
 }
 
-/** `source.workflow_id` when `event_data.workflow_id` is missing (decision Q1: ids missing from one place are read from the other). */
+/** `source.workflow_id` when `event_data.workflow_id` is missing (ids missing from one place are read from the other: docs/madsci-compatibility.md#d1-effective-event-type). */
 export function workflowIdOf(e: AnalyticsEvent): string | null {
   return firstTruthy(e.data.workflow_id, e.source.workflow_id);
 }

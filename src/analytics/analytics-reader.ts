@@ -87,8 +87,8 @@ export class AnalyticsReader {
 }
 
 /**
- * MADSci's per-request name and workcell lookups over the whole collection (spec 4.1.4 and
- * 4.1.8), answered in batches: the ids a report needs are collected first, then resolved with one
+ * MADSci's per-request name and workcell lookups over the whole collection (docs/utilization-reports.md#names-and-the-workcell-test),
+ * answered in batches: the ids a report needs are collected first, then resolved with one
  * pass over the rare event types that carry names, plus two grouped counts for the workcell test.
  */
 export class AnalyticsLookups {
@@ -187,7 +187,7 @@ export class AnalyticsLookups {
     for (const id of workcells) this.workcellNames.set(id, decidedWorkcells.get(id) ?? `Workcell ${id.slice(-8)}`);
   }
 
-  /** Spec 4.1.4: whether any event names the id as its workcell or manager. False for ids not resolved. */
+  /** Whether any event names the id as its workcell or manager. False for ids not resolved. */
   isWorkcell(id: string): boolean {
     return id !== '' && (this.workcells.get(id) ?? false);
   }

@@ -24,7 +24,7 @@ export interface PeriodsArgs {
   period?: UtilizationPeriod | null;
   /** IANA zone of the buckets. Default {@link DEFAULT_REPORT_TIMEZONE} (MADSci's). */
   timezone?: string | null;
-  /** Add the user summary after the key metrics (decision Q3). Default true. */
+  /** Add the user summary after the key metrics (docs/madsci-compatibility.md#d3-user-summary-in-the-periods-report). Default true. */
   includeUsers?: boolean | null;
   /**
    * What an unknown zone does: `reject` (BAD_USER_INPUT, the default) or `utc` (MADSci's REST
@@ -43,7 +43,7 @@ export interface ExportOutcome {
 const SAFE_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9 ._-]{0,199}$/;
 
 /**
- * Utilization reports with MADSci's semantics (spec section 4, decisions in section 11), event
+ * Utilization reports with MADSci's semantics (docs/utilization-reports.md; decisions in docs/madsci-compatibility.md), event
  * counts for dashboards, and exports. Knows nothing of GraphQL or HTTP. Every report reads the
  * events it needs through the store's streaming read, so memory follows the size of the report,
  * not of the window.
@@ -63,7 +63,7 @@ export class AnalyticsService {
   }
 
   /**
-   * Sessions and their utilization (spec 4.2-4.6). Without `from`/`to` the window is the whole
+   * Sessions and their utilization (docs/utilization-reports.md#session-report). Without `from`/`to` the window is the whole
    * collection; with one of them, 24 hours from or to it.
    */
   async sessionUtilization(args: { from?: Date | null; to?: Date | null } = {}): Promise<Rendered<SessionUtilizationReport>> {
@@ -72,7 +72,7 @@ export class AnalyticsService {
     return withRenderings(await buildSessionReport(ctx, window), sessionReportJson, sessionReportCsv);
   }
 
-  /** Workflow authors and their runtimes (spec 4.7); window as {@link sessionUtilization}. */
+  /** Workflow authors and their runtimes (docs/utilization-reports.md#user-report); window as {@link sessionUtilization}. */
   async userUtilization(args: { from?: Date | null; to?: Date | null } = {}): Promise<Rendered<UserUtilizationReport>> {
     const ctx = this.context();
     const window = await analysisWindow(ctx.reader, ctx.now, args.from?.getTime(), args.to?.getTime());
@@ -80,7 +80,7 @@ export class AnalyticsService {
   }
 
   /**
-   * Utilization per hour, day, week or month in a time zone (spec 4.8, decision Q4: bucket edges
+   * Utilization per hour, day, week or month in a time zone (docs/utilization-reports.md#buckets-and-time-zones: bucket edges
    * follow the zone's rules, DST included).
    * @throws BadUserInputError when the window is empty or reversed, or the zone is unknown.
    */
@@ -129,7 +129,7 @@ export class AnalyticsService {
   }
 
   /**
-   * Writes a report's CSV into the export directory (decision Q8): under MADSci's file name, or
+   * Writes a report's CSV into the export directory (docs/madsci-compatibility.md#d8-server-side-csv-files): under MADSci's file name, or
    * `fileName`, which must be a plain file name; anything that would land outside the directory
    * is refused. Overwrites a file of the same name.
    * @throws BadUserInputError for an unsafe file name.

@@ -44,7 +44,7 @@ export function isValidTimeZone(zone: string): boolean {
 }
 
 /**
- * Buckets of `[from, to]` in `zone` (spec 4.8.2, with decision Q4: real local midnights and
+ * Buckets of `[from, to]` in `zone` (docs/utilization-reports.md#buckets-and-time-zones: real local midnights and
  * month starts through luxon, DST included). Daily, weekly (Monday) and monthly buckets start at
  * the calendar unit holding `from`; hourly ones at `from` itself. Each ends at the next start or
  * at `to`.

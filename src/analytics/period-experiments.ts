@@ -17,7 +17,7 @@ function jsonValue(value: unknown): JsonValue {
   return value as JsonValue;
 }
 
-/** What the report keeps of an experiment for `experiment_details` (spec 4.8.8). */
+/** What the report keeps of an experiment for `experiment_details` ((docs/utilization-reports.md#summary-peaks-and-trends)). */
 interface ExperimentRecord {
   start?: { t: number; name: JsonValue };
   complete?: { t: number; status: JsonValue };
@@ -68,7 +68,7 @@ export class ExperimentEvents {
   }
 
   /**
-   * `experiment_details.experiments` (spec 4.8.8): the experiments of `ids` (all of them when
+   * `experiment_details.experiments` ((docs/utilization-reports.md#summary-peaks-and-trends)): the experiments of `ids` (all of them when
    * `ids` is empty, as in MADSci) that started in the window, sorted by start time.
    */
   details(ids: ReadonlySet<string>): PeriodExperiment[] {

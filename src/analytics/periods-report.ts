@@ -74,7 +74,7 @@ class BucketNodes {
   }
 }
 
-/** Daily and monthly buckets (spec 4.8.5): clipped to the window, active hours pro-rated from whole sessions. */
+/** Daily and monthly buckets (docs/utilization-reports.md#daily-and-monthly-buckets): clipped to the window, active hours pro-rated from whole sessions. */
 function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: Window, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult | null {
   const start = Math.max(bucket.start, window.from);
   const end = Math.min(bucket.end, window.to);
@@ -112,7 +112,7 @@ function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: W
   };
 }
 
-/** Weekly buckets (spec 4.8.6): not clipped; utilization weighted by overlap; node busy hours pro-rated. */
+/** Weekly buckets (docs/utilization-reports.md#weekly-buckets): not clipped; utilization weighted by overlap; node busy hours pro-rated. */
 function weeklyBucket(bucket: Bucket, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult {
   const inBucket = experiments.within(bucket.start, bucket.end);
   const nodes = new BucketNodes();
@@ -174,7 +174,7 @@ function slice(events: readonly AnalyticsEvent[], from: number, to: number): Ana
 }
 
 /**
- * Hourly buckets (spec 4.8.7): each bucket is a session report of its own range: sessions that
+ * Hourly buckets (docs/utilization-reports.md#hourly-buckets): each bucket is a session report of its own range: sessions that
  * start inside it, cut at its end, or a default session covering it. All buckets' sessions are
  * analysed in one pass.
  */
@@ -234,7 +234,7 @@ function seriesPeak(type: PeriodType, values: readonly PyNum[], series: readonly
   return { peakUtilization: peak, peakPeriod: 'Unknown', peakContext: `Peak utilization: ${typeof peak === 'number' ? peak : peak.value}%` };
 }
 
-/** Builds the periods report (spec 4.8). The window must satisfy `from < to`. */
+/** Builds the periods report (docs/utilization-reports.md#periods-report). The window must satisfy `from < to`. */
 export async function buildPeriodsReport(
   ctx: ReportContext,
   window: Window,
@@ -433,7 +433,7 @@ async function summarize(
 
 const INSUFFICIENT: PeriodTrend = { direction: 'insufficient_data', changePercent: 0 };
 
-/** MADSci's trends over the system series (spec 4.8.8): first and last period with utilization compared. */
+/** MADSci's trends over the system series (docs/utilization-reports.md#summary-peaks-and-trends): first and last period with utilization compared. */
 export function trends(points: readonly Pick<UtilizationPeriodPoint, 'utilization' | 'experiments'>[]): { utilization: PeriodTrend; experiments: PeriodTrend } {
   const active = points.filter((p) => p.utilization > 0);
   if (points.length < 2 || active.length < 2) return { utilization: INSUFFICIENT, experiments: INSUFFICIENT };

@@ -29,7 +29,7 @@ function inKeyOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
 }
 
 /**
- * Rows written the way Python's csv module writes them (MADSci section 5.1): comma separated,
+ * Rows written the way Python's csv module writes them (docs/utilization-reports.md#csv-layout): comma separated,
  * quotes only where needed, CRLF after every row (an empty row is just CRLF).
  */
 function toCsv(rows: readonly (readonly Cell[])[]): string {
@@ -37,7 +37,7 @@ function toCsv(rows: readonly (readonly Cell[])[]): string {
   return `${Papa.unparse(rows.map((row) => row.map(csvCell)), { newline: '\r\n' })}\r\n`;
 }
 
-/** The session report as MADSci's CSV (section 5.2). Its totals add up at least one session, so they are floats. */
+/** The session report as MADSci's CSV (docs/utilization-reports.md#session-report-csv). Its totals add up at least one session, so they are floats. */
 export function sessionReportCsv(r: SessionUtilizationReport): string {
   const any = r.sessions.length > 0;
   const rows: Cell[][] = [
@@ -80,7 +80,7 @@ const userFigures = (u: UserUtilization | PeriodTopUser): [Cell, Cell] => [
   floatIf(u.timedWorkflows > 0, u.averageWorkflowDurationHours),
 ];
 
-/** The user report as MADSci's "detailed" CSV (section 5.3). */
+/** The user report as MADSci's "detailed" CSV (docs/utilization-reports.md#user-report-csv). */
 export function userReportCsv(r: UserUtilizationReport): string {
   const anyWorkflow = r.totalWorkflows > 0;
   const rows: Cell[][] = [
@@ -113,7 +113,7 @@ export function userReportCsv(r: UserUtilizationReport): string {
 }
 
 /**
- * The periods report as MADSci's CSV (section 5.4). A bucket no session overlaps has int 0
+ * The periods report as MADSci's CSV (docs/utilization-reports.md#periods-report-csv). A bucket no session overlaps has int 0
  * figures; the totals are floats once one bucket has a session; the average is a float when a
  * bucket it averages has a session (monthly: any bucket, as it divides the totals); a peak is a
  * float when there is one.

@@ -21,9 +21,9 @@ export interface Window {
 }
 
 /**
- * The analysis window of spec 4.2: both bounds as given (even reversed); one bound gives 24 hours
+ * The analysis window (docs/utilization-reports.md#analysis-window): both bounds as given (even reversed); one bound gives 24 hours
  * from or to it; none gives the whole collection with a minute either side, or the last 24 hours
- * when the collection is empty (decision Q5: MADSci's intended fallback).
+ * when the collection is empty (MADSci's intended fallback: docs/madsci-compatibility.md#d5-fallbacks-instead-of-crashes).
  */
 export async function analysisWindow(reader: AnalyticsReader, now: number, from?: number | null, to?: number | null): Promise<Window> {
   if (from != null && to != null) return { from, to };
@@ -34,7 +34,7 @@ export async function analysisWindow(reader: AnalyticsReader, now: number, from?
   return { from: now - DAY_MS, to: now };
 }
 
-/** Spec 4.1.8 `sessionName`, as MADSci behaves (decision Q12). */
+/** MADSci's `sessionName`, as MADSci behaves (docs/madsci-compatibility.md#d12-session-names). */
 function sessionName(spec: SessionSpec): string {
   return spec.sessionType === 'default_analysis' ? 'Complete Database Analysis' : `${pyTitle(spec.sessionType)} ${last8(spec.sessionId)}`;
 }
@@ -62,7 +62,7 @@ export async function sessionEntries(ctx: ReportContext, specs: readonly Session
   return analyses.map((a) => toSession(a, ctx.lookups));
 }
 
-/** A session's analysis as the typed report shows it (spec 4.5): workcells removed from its nodes, utilizations to one decimal. */
+/** A session's analysis as the typed report shows it (docs/utilization-reports.md#session-report): workcells removed from its nodes, utilizations to one decimal. */
 function toSession(a: SessionAnalysis, lookups: AnalyticsLookups): UtilizationSession {
   const nodes: SessionNodeUtilization[] = a.nodes
     .filter((n) => !lookups.isWorkcell(n.nodeId))
@@ -104,7 +104,7 @@ function toSession(a: SessionAnalysis, lookups: AnalyticsLookups): UtilizationSe
   };
 }
 
-/** A node of the overall summary (spec 4.6). */
+/** A node of the overall summary ((docs/utilization-reports.md#overall-summary)). */
 export interface NodeSummary {
   nodeId: string;
   averageUtilizationPercent: PyNum;
@@ -112,7 +112,7 @@ export interface NodeSummary {
   sessionsActive: number;
 }
 
-/** The overall summary of session entries (spec 4.6), also what an hourly bucket reports. */
+/** The overall summary of session entries ((docs/utilization-reports.md#overall-summary)), also what an hourly bucket reports. */
 export interface OverallSummary {
   totalSessions: number;
   totalSystemRuntimeHours: PyNum;
@@ -122,7 +122,7 @@ export interface OverallSummary {
   nodes: NodeSummary[];
 }
 
-/** The overall summary of sessions (spec 4.6); an hourly bucket of the periods report is one too. */
+/** The overall summary of sessions ((docs/utilization-reports.md#overall-summary)); an hourly bucket of the periods report is one too. */
 export function overallSummary(entries: readonly UtilizationSession[]): OverallSummary {
   const nodes = new Map<string, { utilizations: PyNum[]; busy: PyNum; sessions: number }>();
   for (const entry of entries) {
@@ -154,7 +154,7 @@ export function lifecycleEvents(ctx: ReportContext, window: Window) {
   return ctx.reader.list(LIFECYCLE_TYPES, window);
 }
 
-/** Builds the session report for a window (spec 4.3-4.6). */
+/** Builds the session report for a window (docs/utilization-reports.md#session-report). */
 export async function buildSessionReport(ctx: ReportContext, window: Window): Promise<SessionUtilizationReport> {
   const { from, to } = window;
   const lifecycle = from <= to ? await lifecycleEvents(ctx, window) : [];

@@ -1,7 +1,7 @@
 import { actionIdOf, actionStatusOf, experimentIdOf, namesWorkcell, nodeIdOf, ownerIdOf, type AnalyticsEvent } from './analytics-event';
 import { F, pyMax, pySum, type PyNum } from './python';
 
-/** A period during which a workcell (or lab) ran, derived from lifecycle events (spec 4.3). */
+/** A period during which a workcell (or lab) ran, derived from lifecycle events (docs/utilization-reports.md#sessions). */
 export interface SessionSpec {
   sessionType: 'workcell' | 'lab' | 'system' | 'default_analysis';
   sessionId: string;
@@ -17,7 +17,7 @@ export const SESSION_START_TYPES = ['workcell_start', 'lab_start'] as const;
 export const SESSION_STOP_TYPES = ['workcell_stop', 'lab_stop'] as const;
 export const LIFECYCLE_TYPES: readonly string[] = [...SESSION_START_TYPES, ...SESSION_STOP_TYPES];
 
-/** Types that count as activity inside a session (spec 4.1.5). */
+/** Types that count as activity inside a session (docs/utilization-reports.md#activity-events). */
 export const ACTIVITY_TYPES: readonly string[] = [
   'experiment_start', 'experiment_complete', 'experiment_failed', 'experiment_cancelled',
   'workcell_start', 'workcell_stop', 'lab_start', 'lab_stop',
@@ -29,7 +29,7 @@ const isStart = (type: string) => type === 'workcell_start' || type === 'lab_sta
 const isStop = (type: string) => type === 'workcell_stop' || type === 'lab_stop';
 
 /**
- * Sessions of the window `[from, to]` (spec 4.3 steps 1-2; no default session): one per
+ * Sessions of the window `[from, to]` (docs/utilization-reports.md#sessions; no default session): one per
  * workcell/lab start inside the window, ended by the first matching stop after it and not after
  * `to`, else by the next start of the same owner, else by `to`. `lifecycle` holds the time-ordered
  * start and stop events of (at least) the window.
@@ -55,7 +55,7 @@ export function defaultSession(from: number, to: number): SessionSpec {
   return { sessionType: 'default_analysis', sessionId: `analysis_${Math.trunc(from / 1000)}`, sessionName: null, start: from, end: to };
 }
 
-/** One node's figures in a session (seconds; spec 4.4.2). */
+/** One node's figures in a session (seconds; docs/utilization-reports.md#nodes-in-a-session). */
 export interface NodeAnalysis {
   nodeId: string;
   totalSeconds: number;
@@ -67,7 +67,7 @@ export interface NodeAnalysis {
   state: 'busy' | 'idle';
 }
 
-/** A session's figures (spec 4.4). */
+/** A session's figures ((docs/utilization-reports.md#per-session-figures)). */
 export interface SessionAnalysis {
   spec: SessionSpec;
   /** `(end - start).total_seconds()`. */
@@ -97,7 +97,7 @@ export function unionSeconds(intervals: [number, number][]): PyNum {
   return pySum(merged.map(([start, end]) => F(seconds(start, end))));
 }
 
-/** Per-node state machine of spec 4.4.2. */
+/** Per-node state machine (docs/utilization-reports.md#nodes-in-a-session). */
 class NodeState {
   activeStart: number | null = null;
   busyStart: number | null = null;
@@ -160,7 +160,7 @@ class NodeState {
   }
 }
 
-/** Accumulates one session's activity events, in time order (spec 4.4). */
+/** Accumulates one session's activity events, in time order ((docs/utilization-reports.md#per-session-figures)). */
 export class SessionAccumulator {
   private readonly starts = new Map<string, number>();
   private readonly running = new Set<string>();

@@ -32,7 +32,7 @@ interface UserStats {
   workflows: TrackedWorkflow[];
 }
 
-/** Spec 4.1.1 for timestamps found inside `event_data`: instants in epoch ms, or null. */
+/** Timestamps found inside `event_data` (docs/utilization-reports.md#timestamps-inside-event-data): instants in epoch ms, or null. */
 export function parseTimestamp(value: unknown): number | null {
   if (typeof value !== 'string' || value.length > 64) return null;
   const text = value.trim();
@@ -48,12 +48,12 @@ function asFloat(value: unknown): number | null {
   return null;
 }
 
-/** Spec 4.7 `extractAuthor`. */
+/** MADSci's `extractAuthor` (docs/utilization-reports.md#user-report). */
 function authorOf(data: Record<string, unknown>): string | null {
   return firstName(data.author, dig(data, 'definition_metadata', 'author'), dig(data, 'workflow_definition_metadata', 'author'));
 }
 
-/** The status a completion event reports (spec 4.7). */
+/** The status a completion event reports ((docs/utilization-reports.md#user-report)). */
 function completionStatus(status: unknown): string {
   if (typeof status === 'string') return status;
   if (status !== null && typeof status === 'object' && !Array.isArray(status)) {
@@ -70,7 +70,7 @@ function completionStatus(status: unknown): string {
   return 'completed';
 }
 
-/** Builds the user report of a window from its workflow events (spec 4.7). */
+/** Builds the user report of a window from its workflow events ((docs/utilization-reports.md#user-report)). */
 export async function buildUserReport(ctx: ReportContext, window: Window): Promise<UserUtilizationReport> {
   interface Tracked extends TrackedWorkflow {
     author: string | null;

@@ -1,4 +1,4 @@
-/** Fixtures of the analytics tests: MADSci's worked example (spec 4.10) and small lab scenarios. */
+/** Fixtures of the analytics tests: MADSci's worked example (docs/utilization-reports.md#worked-example) and small lab scenarios. */
 import type { EventInput, EventSourceInput, EventType } from '../generated/graphql';
 import { LogEventsDocument } from '../generated/graphql';
 import type { TestServer } from './server';
@@ -14,7 +14,7 @@ export function ev(at: string, eventType: EventType, source: EventSourceInput = 
   return { eventTimestamp: at, eventType, source, eventData, ...extra };
 }
 
-/** The nine events of spec 4.10, all on 2025-01-06 (a Monday), naive UTC. */
+/** The nine events of the worked example (docs/utilization-reports.md#worked-example), all on 2025-01-06 (a Monday), naive UTC. */
 export const WORKED_EXAMPLE: EventInput[] = [
   ev('2025-01-06T08:00:00', 'WORKCELL_START', { workcellId: WC, managerId: WC }, { workcell_name: 'Demo Workcell' }),
   ev('2025-01-06T08:05:00', 'NODE_START', { nodeId: N1 }, { node_name: 'robot_arm' }),
@@ -38,7 +38,7 @@ export async function logAll(server: TestServer, events: EventInput[]): Promise<
 /** A report's generation stamp, as MADSci writes it (`...+00:00`). */
 export const GENERATED_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/;
 
-/** CSV text with the generation stamp replaced by `G` (spec 5.6 writes it so). */
+/** CSV text with the generation stamp replaced by `G` (as docs/utilization-reports.md#worked-example writes it). */
 export function withG(csv: string): string {
   return csv.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00/, 'G');
 }

@@ -8,7 +8,7 @@ import type { MadsciRenderings } from '../../analytics/report-types';
 import type { MadsciRoute, MadsciRouterOptions } from './rest.route';
 import { parseBool, parseDateTime } from './wire';
 
-/** The `report_type` MADSci puts in save results (spec 5.5). */
+/** The `report_type` MADSci puts in save results (docs/madsci-compatibility.md#d27-csv-downloads-and-saved-files). */
 const REPORT_TYPES: Readonly<Record<UtilizationReportKind, string>> = {
   [UtilizationReportKind.SESSIONS]: 'session_utilization',
   [UtilizationReportKind.USERS]: 'user_utilization',
@@ -42,7 +42,7 @@ function param(req: Request, name: string): string | undefined {
   return typeof last === 'string' && last !== '' ? last : undefined;
 }
 
-/** A time parameter (ISO; `Z` allowed; naive = UTC, decision Q4); `prefix` names the error MADSci reports. */
+/** A time parameter (ISO; `Z` allowed; naive = UTC: docs/madsci-compatibility.md#d4-time-zones-and-bucket-edges); `prefix` names the error MADSci reports. */
 function timeParam(req: Request, name: string, prefix: string): Date | undefined {
   const text = param(req, name);
   if (text === undefined) return undefined;
@@ -52,12 +52,12 @@ function timeParam(req: Request, name: string, prefix: string): Date | undefined
 }
 
 /**
- * MADSci's utilization routes (spec 3.11-3.13, 5.5) over the analytics service:
+ * MADSci's utilization routes (docs/madsci-compatibility.md#d26-utilization-routes) over the analytics service:
  * `GET /utilization/sessions`, `/utilization/periods`, `/utilization/user` and its alias
  * `/utilization/users` (the path MADSci's Python client calls). As in MADSci they never answer
  * with an error status: failures are HTTP 200 with an `error` key. `csv_format=true` answers CSV;
  * with `save_to_file=true` the CSV is written on the server, only into the export directory
- * (decision Q8): `output_path` must name that directory.
+ * (docs/madsci-compatibility.md#d8-server-side-csv-files): `output_path` must name that directory.
  */
 export function utilizationRoutes({ services, config }: MadsciRouterOptions): MadsciRoute[] {
   const { analytics } = services;
