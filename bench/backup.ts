@@ -21,7 +21,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BackupService, RestoreMode } from '../src/lifecycle/backup.service';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';
-import { checkQuiet, printTable, printTargets, progress, QUICK, round, SCRATCH_DIR, sized, target, tempDir, type Target, writeResult } from './support/harness';
+import {
+  checkQuiet,
+  printTable,
+  printTargets,
+  progress,
+  QUICK,
+  round,
+  SCRATCH_DIR,
+  sized,
+  target,
+  tempDir,
+  type Target,
+  writeResult,
+} from './support/harness';
 import { EventGenerator, toDocument, WORKLOAD_VERSION, YEAR_START } from './support/workload';
 
 const INSERT_BATCH = 10_000;
@@ -56,7 +69,14 @@ async function child(request: ChildRequest): Promise<ChildResult> {
   await store.init();
   const backups = new BackupService(
     store,
-    { dir: request.backupDir, maxCount: 100, schedule: null, enabled: false, database: 'madsci_events', collection: 'events' },
+    {
+      dir: request.backupDir,
+      maxCount: 100,
+      schedule: null,
+      enabled: false,
+      database: 'madsci_events',
+      collection: 'events',
+    },
     { version: 'bench' },
   );
   global.gc?.();
@@ -69,7 +89,15 @@ async function child(request: ChildRequest): Promise<ChildResult> {
     const verifyStarted = performance.now();
     const listed = await backups.list();
     if (!listed.some((b) => b.path === info.path && b.valid)) throw new Error('the new backup does not verify');
-    result = { seconds, events: info.eventCount, baselineRssMiB, peakRssMiB: 0, backupPath: info.path, sizeBytes: info.sizeBytes, verifySeconds: (performance.now() - verifyStarted) / 1000 };
+    result = {
+      seconds,
+      events: info.eventCount,
+      baselineRssMiB,
+      peakRssMiB: 0,
+      backupPath: info.path,
+      sizeBytes: info.sizeBytes,
+      verifySeconds: (performance.now() - verifyStarted) / 1000,
+    };
   } else {
     const { restoredCount } = await backups.restore(request.backupPath, RestoreMode.MERGE);
     result = { seconds: (performance.now() - started) / 1000, events: restoredCount, baselineRssMiB, peakRssMiB: 0 };
@@ -96,7 +124,11 @@ function inChild(request: ChildRequest): Promise<ChildResult> {
 /** Hash of the sources that decide the database's layout. */
 function storeSourceHash(): string {
   const hash = crypto.createHash('sha256');
-  for (const file of ['src/store/sqlite/sqlite-event-store.ts', 'src/store/event-document.ts', 'src/events/event.document.ts']) {
+  for (const file of [
+    'src/store/sqlite/sqlite-event-store.ts',
+    'src/store/event-document.ts',
+    'src/events/event.document.ts',
+  ]) {
     hash.update(fs.readFileSync(path.resolve(__dirname, '..', file)));
   }
   return hash.digest('hex').slice(0, 12);
@@ -109,7 +141,8 @@ async function cachedDatabase(count: number): Promise<string> {
   const file = path.join(root, key, 'events.db');
   fs.mkdirSync(root, { recursive: true });
   for (const entry of fs.readdirSync(root)) {
-    if (entry !== key && entry.startsWith(`n${count}-`)) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+    if (entry !== key && entry.startsWith(`n${count}-`))
+      fs.rmSync(path.join(root, entry), { recursive: true, force: true });
   }
   if (fs.existsSync(file)) {
     const store = new SqliteEventStore(file);
@@ -133,7 +166,8 @@ async function cachedDatabase(count: number): Promise<string> {
       return doc;
     });
     const { insertedIds } = await store.insertMany(docs);
-    if (insertedIds.length !== docs.length) throw new Error(`insertMany stored ${insertedIds.length} of ${docs.length}`);
+    if (insertedIds.length !== docs.length)
+      throw new Error(`insertMany stored ${insertedIds.length} of ${docs.length}`);
   }
   await store.close();
   fs.renameSync(partial, path.dirname(file));
@@ -154,12 +188,26 @@ async function measureSize(count: number): Promise<SizeFigures> {
     const backup = await inChild({ phase: 'backup', dbFile, backupDir: path.join(work, 'backups') });
     if (backup.events !== count) throw new Error(`backup holds ${backup.events} events, not ${count}`);
     progress(`restoring ${count} events into an empty store`);
-    const restore = await inChild({ phase: 'restore', dbFile: path.join(work, 'restored', 'events.db'), backupDir: path.join(work, 'backups'), backupPath: backup.backupPath! });
+    const restore = await inChild({
+      phase: 'restore',
+      dbFile: path.join(work, 'restored', 'events.db'),
+      backupDir: path.join(work, 'backups'),
+      backupPath: backup.backupPath!,
+    });
     if (restore.events !== count) throw new Error(`restore stored ${restore.events} events, not ${count}`);
     return {
       events: count,
-      backup: { ...backup, eventsPerSecond: count / backup.seconds, bytesPerEvent: backup.sizeBytes! / count, peakGrowthMiB: backup.peakRssMiB - backup.baselineRssMiB },
-      restore: { ...restore, eventsPerSecond: count / restore.seconds, peakGrowthMiB: restore.peakRssMiB - restore.baselineRssMiB },
+      backup: {
+        ...backup,
+        eventsPerSecond: count / backup.seconds,
+        bytesPerEvent: backup.sizeBytes! / count,
+        peakGrowthMiB: backup.peakRssMiB - backup.baselineRssMiB,
+      },
+      restore: {
+        ...restore,
+        eventsPerSecond: count / restore.seconds,
+        peakGrowthMiB: restore.peakRssMiB - restore.baselineRssMiB,
+      },
     };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -177,23 +225,73 @@ export async function runBackup(): Promise<Target[]> {
 
   printTable(
     'Backup and restore on SQLite (each in its own process; RSS in MiB)',
-    ['events', 'phase', 'seconds', 'events/s', 'baseline RSS', 'peak RSS', 'peak growth', 'backup MiB', 'bytes/event', 'verify s'],
+    [
+      'events',
+      'phase',
+      'seconds',
+      'events/s',
+      'baseline RSS',
+      'peak RSS',
+      'peak growth',
+      'backup MiB',
+      'bytes/event',
+      'verify s',
+    ],
     figures.flatMap((f) => [
-      [f.events, 'backup', f.backup.seconds, Math.round(f.backup.eventsPerSecond), f.backup.baselineRssMiB, f.backup.peakRssMiB, f.backup.peakGrowthMiB, f.backup.sizeBytes! / MiB, f.backup.bytesPerEvent, f.backup.verifySeconds!],
-      [f.events, 'restore', f.restore.seconds, Math.round(f.restore.eventsPerSecond), f.restore.baselineRssMiB, f.restore.peakRssMiB, f.restore.peakGrowthMiB, '', '', ''],
+      [
+        f.events,
+        'backup',
+        f.backup.seconds,
+        Math.round(f.backup.eventsPerSecond),
+        f.backup.baselineRssMiB,
+        f.backup.peakRssMiB,
+        f.backup.peakGrowthMiB,
+        f.backup.sizeBytes! / MiB,
+        f.backup.bytesPerEvent,
+        f.backup.verifySeconds!,
+      ],
+      [
+        f.events,
+        'restore',
+        f.restore.seconds,
+        Math.round(f.restore.eventsPerSecond),
+        f.restore.baselineRssMiB,
+        f.restore.peakRssMiB,
+        f.restore.peakGrowthMiB,
+        '',
+        '',
+        '',
+      ],
     ]),
   );
   const [small, large] = figures as [SizeFigures, SizeFigures];
   const targets = [
-    target('backup memory flat', `peak RSS growth at ${large.events} minus at ${small.events} events (MiB)`, large.backup.peakGrowthMiB - small.backup.peakGrowthMiB, '<', TARGET_FLAT_MIB),
-    target('restore memory flat', `peak RSS growth at ${large.events} minus at ${small.events} events (MiB)`, large.restore.peakGrowthMiB - small.restore.peakGrowthMiB, '<', TARGET_FLAT_MIB),
+    target(
+      'backup memory flat',
+      `peak RSS growth at ${large.events} minus at ${small.events} events (MiB)`,
+      large.backup.peakGrowthMiB - small.backup.peakGrowthMiB,
+      '<',
+      TARGET_FLAT_MIB,
+    ),
+    target(
+      'restore memory flat',
+      `peak RSS growth at ${large.events} minus at ${small.events} events (MiB)`,
+      large.restore.peakGrowthMiB - small.restore.peakGrowthMiB,
+      '<',
+      TARGET_FLAT_MIB,
+    ),
   ];
   printTargets(targets);
-  const rounded = (r: object) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
+  const rounded = (r: object) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
   writeResult('backup', startedAt, {
     otherProcessesBusyCores: { atStart: busyAtStart, atEnd: busyAtEnd },
     parameters: { sizes, store: 'sqlite', gzip: 'level 4', readChunk: 2000, insertBatch: 2000, quick: QUICK },
-    figures: figures.map((f) => ({ events: f.events, backup: rounded({ ...f.backup, backupPath: undefined }), restore: rounded(f.restore) })),
+    figures: figures.map((f) => ({
+      events: f.events,
+      backup: rounded({ ...f.backup, backupPath: undefined }),
+      restore: rounded(f.restore),
+    })),
     ratios: {
       backupEventsPerSecond: round(large.backup.eventsPerSecond),
       restoreEventsPerSecond: round(large.restore.eventsPerSecond),
@@ -213,7 +311,10 @@ if (require.main === module && process.argv.includes('--backup-child')) {
   process.once('message', (request: ChildRequest) => {
     child(request).then(
       (result) => process.send!(result, () => process.disconnect()),
-      (error: unknown) => process.send!({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1)),
+      (error: unknown) =>
+        process.send!({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () =>
+          process.exit(1),
+        ),
     );
   });
 }

@@ -14,8 +14,24 @@ import './support/production-env';
 import 'reflect-metadata';
 import os from 'node:os';
 import type { ServerHandle } from '../src/app/server';
-import { startIngestClient, startSubscriberFleet, type DeliverySummary, type IngestResult } from './support/fanout-clients';
-import { checkQuiet, printTable, printTargets, progress, QUICK, round, sized, target, type Target, writeResult } from './support/harness';
+import {
+  startIngestClient,
+  startSubscriberFleet,
+  type DeliverySummary,
+  type IngestResult,
+} from './support/fanout-clients';
+import {
+  checkQuiet,
+  printTable,
+  printTargets,
+  progress,
+  QUICK,
+  round,
+  sized,
+  target,
+  type Target,
+  writeResult,
+} from './support/harness';
 import { freshStore, startServerAt } from './support/stores';
 
 const QUERY = 'subscription { eventLogged { id eventType logLevel eventTimestamp source { nodeId } eventData } }';
@@ -45,7 +61,8 @@ interface StepFigures {
 }
 
 function lagReason(summary: DeliverySummary): string | null {
-  if (summary.deliveries < summary.expected) return `${summary.expected - summary.deliveries} deliveries missing after the drain allowance`;
+  if (summary.deliveries < summary.expected)
+    return `${summary.expected - summary.deliveries} deliveries missing after the drain allowance`;
   if (summary.errors > 0) return `${summary.errors} subscriptions ended`;
   if (summary.p99Ms > 1000) return `p99 ${round(summary.p99Ms)} ms > 1000 ms`;
   if (summary.lastQuarterP50Ms > Math.max(2 * summary.firstQuarterP50Ms, summary.firstQuarterP50Ms + 100)) {
@@ -57,7 +74,8 @@ function lagReason(summary: DeliverySummary): string | null {
 async function waitForSubscribers(server: ServerHandle, count: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (server.services.live.stats().subscribers < count) {
-    if (Date.now() > deadline) throw new Error(`only ${server.services.live.stats().subscribers} of ${count} subscriptions registered`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${server.services.live.stats().subscribers} of ${count} subscriptions registered`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -141,24 +159,52 @@ export async function runFanout(): Promise<Target[]> {
   printTable(
     `Fan-out to ${subscribers} subscribers (SQLite; latency = mutation acknowledged -> subscriber received)`,
     ['events/s', 'deliveries/s', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'subscribers CPU', 'lag'],
-    steps.map((s) => [s.rate, s.deliveriesPerSecond, s.delivered, s.p50Ms, s.p99Ms, s.maxMs, s.serverCpuUtilization, s.subscriberCpuUtilization, s.lagReason ?? 'no']),
+    steps.map((s) => [
+      s.rate,
+      s.deliveriesPerSecond,
+      s.delivered,
+      s.p50Ms,
+      s.p99Ms,
+      s.maxMs,
+      s.serverCpuUtilization,
+      s.subscriberCpuUtilization,
+      s.lagReason ?? 'no',
+    ]),
   );
   const keptUp = steps.filter((s) => !s.lagging);
   const sustained = keptUp.at(-1)?.rate ?? 0;
   const lagsAt = steps.find((s) => s.lagging)?.rate ?? null;
-  console.log(`\nkeeps up at ${sustained} events/s (${sustained * subscribers} deliveries/s); starts to lag at ${lagsAt ?? `> ${RATES.at(-1)}`} events/s`);
+  console.log(
+    `\nkeeps up at ${sustained} events/s (${sustained * subscribers} deliveries/s); starts to lag at ${lagsAt ?? `> ${RATES.at(-1)}`} events/s`,
+  );
   const base = steps.find((s) => s.rate === BASE_RATE);
-  const targets = [target(`p99 at ${BASE_RATE} events/s`, `delivery p99 (ms) with ${subscribers} subscribers`, base && !base.lagging ? base.p99Ms : Number.POSITIVE_INFINITY, '<', TARGET_P99_MS)];
+  const targets = [
+    target(
+      `p99 at ${BASE_RATE} events/s`,
+      `delivery p99 (ms) with ${subscribers} subscribers`,
+      base && !base.lagging ? base.p99Ms : Number.POSITIVE_INFINITY,
+      '<',
+      TARGET_P99_MS,
+    ),
+  ];
   printTargets(targets);
   writeResult('fanout', startedAt, {
     otherProcessesBusyCores: { atStart: busyAtStart, atEnd: busyAtEnd },
-    parameters: { subscribers, stepSeconds: stepMs / 1000, rates: RATES, drainAllowanceMs, query: QUERY, store: 'sqlite', cores: os.cpus().length },
+    parameters: {
+      subscribers,
+      stepSeconds: stepMs / 1000,
+      rates: RATES,
+      drainAllowanceMs,
+      query: QUERY,
+      store: 'sqlite',
+      cores: os.cpus().length,
+    },
     figures: { steps, keepsUpAtEventsPerSecond: sustained, startsToLagAtEventsPerSecond: lagsAt },
     ratios: {},
     targets,
     notes: [
       'Latency is from the moment the ingest client has the mutation response to the moment a subscriber has the event; a negative value means the event reached the subscriber first.',
-      'Server, subscribers and ingest client share the machine: the subscriber process parses every delivery, so its CPU use is shown beside the server\'s.',
+      "Server, subscribers and ingest client share the machine: the subscriber process parses every delivery, so its CPU use is shown beside the server's.",
     ],
   });
   return targets;

@@ -18,7 +18,19 @@ import { createSchema } from '../src/app/graphql/schema';
 import { createContext } from '../src/app/graphql/context';
 import type { Services } from '../src/app/services';
 import { SOURCE_KEYS, type EventDocument } from '../src/store/event-document';
-import { checkQuiet, printTable, printTargets, progress, QUICK, round, sized, summarize, type Target, target, writeResult } from './support/harness';
+import {
+  checkQuiet,
+  printTable,
+  printTargets,
+  progress,
+  QUICK,
+  round,
+  sized,
+  summarize,
+  type Target,
+  target,
+  writeResult,
+} from './support/harness';
 import { startLoadClient, type LoadClient, type LoadRequest, type LoadResult } from './support/load-client';
 import { freshStore, startBenchServer } from './support/stores';
 import { seededRandom } from '../test/support/fixtures';
@@ -140,7 +152,8 @@ async function load(client: LoadClient, baseUrl: string, requests: LoadRequest[]
     ...(graphql ? { mustNotContain: '"errors"' } : {}),
   });
   const cpu = process.cpuUsage(cpuBefore);
-  if (result.failed > 0) throw new Error(`${result.failed} of ${result.completed} requests failed; first: ${result.firstFailure}`);
+  if (result.failed > 0)
+    throw new Error(`${result.failed} of ${result.completed} requests failed; first: ${result.firstFailure}`);
   return { result, serverCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
@@ -169,19 +182,32 @@ async function inProcessSteps(services: Services, ids: readonly string[], runs: 
   const id = (i: number) => ids[i % ids.length]!;
   const [one] = await services.events.findByIds([ids[0]!]);
   const page = await services.events.page({ limit: PAGE_LIMIT });
-  const eventResult = await execute({ schema, document: eventDoc, variableValues: { id: ids[0] }, contextValue: createContext(services) });
+  const eventResult = await execute({
+    schema,
+    document: eventDoc,
+    variableValues: { id: ids[0] },
+    contextValue: createContext(services),
+  });
   const pageResult = await execute({ schema, document: pageDoc, contextValue: createContext(services) });
   return {
     'event(id)': {
       serviceCallMs: await medianOf(runs, (i) => services.events.findByIds([id(i)])),
       plainJsonMs: await medianOf(runs, () => JSON.stringify({ data: { event: eventJson(one!) } })),
-      graphqlExecuteMs: await medianOf(runs, (i) => execute({ schema, document: eventDoc, variableValues: { id: id(i) }, contextValue: createContext(services) })),
+      graphqlExecuteMs: await medianOf(runs, (i) =>
+        execute({ schema, document: eventDoc, variableValues: { id: id(i) }, contextValue: createContext(services) }),
+      ),
       graphqlJsonMs: await medianOf(runs, () => JSON.stringify(eventResult)),
     },
     [`eventPage(limit: ${PAGE_LIMIT})`]: {
       serviceCallMs: await medianOf(runs, () => services.events.page({ limit: PAGE_LIMIT })),
-      plainJsonMs: await medianOf(runs, () => JSON.stringify({ data: { eventPage: { items: page.items.map(eventJson), limit: page.limit, offset: page.offset } } })),
-      graphqlExecuteMs: await medianOf(runs, () => execute({ schema, document: pageDoc, contextValue: createContext(services) })),
+      plainJsonMs: await medianOf(runs, () =>
+        JSON.stringify({
+          data: { eventPage: { items: page.items.map(eventJson), limit: page.limit, offset: page.offset } },
+        }),
+      ),
+      graphqlExecuteMs: await medianOf(runs, () =>
+        execute({ schema, document: pageDoc, contextValue: createContext(services) }),
+      ),
       graphqlJsonMs: await medianOf(runs, () => JSON.stringify(pageResult)),
     },
   } as Record<string, { serviceCallMs: number; plainJsonMs: number; graphqlExecuteMs: number; graphqlJsonMs: number }>;
@@ -203,7 +229,9 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
   const generator = new EventGenerator(events, 11);
   const ids: string[] = [];
   for (let from = 0; from < events; from += 5000) {
-    const docs = generator.inputs(from, Math.min(events, from + 5000)).map((input) => toDocument(input, new Date(input.eventTimestamp.getTime() + 150)));
+    const docs = generator
+      .inputs(from, Math.min(events, from + 5000))
+      .map((input) => toDocument(input, new Date(input.eventTimestamp.getTime() + 150)));
     await store.insertMany(docs);
     ids.push(...docs.map((doc) => doc._id));
   }
@@ -229,7 +257,11 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
       {
         name: 'event(id)',
         hasTarget: true,
-        graphql: sample.map((id) => ({ method: 'POST', path: '/graphql', body: JSON.stringify({ query: EVENT_QUERY, variables: { id } }) })),
+        graphql: sample.map((id) => ({
+          method: 'POST',
+          path: '/graphql',
+          body: JSON.stringify({ query: EVENT_QUERY, variables: { id } }),
+        })),
         plain: sample.map((id) => ({ method: 'GET', path: `/event/${id}` })),
       },
       {
@@ -242,35 +274,62 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
 
     // Both sides must answer the same thing, or the comparison means nothing.
     const fetchJson = async (baseUrl: string, request: LoadRequest): Promise<unknown> => {
-      const init: RequestInit = request.body === undefined ? { method: request.method } : { method: request.method, headers: { 'content-type': 'application/json' }, body: request.body };
+      const init: RequestInit =
+        request.body === undefined
+          ? { method: request.method }
+          : { method: request.method, headers: { 'content-type': 'application/json' }, body: request.body };
       return (await fetch(`${baseUrl}${request.path}`, init)).json();
     };
     for (const scenario of scenarios) {
       const gql = await fetchJson(server.url, scenario.graphql[0]!);
       const rest = await fetchJson(plain.url, scenario.plain[0]!);
       if (!isDeepStrictEqual(gql, rest)) {
-        throw new Error(`${scenario.name}: GraphQL and plain answers differ:\n${JSON.stringify(gql).slice(0, 600)}\n${JSON.stringify(rest).slice(0, 600)}`);
+        throw new Error(
+          `${scenario.name}: GraphQL and plain answers differ:\n${JSON.stringify(gql).slice(0, 600)}\n${JSON.stringify(rest).slice(0, 600)}`,
+        );
       }
     }
 
-    const figures: { scenario: string; hasTarget: boolean; graphql: SideFigures; plain: SideFigures; ratio: number }[] = [];
+    const figures: { scenario: string; hasTarget: boolean; graphql: SideFigures; plain: SideFigures; ratio: number }[] =
+      [];
     for (const scenario of scenarios) {
-      progress(`${scenario.name}: warm-up ${warmup} requests per side, then ${rounds} rounds of ${total / rounds} per side (alternating)`);
+      progress(
+        `${scenario.name}: warm-up ${warmup} requests per side, then ${rounds} rounds of ${total / rounds} per side (alternating)`,
+      );
       await load(client, plain.url, scenario.plain, warmup, false);
       await load(client, server.url, scenario.graphql, warmup, true);
-      const runs = { plain: [] as Awaited<ReturnType<typeof load>>[], graphql: [] as Awaited<ReturnType<typeof load>>[] };
+      const runs = {
+        plain: [] as Awaited<ReturnType<typeof load>>[],
+        graphql: [] as Awaited<ReturnType<typeof load>>[],
+      };
       for (let r = 0; r < rounds; r++) {
         runs.plain.push(await load(client, plain.url, scenario.plain, total / rounds, false));
         runs.graphql.push(await load(client, server.url, scenario.graphql, total / rounds, true));
       }
       const g = aggregate(runs.graphql);
       const p = aggregate(runs.plain);
-      figures.push({ scenario: scenario.name, hasTarget: scenario.hasTarget, graphql: g, plain: p, ratio: g.requestsPerSecond / p.requestsPerSecond });
+      figures.push({
+        scenario: scenario.name,
+        hasTarget: scenario.hasTarget,
+        graphql: g,
+        plain: p,
+        ratio: g.requestsPerSecond / p.requestsPerSecond,
+      });
     }
 
     printTable(
       `GraphQL vs plain Express, ${CONCURRENCY} in flight, keep-alive, ${total} requests per side (SQLite, ${events} events)`,
-      ['query', 'graphql req/s', 'plain req/s', 'graphql/plain', 'p50 ms g/p', 'p95 ms g/p', 'server CPU ms/req g/p', 'server CPU use g/p', 'client CPU use g/p'],
+      [
+        'query',
+        'graphql req/s',
+        'plain req/s',
+        'graphql/plain',
+        'p50 ms g/p',
+        'p95 ms g/p',
+        'server CPU ms/req g/p',
+        'server CPU use g/p',
+        'client CPU use g/p',
+      ],
       figures.map((f) => [
         f.scenario,
         f.graphql.requestsPerSecond,
@@ -287,15 +346,39 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
     const steps = await inProcessSteps(server.services, sample, sized(2000, 200));
     printTable(
       'Server-side steps alone, in process (median ms per request) vs server CPU per request under load',
-      ['query', 'service call', '+ plain JSON', 'plain CPU/req (HTTP)', 'graphql execute', '+ stringify', 'graphql CPU/req (HTTP)'],
+      [
+        'query',
+        'service call',
+        '+ plain JSON',
+        'plain CPU/req (HTTP)',
+        'graphql execute',
+        '+ stringify',
+        'graphql CPU/req (HTTP)',
+      ],
       figures.map((f) => {
         const st = steps[f.scenario];
-        return [f.scenario, st?.serviceCallMs ?? '-', st?.plainJsonMs ?? '-', f.plain.serverCpuMsPerRequest, st?.graphqlExecuteMs ?? '-', st?.graphqlJsonMs ?? '-', f.graphql.serverCpuMsPerRequest];
+        return [
+          f.scenario,
+          st?.serviceCallMs ?? '-',
+          st?.plainJsonMs ?? '-',
+          f.plain.serverCpuMsPerRequest,
+          st?.graphqlExecuteMs ?? '-',
+          st?.graphqlJsonMs ?? '-',
+          f.graphql.serverCpuMsPerRequest,
+        ];
       }),
     );
-    const targets = figures.filter((f) => f.hasTarget).map((f) =>
-      target(`graphqlOverhead.${f.scenario}`, `GraphQL reaches at least ${TARGET_RATIO} of the plain handler's requests/s`, f.ratio, '>=', TARGET_RATIO),
-    );
+    const targets = figures
+      .filter((f) => f.hasTarget)
+      .map((f) =>
+        target(
+          `graphqlOverhead.${f.scenario}`,
+          `GraphQL reaches at least ${TARGET_RATIO} of the plain handler's requests/s`,
+          f.ratio,
+          '>=',
+          TARGET_RATIO,
+        ),
+      );
     printTargets(targets);
     writeResult('graphql-overhead', startedAt, {
       otherProcessesBusyCores: { atStart: busyAtStart, atEnd: await checkQuiet('at the end of the run') },

@@ -20,14 +20,34 @@ import { createSchema } from '../src/app/graphql/schema';
 import { createContext } from '../src/app/graphql/context';
 import { createServices, type Services } from '../src/app/services';
 import type { EventStore } from '../src/store/event-store';
-import { checkQuiet, printTable, printTargets, progress, QUICK, round, sized, summarize, type Target, target, writeResult } from './support/harness';
-import { freshStore, mongoServer, startServerAt, type MongoServer, type StoreKind, type StoreLocation } from './support/stores';
+import {
+  checkQuiet,
+  printTable,
+  printTargets,
+  progress,
+  QUICK,
+  round,
+  sized,
+  summarize,
+  type Target,
+  target,
+  writeResult,
+} from './support/harness';
+import {
+  freshStore,
+  mongoServer,
+  startServerAt,
+  type MongoServer,
+  type StoreKind,
+  type StoreLocation,
+} from './support/stores';
 import { EventGenerator, toDocument, toGraphQLInput } from './support/workload';
 
 const BATCH = 1000;
 const TARGET_RATIO = 0.5;
 
-const MUTATION = 'mutation Ingest($events: [EventInput!]!) { logEvents(events: $events) { insertedCount duplicateCount } }';
+const MUTATION =
+  'mutation Ingest($events: [EventInput!]!) { logEvents(events: $events) { insertedCount duplicateCount } }';
 const MUTATION_DOCUMENT = parse(MUTATION);
 
 /**
@@ -172,8 +192,10 @@ async function sendBatch(path: PathName, paths: Paths, batch: Batch): Promise<nu
       });
       const json = (await response.json()) as { data?: { logEvents?: { insertedCount: number } }; errors?: unknown[] };
       const ms = performance.now() - started;
-      if (response.status !== 200 || json.errors) throw new Error(`logEvents failed (${response.status}): ${JSON.stringify(json.errors ?? json).slice(0, 500)}`);
-      if (json.data?.logEvents?.insertedCount !== n) throw new Error(`logEvents stored ${json.data?.logEvents?.insertedCount} of ${n}`);
+      if (response.status !== 200 || json.errors)
+        throw new Error(`logEvents failed (${response.status}): ${JSON.stringify(json.errors ?? json).slice(0, 500)}`);
+      if (json.data?.logEvents?.insertedCount !== n)
+        throw new Error(`logEvents stored ${json.data?.logEvents?.insertedCount} of ${n}`);
       return ms;
     }
   }
@@ -183,7 +205,12 @@ async function benchEngine(kind: StoreKind, total: number, mongo: MongoServer | 
   const batchSize = Math.min(BATCH, total);
   const warmupBatches = QUICK ? 1 : 2;
   const batches = Math.ceil(total / batchSize);
-  const generator = new EventGenerator((warmupBatches + batches) * batchSize, kind === 'sqlite' ? 1 : 2, Date.now() - 3_600_000, 3_600_000);
+  const generator = new EventGenerator(
+    (warmupBatches + batches) * batchSize,
+    kind === 'sqlite' ? 1 : 2,
+    Date.now() - 3_600_000,
+    3_600_000,
+  );
   const makeBatch = (): Batch => {
     const inputs = generator.inputs(0, batchSize);
     // The body is serialised before timing: a client's encoding is not the server's cost.
@@ -269,7 +296,9 @@ function medianMs(runs: number, fn: () => void): number {
  */
 async function graphqlCpuSteps(): Promise<Record<string, number>> {
   const schema = await createSchema();
-  const operation = MUTATION_DOCUMENT.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const operation = MUTATION_DOCUMENT.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
   const inputs = new EventGenerator(BATCH, 3, Date.now() - 3_600_000, 3_600_000).inputs(0, BATCH);
   const body = JSON.stringify({ query: MUTATION, variables: { events: inputs.map(toGraphQLInput) } });
   const variables = (JSON.parse(body) as { variables: Record<string, unknown> }).variables;
@@ -280,7 +309,9 @@ async function graphqlCpuSteps(): Promise<Record<string, number>> {
   return {
     bodyBytes: body.length,
     jsonParseMs: round(medianMs(runs, () => JSON.parse(body))),
-    variableCoercionMs: round(medianMs(runs, () => getVariableValues(schema, operation.variableDefinitions ?? [], variables))),
+    variableCoercionMs: round(
+      medianMs(runs, () => getVariableValues(schema, operation.variableDefinitions ?? [], variables)),
+    ),
     dateTimeIsoParseMs: round(medianMs(runs, () => stamps.forEach((stamp) => DateTimeISO.parseValue(stamp)))),
     nativeDateParseMs: round(medianMs(runs, () => stamps.forEach((stamp) => new Date(stamp)))),
   };
@@ -303,11 +334,26 @@ export async function runIngest(): Promise<Target[]> {
   printTable(
     'Ingest, events/s (batches of 1000). raw: store.insertMany; service: EventService.logEvents; execute: graphql-js execute in process; graphql: logEvents over HTTP',
     ['store', 'events', 'raw', 'service', 'execute', 'graphql', 'graphql/raw'],
-    engines.map((e) => [e.store, e.events, e.paths.raw.eventsPerSecond, e.paths.service.eventsPerSecond, e.paths.execute.eventsPerSecond, e.paths.graphql.eventsPerSecond, e.ratios.graphqlToRaw]),
+    engines.map((e) => [
+      e.store,
+      e.events,
+      e.paths.raw.eventsPerSecond,
+      e.paths.service.eventsPerSecond,
+      e.paths.execute.eventsPerSecond,
+      e.paths.graphql.eventsPerSecond,
+      e.ratios.graphqlToRaw,
+    ]),
   );
   printTable(
     'Where the time goes, ms per 1000 events (differences between the paths)',
-    ['store', 'store insert', '+ document building', '+ GraphQL execution', '+ HTTP and Apollo', 'batch median ms raw/service/execute/graphql'],
+    [
+      'store',
+      'store insert',
+      '+ document building',
+      '+ GraphQL execution',
+      '+ HTTP and Apollo',
+      'batch median ms raw/service/execute/graphql',
+    ],
     engines.map((e) => [
       e.store,
       e.msPer1000.store,
@@ -320,13 +366,23 @@ export async function runIngest(): Promise<Target[]> {
   printTable(
     'The execute path split, ms per 1000 events: inside EventService.logEvents vs GraphQL around it',
     ['store', 'service path', 'execute: inside service', 'execute: outside service'],
-    engines.map((e) => [e.store, round(e.msPer1000.store + e.msPer1000.documentBuilding), e.executeSplitPer1000.insideService, e.executeSplitPer1000.outsideService]),
+    engines.map((e) => [
+      e.store,
+      round(e.msPer1000.store + e.msPer1000.documentBuilding),
+      e.executeSplitPer1000.insideService,
+      e.executeSplitPer1000.outsideService,
+    ]),
   );
   progress('timing the CPU steps of the GraphQL path alone');
   const steps = await graphqlCpuSteps();
   printTable(
     `CPU steps of one logEvents batch of ${BATCH} without a store (median ms; request body ${steps.bodyBytes} bytes)`,
-    ['JSON.parse body', 'variable coercion (graphql-js)', 'of which DateTimeISO x1000', '(new Date(iso) x1000, for scale)'],
+    [
+      'JSON.parse body',
+      'variable coercion (graphql-js)',
+      'of which DateTimeISO x1000',
+      '(new Date(iso) x1000, for scale)',
+    ],
     [[steps.jsonParseMs!, steps.variableCoercionMs!, steps.dateTimeIsoParseMs!, steps.nativeDateParseMs!]],
   );
   const targets = engines.map((e) =>
@@ -341,7 +397,12 @@ export async function runIngest(): Promise<Target[]> {
   printTargets(targets);
   writeResult('ingest', startedAt, {
     otherProcessesBusyCores: { atStart: busyAtStart, atEnd: await checkQuiet('at the end of the run') },
-    parameters: { batchSize: BATCH, events: sizes, mutation: MUTATION, transport: 'fetch (undici) keep-alive to 127.0.0.1, one batch in flight' },
+    parameters: {
+      batchSize: BATCH,
+      events: sizes,
+      mutation: MUTATION,
+      transport: 'fetch (undici) keep-alive to 127.0.0.1, one batch in flight',
+    },
     figures: engines,
     ratios: Object.fromEntries(engines.map((e) => [`${e.store}.graphqlToRaw`, e.ratios.graphqlToRaw])),
     targets,
@@ -349,7 +410,7 @@ export async function runIngest(): Promise<Target[]> {
     notes: [
       'Each path writes the same events (same ids and content) into its own fresh store; batches of the three paths are interleaved in rotating order.',
       'raw times store.insertMany on documents built beforehand; service times EventService.logEvents as createServices wires it (document building, insert, live fan-out and alert listeners); execute times graphql-js execute of the mutation on the server schema with pre-parsed variables (coercion of the inputs, resolvers, service, insert); graphql times the HTTP round trip of a pre-serialised request (client in the same process).',
-      'The per-layer figures are differences of totals; a layer smaller than the store insert\'s run-to-run noise (notably on FerretDB) can come out near zero or negative.',
+      "The per-layer figures are differences of totals; a layer smaller than the store insert's run-to-run noise (notably on FerretDB) can come out near zero or negative.",
       'FerretDB is a correctness peer, not a performance one: its figures say how much the server adds over the driver on the same server, not how fast MongoDB is.',
     ],
   });

@@ -21,7 +21,21 @@ import type { EventFilter } from '../src/events/event.types';
 import { EventService, type ConnectionSlice } from '../src/events/event.service';
 import type { ReadOrder } from '../src/store/event-store';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';
-import { benchConfig, checkQuiet, printTable, printTargets, progress, QUICK, round, SCRATCH_DIR, sized, summarize, type Target, target, writeResult } from './support/harness';
+import {
+  benchConfig,
+  checkQuiet,
+  printTable,
+  printTargets,
+  progress,
+  QUICK,
+  round,
+  SCRATCH_DIR,
+  sized,
+  summarize,
+  type Target,
+  target,
+  writeResult,
+} from './support/harness';
 import { EventGenerator, FAILURE_TYPES, NODE_IDS, toDocument, WORKLOAD_VERSION, YEAR_START } from './support/workload';
 
 const PAGE = 100;
@@ -52,7 +66,12 @@ const CASES: readonly PageCase[] = [
 /** Hash of the sources that decide the database's layout and the SQL a read runs. */
 function storeSourceHash(): string {
   const hash = crypto.createHash('sha256');
-  for (const file of ['src/store/sqlite/sqlite-event-store.ts', 'src/store/sqlite/selector-to-sql.ts', 'src/store/event-document.ts', 'src/events/event.document.ts']) {
+  for (const file of [
+    'src/store/sqlite/sqlite-event-store.ts',
+    'src/store/sqlite/selector-to-sql.ts',
+    'src/store/event-document.ts',
+    'src/events/event.document.ts',
+  ]) {
     hash.update(fs.readFileSync(path.resolve(__dirname, '..', file)));
   }
   return hash.digest('hex').slice(0, 12);
@@ -76,7 +95,8 @@ async function buildDatabase(file: string, count: number): Promise<number> {
         return doc;
       });
       const result = await store.insertMany(docs);
-      if (result.insertedIds.length !== docs.length) throw new Error(`insertMany stored ${result.insertedIds.length} of ${docs.length}`);
+      if (result.insertedIds.length !== docs.length)
+        throw new Error(`insertMany stored ${result.insertedIds.length} of ${docs.length}`);
       if (count >= 100_000 && (from / INSERT_BATCH) % 20 === 19) progress(`  ${from + INSERT_BATCH} / ${count}`);
     }
   } finally {
@@ -97,7 +117,8 @@ async function cachedDatabase(count: number): Promise<{ file: string; builtInSec
   const file = path.join(dir, 'events.db');
   fs.mkdirSync(cacheRoot, { recursive: true });
   for (const entry of fs.readdirSync(cacheRoot)) {
-    if (entry !== key && entry.startsWith(`n${count}-`)) fs.rmSync(path.join(cacheRoot, entry), { recursive: true, force: true });
+    if (entry !== key && entry.startsWith(`n${count}-`))
+      fs.rmSync(path.join(cacheRoot, entry), { recursive: true, force: true });
   }
   if (fs.existsSync(file)) {
     const store = new SqliteEventStore(file);
@@ -205,7 +226,14 @@ async function measure(smallFile: string, largeFile: string, reps: number) {
       }
       const figures = sides.map((side, k): CaseFigures => {
         const stats = summarize(samples[k]!);
-        return { matching: side.matching, returned: side.returned, spanRows: side.spanRows, medianMs: round(stats.median), p95Ms: round(stats.p95), minMs: round(stats.min) };
+        return {
+          matching: side.matching,
+          returned: side.returned,
+          spanRows: side.spanRows,
+          medianMs: round(stats.median),
+          p95Ms: round(stats.p95),
+          minMs: round(stats.min),
+        };
       });
       out.push({ small: figures[0]!, large: figures[1]!, plan: sides[1].plan });
     }
@@ -224,7 +252,8 @@ async function measure(smallFile: string, largeFile: string, reps: number) {
 function rowCost(file: string, reps: number): Record<string, number> {
   const db = new Database(file, { readonly: true });
   try {
-    const sql = (columns: string) => `SELECT ${columns} FROM events WHERE archived = 0 ORDER BY event_timestamp DESC, id DESC LIMIT ${PAGE + 1}`;
+    const sql = (columns: string) =>
+      `SELECT ${columns} FROM events WHERE archived = 0 ORDER BY event_timestamp DESC, id DESC LIMIT ${PAGE + 1}`;
     const time = (statement: Database.Statement) => {
       for (let i = 0; i < 10; i++) statement.all();
       const samples: number[] = [];
@@ -264,7 +293,17 @@ export async function runPage(): Promise<Target[]> {
   printTable(
     `Page of ${PAGE} through EventService.connection on SQLite: ms per page (median / p95 of ${reps}), ${small} vs ${large} stored events`,
     ['case', `matching @${small}`, 'median', 'p95', `matching @${large}`, 'median', 'p95', 'span rows', 'ratio'],
-    rows.map((r) => [r.case, r.small.matching, r.small.medianMs, r.small.p95Ms, r.large.matching, r.large.medianMs, r.large.p95Ms, r.large.spanRows, round(r.scaling)]),
+    rows.map((r) => [
+      r.case,
+      r.small.matching,
+      r.small.medianMs,
+      r.small.p95Ms,
+      r.large.matching,
+      r.large.medianMs,
+      r.large.p95Ms,
+      r.large.spanRows,
+      round(r.scaling),
+    ]),
   );
   console.log(`\nQuery plans at ${large} events (EXPLAIN QUERY PLAN of the page read):`);
   for (const r of rows) console.log(`  ${r.case}: ${r.plan.join(' | ')}`);
@@ -278,8 +317,24 @@ export async function runPage(): Promise<Target[]> {
 
   const targets: Target[] = [];
   for (const r of rows) {
-    targets.push(target(`page.${r.case}.medianAtLarge`, `median ms per page at ${large} events under ${TARGET_MEDIAN_MS}`, r.large.medianMs, '<', TARGET_MEDIAN_MS));
-    targets.push(target(`page.${r.case}.scaling`, `median at ${large} under ${TARGET_SCALING}x the median at ${small}`, r.scaling, '<', TARGET_SCALING));
+    targets.push(
+      target(
+        `page.${r.case}.medianAtLarge`,
+        `median ms per page at ${large} events under ${TARGET_MEDIAN_MS}`,
+        r.large.medianMs,
+        '<',
+        TARGET_MEDIAN_MS,
+      ),
+    );
+    targets.push(
+      target(
+        `page.${r.case}.scaling`,
+        `median at ${large} under ${TARGET_SCALING}x the median at ${small}`,
+        r.scaling,
+        '<',
+        TARGET_SCALING,
+      ),
+    );
   }
   printTargets(targets);
   writeResult('page', startedAt, {
@@ -289,14 +344,18 @@ export async function runPage(): Promise<Target[]> {
       pageSize: PAGE,
       repetitions: reps,
       sizes: { small, large },
-      readPath: 'EventService.connection (cursor connection, newest first; deep pages also run the hasPreviousPage probe)',
+      readPath:
+        'EventService.connection (cursor connection, newest first; deep pages also run the hasPreviousPage probe)',
       workload: `v${WORKLOAD_VERSION}: 20 nodes, 4 workcells, weighted MADSci types and levels, timestamps spread over 2025, events of the first 30 days archived`,
       databaseBuiltInSeconds: { small: smallDb.builtInSeconds, large: largeDb.builtInSeconds },
     },
     figures: rows.map(({ plan: _plan, ...r }) => ({ ...r, scaling: round(r.scaling) })),
     ratios: Object.fromEntries(rows.map((r) => [r.case, round(r.scaling)])),
     targets,
-    diagnostics: { queryPlansAtLarge: Object.fromEntries(rows.map((r) => [r.case, r.plan])), unfilteredPageSqlAtLarge: cost },
+    diagnostics: {
+      queryPlansAtLarge: Object.fromEntries(rows.map((r) => [r.case, r.plan])),
+      unfilteredPageSqlAtLarge: cost,
+    },
     notes: [
       'spanRows: active events in the timestamp span a page covers, i.e. the index entries (and table rows) an (archived, event_timestamp) walk visits to fill it.',
       'databaseBuiltInSeconds is null when the database came from the cache.',

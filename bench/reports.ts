@@ -22,7 +22,19 @@ import { loadConfig } from '../src/core/config';
 import { ArchiveState } from '../src/events/event.enums';
 import { EventService } from '../src/events/event.service';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';
-import { checkQuiet, printTable, printTargets, progress, QUICK, round, SCRATCH_DIR, sized, type Target, target, writeResult } from './support/harness';
+import {
+  checkQuiet,
+  printTable,
+  printTargets,
+  progress,
+  QUICK,
+  round,
+  SCRATCH_DIR,
+  sized,
+  type Target,
+  target,
+  writeResult,
+} from './support/harness';
 import { LAB_WORKLOAD_VERSION, LabGenerator } from './support/lab-workload';
 
 const TOTAL = sized(1_000_000, 20_000);
@@ -30,7 +42,9 @@ const TOTAL = sized(1_000_000, 20_000);
 const DAYS = Math.max(7, Math.round((365 * TOTAL) / 1_000_000));
 const YEAR = { from: new Date(Date.UTC(2025, 0, 1)), to: new Date(Date.UTC(2025, 0, 1 + DAYS)) };
 /** March (a DST month in America/Chicago); January in a quick run. */
-const MONTH = QUICK ? { from: new Date(Date.UTC(2025, 0, 1)), to: new Date(Date.UTC(2025, 1, 1)) } : { from: new Date(Date.UTC(2025, 2, 1)), to: new Date(Date.UTC(2025, 3, 1)) };
+const MONTH = QUICK
+  ? { from: new Date(Date.UTC(2025, 0, 1)), to: new Date(Date.UTC(2025, 1, 1)) }
+  : { from: new Date(Date.UTC(2025, 2, 1)), to: new Date(Date.UTC(2025, 3, 1)) };
 const REPORT_SECONDS = 30;
 const REPORT_MB = 512;
 const COUNT_SECONDS = 2;
@@ -51,7 +65,13 @@ const CASES: readonly Case[] = [
     kind: 'report',
     run: async (a) => {
       const r = await a.sessionUtilization(YEAR);
-      return { sessions: r.totalSessions, nodes: r.nodesTracked, experiments: r.totalExperiments, utilization: r.averageSystemUtilizationPercent, csvBytes: r.csv.length };
+      return {
+        sessions: r.totalSessions,
+        nodes: r.nodesTracked,
+        experiments: r.totalExperiments,
+        utilization: r.averageSystemUtilizationPercent,
+        csvBytes: r.csv.length,
+      };
     },
   },
   {
@@ -60,35 +80,56 @@ const CASES: readonly Case[] = [
     kind: 'report',
     run: async (a) => {
       const r = await a.userUtilization(YEAR);
-      return { workflows: r.totalWorkflows, users: r.totalUsers, runtimeHours: r.totalRuntimeHours, csvBytes: r.csv.length };
+      return {
+        workflows: r.totalWorkflows,
+        users: r.totalUsers,
+        runtimeHours: r.totalRuntimeHours,
+        csvBytes: r.csv.length,
+      };
     },
   },
-  ...(['DAILY', 'WEEKLY', 'MONTHLY'] as const).map(
-    (period): Case => ({
-      name: `utilizationPeriods ${period}`,
-      description: `periods report, ${period.toLowerCase()} buckets in America/Chicago over the window, with users and CSV`,
-      kind: 'report',
-      run: async (a) => {
-        const r = await a.utilizationPeriods({ ...YEAR, period: UtilizationPeriod[period], timezone: 'America/Chicago' });
-        return { periods: r.totalPeriods, activePeriods: r.activePeriods, utilization: r.averageUtilization, runtimeHours: r.totalRuntimeHours, csvBytes: r.csv.length };
-      },
-    }),
-  ),
+  ...(['DAILY', 'WEEKLY', 'MONTHLY'] as const).map((period): Case => ({
+    name: `utilizationPeriods ${period}`,
+    description: `periods report, ${period.toLowerCase()} buckets in America/Chicago over the window, with users and CSV`,
+    kind: 'report',
+    run: async (a) => {
+      const r = await a.utilizationPeriods({ ...YEAR, period: UtilizationPeriod[period], timezone: 'America/Chicago' });
+      return {
+        periods: r.totalPeriods,
+        activePeriods: r.activePeriods,
+        utilization: r.averageUtilization,
+        runtimeHours: r.totalRuntimeHours,
+        csvBytes: r.csv.length,
+      };
+    },
+  })),
   {
     name: 'utilizationPeriods HOURLY',
     description: 'periods report, hourly buckets over the window (one session report per hour), with users and CSV',
     kind: 'report',
     run: async (a) => {
       const r = await a.utilizationPeriods({ ...YEAR, period: UtilizationPeriod.HOURLY, timezone: 'UTC' });
-      return { periods: r.totalPeriods, activePeriods: r.activePeriods, utilization: r.averageUtilization, runtimeHours: r.totalRuntimeHours, csvBytes: r.csv.length };
+      return {
+        periods: r.totalPeriods,
+        activePeriods: r.activePeriods,
+        utilization: r.averageUtilization,
+        runtimeHours: r.totalRuntimeHours,
+        csvBytes: r.csv.length,
+      };
     },
   },
   {
     name: 'eventCounts by hour (month)',
-    description: 'eventCounts, groupBy NONE, bucket HOUR in America/Chicago over a month (March, a DST month; January in a quick run), archived included',
+    description:
+      'eventCounts, groupBy NONE, bucket HOUR in America/Chicago over a month (March, a DST month; January in a quick run), archived included',
     kind: 'count',
     run: async (a) => {
-      const rows = await a.eventCounts({ filter: { ...MONTH, archived: ArchiveState.ALL }, groupBy: EventGroupBy.NONE, bucket: TimeBucket.HOUR, timezone: 'America/Chicago' });
+      const rows = await a.eventCounts({
+        filter: { ...MONTH, archived: ArchiveState.ALL },
+        groupBy: EventGroupBy.NONE,
+        bucket: TimeBucket.HOUR,
+        timezone: 'America/Chicago',
+      });
       return { rows: rows.length, events: rows.reduce((s, r) => s + r.count, 0) };
     },
   },
@@ -97,7 +138,12 @@ const CASES: readonly Case[] = [
     description: 'eventCounts, groupBy EVENT_TYPE, bucket HOUR in America/Chicago over the same month, active events',
     kind: 'count',
     run: async (a) => {
-      const rows = await a.eventCounts({ filter: MONTH, groupBy: EventGroupBy.EVENT_TYPE, bucket: TimeBucket.HOUR, timezone: 'America/Chicago' });
+      const rows = await a.eventCounts({
+        filter: MONTH,
+        groupBy: EventGroupBy.EVENT_TYPE,
+        bucket: TimeBucket.HOUR,
+        timezone: 'America/Chicago',
+      });
       return { rows: rows.length, events: rows.reduce((s, r) => s + r.count, 0) };
     },
   },
@@ -106,7 +152,12 @@ const CASES: readonly Case[] = [
     description: 'eventCounts, groupBy NODE, bucket DAY in America/Chicago over the window, level WARNING and above',
     kind: 'count',
     run: async (a) => {
-      const rows = await a.eventCounts({ filter: { ...YEAR, minLevel: 30 }, groupBy: EventGroupBy.NODE, bucket: TimeBucket.DAY, timezone: 'America/Chicago' });
+      const rows = await a.eventCounts({
+        filter: { ...YEAR, minLevel: 30 },
+        groupBy: EventGroupBy.NODE,
+        bucket: TimeBucket.DAY,
+        timezone: 'America/Chicago',
+      });
       return { rows: rows.length, events: rows.reduce((s, r) => s + r.count, 0) };
     },
   },
@@ -115,7 +166,12 @@ const CASES: readonly Case[] = [
 /** Hash of the sources that decide the database's content and layout. */
 function sourceHash(): string {
   const hash = crypto.createHash('sha256');
-  for (const file of ['src/store/sqlite/sqlite-event-store.ts', 'src/store/event-document.ts', 'src/events/event.document.ts', 'bench/support/lab-workload.ts']) {
+  for (const file of [
+    'src/store/sqlite/sqlite-event-store.ts',
+    'src/store/event-document.ts',
+    'src/events/event.document.ts',
+    'bench/support/lab-workload.ts',
+  ]) {
     hash.update(fs.readFileSync(path.resolve(__dirname, '..', file)));
   }
   return hash.digest('hex').slice(0, 12);
@@ -129,7 +185,8 @@ async function labDatabase(): Promise<{ file: string; builtInSeconds: number | n
   const file = path.join(dir, 'events.db');
   fs.mkdirSync(root, { recursive: true });
   for (const entry of fs.readdirSync(root)) {
-    if (entry !== key && entry.startsWith(`n${TOTAL}-`)) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+    if (entry !== key && entry.startsWith(`n${TOTAL}-`))
+      fs.rmSync(path.join(root, entry), { recursive: true, force: true });
   }
   if (fs.existsSync(file)) return { file, builtInSeconds: null };
   progress(`building a lab database of ${TOTAL} events (${key})`);
@@ -176,7 +233,9 @@ async function runCase(name: string, file: string): Promise<CaseResult> {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const store = new SqliteEventStore(file);
   await store.init();
-  const analytics = new AnalyticsService(store, new EventService(store, config.limits), { exportDir: path.join(SCRATCH_DIR, 'exports') });
+  const analytics = new AnalyticsService(store, new EventService(store, config.limits), {
+    exportDir: path.join(SCRATCH_DIR, 'exports'),
+  });
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
   const seconds: number[] = [];
   let summary: Record<string, unknown> = {};
@@ -196,7 +255,9 @@ function inChild(name: string, file: string): Promise<CaseResult> {
     let result: CaseResult | null = null;
     child.once('message', (message: CaseResult) => (result = message));
     child.once('error', reject);
-    child.once('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`case ${name} exited with ${code}`))));
+    child.once('exit', (code) =>
+      result && code === 0 ? resolve(result) : reject(new Error(`case ${name} exited with ${code}`)),
+    );
   });
 }
 
@@ -223,17 +284,50 @@ export async function runReports(): Promise<Target[]> {
   for (const r of results) {
     const c = CASES.find((x) => x.name === r.name)!;
     if (c.kind === 'report') {
-      targets.push(target(`${r.name} seconds`, `${c.description}: under ${REPORT_SECONDS} s`, median(r.seconds), '<', REPORT_SECONDS));
-      targets.push(target(`${r.name} peak MB`, `${c.description}: peak RSS under ${REPORT_MB} MB`, r.peakRssMb, '<', REPORT_MB));
+      targets.push(
+        target(
+          `${r.name} seconds`,
+          `${c.description}: under ${REPORT_SECONDS} s`,
+          median(r.seconds),
+          '<',
+          REPORT_SECONDS,
+        ),
+      );
+      targets.push(
+        target(`${r.name} peak MB`, `${c.description}: peak RSS under ${REPORT_MB} MB`, r.peakRssMb, '<', REPORT_MB),
+      );
     } else if (r.name.includes('(month)')) {
-      targets.push(target(`${r.name} seconds`, `${c.description}: median of ${COUNT_REPEATS} under ${COUNT_SECONDS} s`, median(r.seconds), '<', COUNT_SECONDS));
+      targets.push(
+        target(
+          `${r.name} seconds`,
+          `${c.description}: median of ${COUNT_REPEATS} under ${COUNT_SECONDS} s`,
+          median(r.seconds),
+          '<',
+          COUNT_SECONDS,
+        ),
+      );
     }
   }
   printTargets(targets);
   writeResult('reports', startedAt, {
     otherProcessesBusyCores: { atStart, atEnd },
-    parameters: { events: TOTAL, days: DAYS, window: { from: YEAR.from.toISOString(), to: YEAR.to.toISOString() }, countMonth: { from: MONTH.from.toISOString(), to: MONTH.to.toISOString() }, workloadVersion: LAB_WORKLOAD_VERSION, databaseBuiltInSeconds: builtInSeconds, quick: QUICK },
-    figures: results.map((r) => ({ ...r, description: CASES.find((c) => c.name === r.name)!.description, seconds: r.seconds.map(round), medianSeconds: round(median(r.seconds)), peakRssMb: round(r.peakRssMb), baselineRssMb: round(r.baselineRssMb) })),
+    parameters: {
+      events: TOTAL,
+      days: DAYS,
+      window: { from: YEAR.from.toISOString(), to: YEAR.to.toISOString() },
+      countMonth: { from: MONTH.from.toISOString(), to: MONTH.to.toISOString() },
+      workloadVersion: LAB_WORKLOAD_VERSION,
+      databaseBuiltInSeconds: builtInSeconds,
+      quick: QUICK,
+    },
+    figures: results.map((r) => ({
+      ...r,
+      description: CASES.find((c) => c.name === r.name)!.description,
+      seconds: r.seconds.map(round),
+      medianSeconds: round(median(r.seconds)),
+      peakRssMb: round(r.peakRssMb),
+      baselineRssMb: round(r.baselineRssMb),
+    })),
     ratios: {},
     targets,
     notes: [

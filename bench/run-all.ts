@@ -38,7 +38,9 @@ async function main(): Promise<number> {
   console.log('\n=== summary ===');
   for (const { name, seconds, targets } of summary) {
     const missed = targets.filter((t) => !t.met).length;
-    console.log(`${name.padEnd(18)} ${seconds.toFixed(1).padStart(6)} s  ${missed === 0 ? 'all targets met' : `${missed} of ${targets.length} targets MISSED`}`);
+    console.log(
+      `${name.padEnd(18)} ${seconds.toFixed(1).padStart(6)} s  ${missed === 0 ? 'all targets met' : `${missed} of ${targets.length} targets MISSED`}`,
+    );
   }
   return 0;
 }

@@ -40,7 +40,19 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import type { EventInput } from '../src/events/event.types';
 import { seededRandom } from '../test/support/fixtures';
-import { checkQuiet, printTable, printTargets, progress, QUICK, quantile, round, target, tempDir, type Target, writeResult } from './support/harness';
+import {
+  checkQuiet,
+  printTable,
+  printTargets,
+  progress,
+  QUICK,
+  quantile,
+  round,
+  target,
+  tempDir,
+  type Target,
+  writeResult,
+} from './support/harness';
 import { LAB_WORKLOAD_VERSION, LabGenerator } from './support/lab-workload';
 import { freshStore, mongoServer, type MongoServer, type StoreLocation } from './support/stores';
 import { EventGenerator, FAILURE_TYPES, NODE_IDS, toGraphQLInput, WORKCELL_IDS } from './support/workload';
@@ -65,7 +77,8 @@ function envNumber(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text.trim() === '') return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, not ${JSON.stringify(text)}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a non-negative number, not ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -111,7 +124,12 @@ const WARNING = 30;
 type Acked = [number, number, string, number];
 
 /** A subscriber's filter; most are narrow, as a dashboard per instrument is. */
-type SubscriberFilter = { kind: 'all' } | { kind: 'node'; node: number } | { kind: 'workcell'; workcell: number } | { kind: 'minLevel' } | { kind: 'failures' };
+type SubscriberFilter =
+  | { kind: 'all' }
+  | { kind: 'node'; node: number }
+  | { kind: 'workcell'; workcell: number }
+  | { kind: 'minLevel' }
+  | { kind: 'failures' };
 
 function graphqlFilter(filter: SubscriberFilter): Record<string, unknown> | null {
   switch (filter.kind) {
@@ -163,7 +181,8 @@ function subscriberFilters(count: number, unfiltered: number): SubscriberFilter[
   return filters;
 }
 
-const SUBSCRIPTION = 'subscription Soak($filter: EventFilter) { eventLogged(filter: $filter) { id eventType logLevelValue source { nodeId } eventData } }';
+const SUBSCRIPTION =
+  'subscription Soak($filter: EventFilter) { eventLogged(filter: $filter) { id eventType logLevelValue source { nodeId } eventData } }';
 
 // ---------------------------------------------------------------- subscriber process
 
@@ -230,7 +249,17 @@ function subscriberProcess(): void {
       return;
     }
     if (message.type === 'next') {
-      const payload = message.payload as { data?: { eventLogged?: { eventType: string; logLevelValue: number; source: { nodeId: string | null }; eventData?: { seq?: unknown; sent?: unknown } } }; errors?: unknown[] };
+      const payload = message.payload as {
+        data?: {
+          eventLogged?: {
+            eventType: string;
+            logLevelValue: number;
+            source: { nodeId: string | null };
+            eventData?: { seq?: unknown; sent?: unknown };
+          };
+        };
+        errors?: unknown[];
+      };
       if (payload.errors !== undefined) fail('subscription: next with errors', JSON.stringify(payload.errors));
       const event = payload.data?.eventLogged;
       const seq = event?.eventData?.seq;
@@ -239,13 +268,24 @@ function subscriberProcess(): void {
         fail('subscription: event without seq', JSON.stringify(payload));
         return;
       }
-      if (subscriber.seqs.has(seq)) fail('subscription: duplicate delivery', `seq ${seq} twice to a ${subscriber.filter.kind} subscriber`);
+      if (subscriber.seqs.has(seq))
+        fail('subscription: duplicate delivery', `seq ${seq} twice to a ${subscriber.filter.kind} subscriber`);
       else {
         subscriber.seqs.add(seq);
         received++;
       }
-      if (!matches(subscriber.filter, NODE_INDEX.get(event.source.nodeId ?? '') ?? -1, event.eventType, event.logLevelValue)) {
-        fail('subscription: event outside the filter', `${JSON.stringify(event)} to ${JSON.stringify(subscriber.filter)}`);
+      if (
+        !matches(
+          subscriber.filter,
+          NODE_INDEX.get(event.source.nodeId ?? '') ?? -1,
+          event.eventType,
+          event.logLevelValue,
+        )
+      ) {
+        fail(
+          'subscription: event outside the filter',
+          `${JSON.stringify(event)} to ${JSON.stringify(subscriber.filter)}`,
+        );
       }
       deliveries++;
       latencies.push(at - sent);
@@ -278,7 +318,13 @@ function subscriberProcess(): void {
         socket.on('close', (code, reason) => {
           if (!closing) fail('subscription: socket closed', `${code} ${String(reason)}`);
         });
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { filter: graphqlFilter(filter) } } }));
+        socket.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: { query: SUBSCRIPTION, variables: { filter: graphqlFilter(filter) } },
+          }),
+        );
         resolve();
       };
       socket.on('message', onAck);
@@ -326,7 +372,14 @@ function subscriberProcess(): void {
         return;
       case 'verify': {
         const ackedSeqs = new Set(message.acked.map((a) => a[0]));
-        const result: Verification = { expected: 0, delivered: 0, missing: 0, missingByFilter: {}, subscribersMissing: 0, unacknowledged: 0 };
+        const result: Verification = {
+          expected: 0,
+          delivered: 0,
+          missing: 0,
+          missingByFilter: {},
+          subscribersMissing: 0,
+          unacknowledged: 0,
+        };
         for (const subscriber of subscribers) {
           let missing = 0;
           for (const [seq, node, type, level] of message.acked) {
@@ -339,7 +392,8 @@ function subscriberProcess(): void {
           if (missing > 0) {
             result.subscribersMissing++;
             result.missing += missing;
-            result.missingByFilter[subscriber.filter.kind] = (result.missingByFilter[subscriber.filter.kind] ?? 0) + missing;
+            result.missingByFilter[subscriber.filter.kind] =
+              (result.missingByFilter[subscriber.filter.kind] ?? 0) + missing;
           }
         }
         reply({ type: 'verified', result });
@@ -391,7 +445,10 @@ function startSubscriberFleet(): SubscriberFleet {
           child.off('message', onMessage);
           child.off('exit', onExit);
         };
-        const timer = setTimeout(() => (done(), reject(new Error(`subscriber process: no ${replyType} reply within ${timeoutMs} ms`))), timeoutMs);
+        const timer = setTimeout(
+          () => (done(), reject(new Error(`subscriber process: no ${replyType} reply within ${timeoutMs} ms`))),
+          timeoutMs,
+        );
         const onExit = (code: number | null) => (done(), reject(new Error(`subscriber process exited with ${code}`)));
         const onMessage = (reply: { type?: string }) => {
           if (reply.type !== replyType) return;
@@ -436,12 +493,36 @@ interface ServerChild {
  * pid is the server's own and signals reach it), but hands the child over at once, so it can
  * be killed even when it never listens.
  */
-function spawnServer(env: Record<string, string>, nodeArgs: string[], logFile: string | null, onChild: (child: ChildProcess) => void): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...nodeArgs, '--import', ORPHAN_WATCH, '--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function spawnServer(
+  env: Record<string, string>,
+  nodeArgs: string[],
+  logFile: string | null,
+  onChild: (child: ChildProcess) => void,
+): Promise<ServerChild> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--inspect=127.0.0.1:0',
+      ...nodeArgs,
+      '--import',
+      ORPHAN_WATCH,
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src', 'main.ts'),
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: process.env.NODE_ENV ?? 'production',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   onChild(child);
   let code: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => ((code = c), resolve(c))));
@@ -452,7 +533,10 @@ function spawnServer(env: Record<string, string>, nodeArgs: string[], logFile: s
   let url: string | null = null;
   let inspector: string | null = null;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not listen within 60 s: ${pending.slice(0, 1000)}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not listen within 60 s: ${pending.slice(0, 1000)}`)),
+      60_000,
+    );
     const onLine = (line: string) => {
       const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
       if (url === null) {
@@ -581,7 +665,8 @@ class HttpClient {
           method,
           path: requestPath,
           agent: this.agent,
-          headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers:
+            body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -590,7 +675,9 @@ class HttpClient {
           res.on('error', reject);
         },
       );
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`no response within ${REQUEST_TIMEOUT_MS} ms`), { code: 'TIMEOUT' })));
+      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        req.destroy(Object.assign(new Error(`no response within ${REQUEST_TIMEOUT_MS} ms`), { code: 'TIMEOUT' })),
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -603,7 +690,14 @@ class HttpClient {
 
 // ---------------------------------------------------------------- recording
 
-const KINDS = ['logEvents', 'POST /event', 'events (cursor)', 'eventPage (offset)', 'eventCounts', 'utilization'] as const;
+const KINDS = [
+  'logEvents',
+  'POST /event',
+  'events (cursor)',
+  'eventPage (offset)',
+  'eventCounts',
+  'utilization',
+] as const;
 type Kind = (typeof KINDS)[number];
 const DELIVERY = 'delivery';
 
@@ -656,7 +750,14 @@ interface WindowFigures {
   fromSeconds: number;
   toSeconds: number;
   kinds: Record<string, { opsPerSecond: number; p50Ms: number; p99Ms: number; maxMs: number; errors: number }>;
-  server: { rssMb: number; heapUsedMb: number; heapTotalMb: number; cpuCores: number; eventLoopLagP99Ms: number; subscriptionsActive: number };
+  server: {
+    rssMb: number;
+    heapUsedMb: number;
+    heapTotalMb: number;
+    cpuCores: number;
+    eventLoopLagP99Ms: number;
+    subscriptionsActive: number;
+  };
   subscriberCpu: number;
   loadClientCpu: number;
 }
@@ -670,12 +771,41 @@ function reportQueries(seedStart: number, seedDays: number) {
   const week = { from: iso(seedStart), to: iso(seedStart + 7 * day) };
   const span = { from: iso(seedStart), to: iso(seedStart + seedDays * day) };
   return [
-    { kind: 'eventCounts' as const, query: 'query LiveCounts($filter: EventFilter) { eventCounts(groupBy: NODE, bucket: MINUTE, filter: $filter) { key bucketStart count } }', variables: () => ({ filter: { from: iso(Date.now() - 10 * 60_000) } }) },
-    { kind: 'utilization' as const, query: 'query Sessions($from: DateTimeISO, $to: DateTimeISO) { sessionUtilization(from: $from, to: $to) { totalSessions nodesTracked averageSystemUtilizationPercent } }', variables: () => week },
-    { kind: 'eventCounts' as const, query: 'query TypeHours($filter: EventFilter) { eventCounts(groupBy: EVENT_TYPE, bucket: HOUR, timezone: "America/Chicago", filter: $filter) { key count } }', variables: () => ({ filter: week }) },
-    { kind: 'utilization' as const, query: 'query Periods($from: DateTimeISO, $to: DateTimeISO) { utilizationPeriods(from: $from, to: $to, period: DAILY, timezone: "America/Chicago") { totalPeriods activePeriods averageUtilization } }', variables: () => span },
-    { kind: 'eventCounts' as const, query: 'query Levels { eventCounts(groupBy: LOG_LEVEL) { key count } }', variables: () => ({}) },
-    { kind: 'utilization' as const, query: 'query Users($from: DateTimeISO, $to: DateTimeISO) { userUtilization(from: $from, to: $to) { totalWorkflows totalUsers completionRatePercent } }', variables: () => week },
+    {
+      kind: 'eventCounts' as const,
+      query:
+        'query LiveCounts($filter: EventFilter) { eventCounts(groupBy: NODE, bucket: MINUTE, filter: $filter) { key bucketStart count } }',
+      variables: () => ({ filter: { from: iso(Date.now() - 10 * 60_000) } }),
+    },
+    {
+      kind: 'utilization' as const,
+      query:
+        'query Sessions($from: DateTimeISO, $to: DateTimeISO) { sessionUtilization(from: $from, to: $to) { totalSessions nodesTracked averageSystemUtilizationPercent } }',
+      variables: () => week,
+    },
+    {
+      kind: 'eventCounts' as const,
+      query:
+        'query TypeHours($filter: EventFilter) { eventCounts(groupBy: EVENT_TYPE, bucket: HOUR, timezone: "America/Chicago", filter: $filter) { key count } }',
+      variables: () => ({ filter: week }),
+    },
+    {
+      kind: 'utilization' as const,
+      query:
+        'query Periods($from: DateTimeISO, $to: DateTimeISO) { utilizationPeriods(from: $from, to: $to, period: DAILY, timezone: "America/Chicago") { totalPeriods activePeriods averageUtilization } }',
+      variables: () => span,
+    },
+    {
+      kind: 'eventCounts' as const,
+      query: 'query Levels { eventCounts(groupBy: LOG_LEVEL) { key count } }',
+      variables: () => ({}),
+    },
+    {
+      kind: 'utilization' as const,
+      query:
+        'query Users($from: DateTimeISO, $to: DateTimeISO) { userUtilization(from: $from, to: $to) { totalWorkflows totalUsers completionRatePercent } }',
+      variables: () => week,
+    },
   ];
 }
 
@@ -696,7 +826,8 @@ const EVENT_FIELDS = 'id eventType logLevel eventTimestamp source { nodeId workc
 const WALK = `query Walk($first: Int, $after: String, $filter: EventFilter) { events(first: $first, after: $after, filter: $filter) { nodes { ${EVENT_FIELDS} } pageInfo { endCursor hasNextPage } } }`;
 const PAGE = `query Page($limit: Int, $offset: Int, $filter: EventFilter) { eventPage(limit: $limit, offset: $offset, filter: $filter) { offset items { ${EVENT_FIELDS} } } }`;
 const PAGE_COUNTED = `query CountedPage($limit: Int, $offset: Int, $filter: EventFilter) { eventPage(limit: $limit, offset: $offset, filter: $filter) { offset totalCount items { ${EVENT_FIELDS} } } }`;
-const LOG_EVENTS = 'mutation Ingest($events: [EventInput!]!) { logEvents(events: $events) { insertedCount duplicateCount } }';
+const LOG_EVENTS =
+  'mutation Ingest($events: [EventInput!]!) { logEvents(events: $events) { insertedCount duplicateCount } }';
 
 interface PageNode {
   id: string;
@@ -770,7 +901,13 @@ class Load {
   }
 
   /** A GraphQL request; latency from `due` (the arrival time, so a client queue counts too). */
-  private async graphql<T>(kind: Kind, due: number, query: string, variables: Record<string, unknown>, check?: (data: T) => string | null): Promise<T | null> {
+  private async graphql<T>(
+    kind: Kind,
+    due: number,
+    query: string,
+    variables: Record<string, unknown>,
+    check?: (data: T) => string | null,
+  ): Promise<T | null> {
     try {
       const res = await this.http.request('POST', '/graphql', JSON.stringify({ query, variables }));
       const ms = performance.now() - due;
@@ -780,7 +917,12 @@ class Load {
       }
       const body = JSON.parse(res.text) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
       if (body.errors !== undefined && body.errors.length > 0) {
-        this.recorder.record(kind, ms, `GraphQL error ${body.errors[0]!.extensions?.code ?? ''}`.trim(), JSON.stringify(body.errors));
+        this.recorder.record(
+          kind,
+          ms,
+          `GraphQL error ${body.errors[0]!.extensions?.code ?? ''}`.trim(),
+          JSON.stringify(body.errors),
+        );
         return null;
       }
       const problem = check && body.data !== undefined ? check(body.data) : null;
@@ -792,13 +934,22 @@ class Load {
       return body.data ?? null;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      this.recorder.record(kind, performance.now() - due, code === 'TIMEOUT' ? 'timeout' : `network ${code ?? 'error'}`, String(error));
+      this.recorder.record(
+        kind,
+        performance.now() - due,
+        code === 'TIMEOUT' ? 'timeout' : `network ${code ?? 'error'}`,
+        String(error),
+      );
       return null;
     }
   }
 
   /** The next event of the workload, stamped with its sequence number and send time, and what a subscriber checks of it. */
-  private nextEvent(): { input: ReturnType<EventGenerator['input']>; acked: Acked; eventData: Record<string, unknown> } {
+  private nextEvent(): {
+    input: ReturnType<EventGenerator['input']>;
+    acked: Acked;
+    eventData: Record<string, unknown>;
+  } {
     const input = this.generator.input(this.eventCounter++);
     const seq = this.seq++;
     const acked: Acked = [seq, NODE_INDEX.get(input.source!.nodeId!)!, typeName(input.eventType), input.logLevel!];
@@ -813,8 +964,13 @@ class Load {
         return { ...rest, eventTimestamp: new Date().toISOString(), eventData };
       }),
     };
-    const data = await this.graphql<{ logEvents: { insertedCount: number; duplicateCount: number } }>('logEvents', due, LOG_EVENTS, variables, (d) =>
-      d.logEvents.insertedCount === events.length ? null : `stored ${d.logEvents.insertedCount} of ${events.length}`,
+    const data = await this.graphql<{ logEvents: { insertedCount: number; duplicateCount: number } }>(
+      'logEvents',
+      due,
+      LOG_EVENTS,
+      variables,
+      (d) =>
+        d.logEvents.insertedCount === events.length ? null : `stored ${d.logEvents.insertedCount} of ${events.length}`,
     );
     if (data) for (const e of events) this.acked.push(e.acked);
   }
@@ -827,7 +983,11 @@ class Load {
       log_level: input.logLevel,
       alert: input.alert,
       event_timestamp: new Date().toISOString(),
-      source: { node_id: source.nodeId, workcell_id: source.workcellId, ...(source.workflowId ? { workflow_id: source.workflowId } : {}) },
+      source: {
+        node_id: source.nodeId,
+        workcell_id: source.workcellId,
+        ...(source.workflowId ? { workflow_id: source.workflowId } : {}),
+      },
       event_data: eventData,
       ...(input.traceId ? { trace_id: input.traceId } : {}),
     });
@@ -837,12 +997,18 @@ class Load {
       const ms = performance.now() - due;
       if (res.status < 200 || res.status >= 300) return this.recorder.record(kind, ms, `HTTP ${res.status}`, res.text);
       const stored = JSON.parse(res.text) as { _id?: unknown; event_data?: { seq?: unknown } };
-      if (typeof stored._id !== 'string' || stored.event_data?.seq !== acked[0]) return this.recorder.record(kind, ms, 'unexpected response', res.text);
+      if (typeof stored._id !== 'string' || stored.event_data?.seq !== acked[0])
+        return this.recorder.record(kind, ms, 'unexpected response', res.text);
       this.recorder.record(kind, ms);
       this.acked.push(acked);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      this.recorder.record(kind, performance.now() - due, code === 'TIMEOUT' ? 'timeout' : `network ${code ?? 'error'}`, String(error));
+      this.recorder.record(
+        kind,
+        performance.now() - due,
+        code === 'TIMEOUT' ? 'timeout' : `network ${code ?? 'error'}`,
+        String(error),
+      );
     }
   }
 
@@ -854,15 +1020,21 @@ class Load {
     let lastTimestamp: string | null = null;
     let started = due;
     for (let page = 0; page < this.p.walkPages && !this.stopped; page++) {
-      const data: WalkData | null = await this.graphql<WalkData>('events (cursor)', started, WALK, { first: this.p.pageSize, after, filter }, (d) => {
-        for (const node of d.events.nodes) {
-          if (seen.has(node.id)) return 'cursor walk returned an event twice';
-          seen.add(node.id);
-          if (lastTimestamp !== null && node.eventTimestamp > lastTimestamp) return 'cursor walk out of order';
-          lastTimestamp = node.eventTimestamp;
-        }
-        return null;
-      });
+      const data: WalkData | null = await this.graphql<WalkData>(
+        'events (cursor)',
+        started,
+        WALK,
+        { first: this.p.pageSize, after, filter },
+        (d) => {
+          for (const node of d.events.nodes) {
+            if (seen.has(node.id)) return 'cursor walk returned an event twice';
+            seen.add(node.id);
+            if (lastTimestamp !== null && node.eventTimestamp > lastTimestamp) return 'cursor walk out of order';
+            lastTimestamp = node.eventTimestamp;
+          }
+          return null;
+        },
+      );
       if (!data || !data.events.pageInfo.hasNextPage) return;
       after = data.events.pageInfo.endCursor;
       started = performance.now();
@@ -874,8 +1046,12 @@ class Load {
     const filter = this.filters[turn % this.filters.length]!();
     const offset = this.p.pageSize * Math.floor(this.random() * 20);
     // Every fourth page also counts the matches, as a paged table showing "1-50 of N" does.
-    await this.graphql('eventPage (offset)', due, turn % 4 === 0 ? PAGE_COUNTED : PAGE, { limit: this.p.pageSize, offset, filter }, (d: { eventPage: { offset: number } }) =>
-      d.eventPage.offset === offset ? null : 'wrong offset',
+    await this.graphql(
+      'eventPage (offset)',
+      due,
+      turn % 4 === 0 ? PAGE_COUNTED : PAGE,
+      { limit: this.p.pageSize, offset, filter },
+      (d: { eventPage: { offset: number } }) => (d.eventPage.offset === offset ? null : 'wrong offset'),
     );
   }
 
@@ -889,7 +1065,10 @@ class Load {
 
 /** Means of the memory samples in [from, to) seconds. */
 function meanOf(samples: MemorySample[], from: number, to: number, key: keyof MemorySample): number {
-  const values = samples.filter((s) => s.t >= from && s.t < to).map((s) => s[key]).filter((v): v is number => v !== null && Number.isFinite(v));
+  const values = samples
+    .filter((s) => s.t >= from && s.t < to)
+    .map((s) => s[key])
+    .filter((v): v is number => v !== null && Number.isFinite(v));
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
@@ -947,7 +1126,15 @@ export async function runSoak(): Promise<Target[]> {
   let serverDied: string | null = null;
   const recorder = new Recorder();
   const samples: MemorySample[] = [];
-  const afterGc: { at: string; t: number; windowTo: number; gcMs: number; heapUsedMb: number; heapTotalMb: number; rssMb: number }[] = [];
+  const afterGc: {
+    at: string;
+    t: number;
+    windowTo: number;
+    gcMs: number;
+    heapUsedMb: number;
+    heapTotalMb: number;
+    rssMb: number;
+  }[] = [];
   const gcFailures: string[] = [];
   const windows: WindowFigures[] = [];
   let verification: Verification | null = null;
@@ -988,7 +1175,14 @@ export async function runSoak(): Promise<Target[]> {
 
     progress(`starting the server (${p.store}, NODE_ENV=${process.env.NODE_ENV}, no API keys, loopback)`);
     server = await spawnServer(
-      { ...location.env, DATA_DIR: dataDir, EXPORT_DIR: path.join(dataDir, 'exports'), MONGODB_URI: location.env.MONGODB_URI ?? '', API_KEYS: '', METRICS_ENABLED: 'true' },
+      {
+        ...location.env,
+        DATA_DIR: dataDir,
+        EXPORT_DIR: path.join(dataDir, 'exports'),
+        MONGODB_URI: location.env.MONGODB_URI ?? '',
+        API_KEYS: '',
+        METRICS_ENABLED: 'true',
+      },
       p.serverNodeArgs,
       p.serverLog,
       (child) => children.add(child),
@@ -1049,21 +1243,38 @@ export async function runSoak(): Promise<Target[]> {
       }
       const gcMs = performance.now() - started;
       const after = await readServer(t);
-      afterGc.push({ at, t: round(t), windowTo, gcMs: round(gcMs), heapUsedMb: round(num(after.heapUsedMb)), heapTotalMb: round(num(after.heapTotalMb)), rssMb: round(num(after.rssMb)) });
-      progress(`forced full GC (${at}): ${round(gcMs)} ms; live heap ${round(num(after.heapUsedMb))} MB, RSS ${round(num(after.rssMb))} MB`);
+      afterGc.push({
+        at,
+        t: round(t),
+        windowTo,
+        gcMs: round(gcMs),
+        heapUsedMb: round(num(after.heapUsedMb)),
+        heapTotalMb: round(num(after.heapTotalMb)),
+        rssMb: round(num(after.rssMb)),
+      });
+      progress(
+        `forced full GC (${at}): ${round(gcMs)} ms; live heap ${round(num(after.heapUsedMb))} MB, RSS ${round(num(after.rssMb))} MB`,
+      );
     };
 
     progress(`connecting ${p.subscribers} subscribers (${p.unfilteredSubscribers} unfiltered)`);
     fleet = startSubscriberFleet();
     children.add(fleet.child);
-    const connected = await fleet.request<{ count: number; error?: string }>({ type: 'connect', url: `${running.url.replace(/^http/, 'ws')}/graphql`, filters }, 'connected');
-    if (connected.count !== p.subscribers) throw new Error(`connected ${connected.count} of ${p.subscribers} subscribers: ${connected.error ?? ''}`);
+    const connected = await fleet.request<{ count: number; error?: string }>(
+      { type: 'connect', url: `${running.url.replace(/^http/, 'ws')}/graphql`, filters },
+      'connected',
+    );
+    if (connected.count !== p.subscribers)
+      throw new Error(`connected ${connected.count} of ${p.subscribers} subscribers: ${connected.error ?? ''}`);
     // Every subscription must be running before the first event, or missing it is no fault.
     const subscribedBy = performance.now() + 30_000;
     for (;;) {
       await sample(-1);
       if ((samples.at(-1)!.subscriptionsActive ?? 0) >= p.subscribers) break;
-      if (performance.now() > subscribedBy) throw new Error(`only ${samples.at(-1)!.subscriptionsActive} of ${p.subscribers} subscriptions running after 30 s`);
+      if (performance.now() > subscribedBy)
+        throw new Error(
+          `only ${samples.at(-1)!.subscriptionsActive} of ${p.subscribers} subscriptions running after 30 s`,
+        );
       await sleep(200);
     }
     await sleep(1000);
@@ -1072,8 +1283,10 @@ export async function runSoak(): Promise<Target[]> {
 
     // Windows: warm-up in windows of its own, then the measured run.
     const bounds: { from: number; to: number; phase: WindowFigures['phase'] }[] = [];
-    for (let t = 0; t < p.warmupSeconds; t += p.windowSeconds) bounds.push({ from: t, to: Math.min(t + p.windowSeconds, p.warmupSeconds), phase: 'warm-up' });
-    for (let t = p.warmupSeconds; t < p.warmupSeconds + p.seconds; t += p.windowSeconds) bounds.push({ from: t, to: Math.min(t + p.windowSeconds, p.warmupSeconds + p.seconds), phase: 'measured' });
+    for (let t = 0; t < p.warmupSeconds; t += p.windowSeconds)
+      bounds.push({ from: t, to: Math.min(t + p.windowSeconds, p.warmupSeconds), phase: 'warm-up' });
+    for (let t = p.warmupSeconds; t < p.warmupSeconds + p.seconds; t += p.windowSeconds)
+      bounds.push({ from: t, to: Math.min(t + p.windowSeconds, p.warmupSeconds + p.seconds), phase: 'measured' });
     const totalSeconds = p.warmupSeconds + p.seconds;
 
     progress(`load for ${p.warmupSeconds} s of warm-up + ${p.seconds} s, windows of ${p.windowSeconds} s`);
@@ -1101,13 +1314,17 @@ export async function runSoak(): Promise<Target[]> {
       // What completes from now on belongs to the next window (stragglers after the last: to the last's phase).
       recorder.measuring = (bounds[index + 1] ?? bound).phase === 'measured';
       const kinds = recorder.swap();
-      const delivery = (await subscriberFleet.request<{ window: SubscriberWindow }>({ type: 'window' }, 'window')).window;
+      const delivery = (await subscriberFleet.request<{ window: SubscriberWindow }>({ type: 'window' }, 'window'))
+        .window;
       const seconds = bound.to - bound.from;
       const cpu = process.cpuUsage(cpuBefore);
       cpuBefore = process.cpuUsage();
       const inWindow = samples.filter((s) => s.t >= bound.from && s.t < bound.to);
       const lastSample = inWindow.at(-1) ?? lastCpuSample;
-      const serverCpu = lastSample.cpuSeconds !== null && lastCpuSample.cpuSeconds !== null && lastSample.t > lastCpuSample.t ? (lastSample.cpuSeconds - lastCpuSample.cpuSeconds) / (lastSample.t - lastCpuSample.t) : Number.NaN;
+      const serverCpu =
+        lastSample.cpuSeconds !== null && lastCpuSample.cpuSeconds !== null && lastSample.t > lastCpuSample.t
+          ? (lastSample.cpuSeconds - lastCpuSample.cpuSeconds) / (lastSample.t - lastCpuSample.t)
+          : Number.NaN;
       lastCpuSample = lastSample;
       const figures: WindowFigures = {
         index,
@@ -1120,7 +1337,9 @@ export async function runSoak(): Promise<Target[]> {
           heapUsedMb: round(meanOf(samples, bound.from, bound.to, 'heapUsedMb')),
           heapTotalMb: round(meanOf(samples, bound.from, bound.to, 'heapTotalMb')),
           cpuCores: round(serverCpu),
-          eventLoopLagP99Ms: round(maxOf(inWindow.map((s) => s.eventLoopLagP99Ms).filter((v): v is number => v !== null))),
+          eventLoopLagP99Ms: round(
+            maxOf(inWindow.map((s) => s.eventLoopLagP99Ms).filter((v): v is number => v !== null)),
+          ),
           subscriptionsActive: inWindow.at(-1)?.subscriptionsActive ?? Number.NaN,
         },
         subscriberCpu: round(num(delivery.cpuUtilization)),
@@ -1128,10 +1347,24 @@ export async function runSoak(): Promise<Target[]> {
       };
       for (const kind of KINDS) {
         const w = kinds.get(kind) ?? { latencies: [], errors: 0 };
-        figures.kinds[kind] = { opsPerSecond: round(w.latencies.length / seconds), p50Ms: round(quantile(w.latencies, 0.5)), p99Ms: round(quantile(w.latencies, 0.99)), maxMs: round(maxOf(w.latencies)), errors: w.errors };
+        figures.kinds[kind] = {
+          opsPerSecond: round(w.latencies.length / seconds),
+          p50Ms: round(quantile(w.latencies, 0.5)),
+          p99Ms: round(quantile(w.latencies, 0.99)),
+          maxMs: round(maxOf(w.latencies)),
+          errors: w.errors,
+        };
       }
-      const deliveryErrors = Object.values(delivery.errors).reduce((a, b) => a + b, 0) - Object.values(deliveryTotals?.errors ?? {}).reduce((a, b) => a + b, 0);
-      figures.kinds[DELIVERY] = { opsPerSecond: round(delivery.deliveries / seconds), p50Ms: round(num(delivery.p50Ms)), p99Ms: round(num(delivery.p99Ms)), maxMs: round(num(delivery.maxMs)), errors: deliveryErrors };
+      const deliveryErrors =
+        Object.values(delivery.errors).reduce((a, b) => a + b, 0) -
+        Object.values(deliveryTotals?.errors ?? {}).reduce((a, b) => a + b, 0);
+      figures.kinds[DELIVERY] = {
+        opsPerSecond: round(delivery.deliveries / seconds),
+        p50Ms: round(num(delivery.p50Ms)),
+        p99Ms: round(num(delivery.p99Ms)),
+        maxMs: round(num(delivery.maxMs)),
+        errors: deliveryErrors,
+      };
       if (bound.phase === 'measured') {
         measuredDeliveries.deliveries += delivery.deliveries;
         measuredDeliveries.p99.push(num(delivery.p99Ms));
@@ -1143,7 +1376,14 @@ export async function runSoak(): Promise<Target[]> {
         ['kind', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'errors'],
         [...KINDS, DELIVERY].map((kind) => {
           const k = figures.kinds[kind]!;
-          return [kind === DELIVERY ? 'delivery (sent -> received)' : kind, k.opsPerSecond, k.p50Ms, k.p99Ms, k.maxMs, k.errors];
+          return [
+            kind === DELIVERY ? 'delivery (sent -> received)' : kind,
+            k.opsPerSecond,
+            k.p50Ms,
+            k.p99Ms,
+            k.maxMs,
+            k.errors,
+          ];
         }),
       );
       if (serverDied !== null) {
@@ -1155,7 +1395,12 @@ export async function runSoak(): Promise<Target[]> {
       // means follow that sawtooth), and shows what is live. After the printing: the pause falls
       // at the start of the next window, in its latencies.
       const last = index === bounds.length - 1;
-      if (p.forceGc || bound.to === p.warmupSeconds || last) await forcedGc(last ? FINAL_GC : bound.to === p.warmupSeconds ? BASELINE_GC : `at ${bound.to} s`, elapsed(), bound.to);
+      if (p.forceGc || bound.to === p.warmupSeconds || last)
+        await forcedGc(
+          last ? FINAL_GC : bound.to === p.warmupSeconds ? BASELINE_GC : `at ${bound.to} s`,
+          elapsed(),
+          bound.to,
+        );
     }
     theLoad.stopped = true;
     await loadDone;
@@ -1166,13 +1411,28 @@ export async function runSoak(): Promise<Target[]> {
 
     if (serverDied === null) {
       // Every acknowledged event must reach every subscriber whose filter it matches.
-      const expected = theLoad.acked.reduce((sum, [, node, type, level]) => sum + filters.filter((f) => matches(f, node, type, level)).length, 0);
+      const expected = theLoad.acked.reduce(
+        (sum, [, node, type, level]) => sum + filters.filter((f) => matches(f, node, type, level)).length,
+        0,
+      );
       const drainBy = performance.now() + p.drainSeconds * 1000;
-      while ((await subscriberFleet.request<{ count: number }>({ type: 'received' }, 'received')).count < expected && performance.now() < drainBy) await sleep(200);
-      deliveryTotals = (await subscriberFleet.request<{ window: SubscriberWindow }>({ type: 'window' }, 'window')).window;
-      verification = (await subscriberFleet.request<{ result: Verification }>({ type: 'verify', acked: theLoad.acked }, 'verified')).result;
-      if (verification.missing > 0) recorder.errorsByKind.set('subscription: acknowledged event never delivered', verification.missing);
-      if (verification.missing > 0) recorder.examples.set('subscription: acknowledged event never delivered', `by filter: ${JSON.stringify(verification.missingByFilter)}; ${verification.subscribersMissing} subscribers`);
+      while (
+        (await subscriberFleet.request<{ count: number }>({ type: 'received' }, 'received')).count < expected &&
+        performance.now() < drainBy
+      )
+        await sleep(200);
+      deliveryTotals = (await subscriberFleet.request<{ window: SubscriberWindow }>({ type: 'window' }, 'window'))
+        .window;
+      verification = (
+        await subscriberFleet.request<{ result: Verification }>({ type: 'verify', acked: theLoad.acked }, 'verified')
+      ).result;
+      if (verification.missing > 0)
+        recorder.errorsByKind.set('subscription: acknowledged event never delivered', verification.missing);
+      if (verification.missing > 0)
+        recorder.examples.set(
+          'subscription: acknowledged event never delivered',
+          `by filter: ${JSON.stringify(verification.missingByFilter)}; ${verification.subscribersMissing} subscribers`,
+        );
       for (const [kind, count] of Object.entries(deliveryTotals.errors)) {
         recorder.errorsByKind.set(kind, count);
         recorder.examples.set(kind, deliveryTotals.examples[kind] ?? '');
@@ -1186,21 +1446,35 @@ export async function runSoak(): Promise<Target[]> {
         const last = samples.at(-1)!;
         if (last.wsConnections === 0 && last.subscriptionsActive === 0) break;
         if (performance.now() - releaseStarted > 10_000) {
-          recorder.error('server: closed subscriptions not released', `ws connections ${last.wsConnections}, subscriptions ${last.subscriptionsActive} 10 s after the clients left`);
+          recorder.error(
+            'server: closed subscriptions not released',
+            `ws connections ${last.wsConnections}, subscriptions ${last.subscriptionsActive} 10 s after the clients left`,
+          );
           break;
         }
         await sleep(250);
       }
       const last = samples.at(-1)!;
-      released = { wsConnections: last.wsConnections, subscriptionsActive: last.subscriptionsActive, seconds: round((performance.now() - releaseStarted) / 1000) };
+      released = {
+        wsConnections: last.wsConnections,
+        subscriptionsActive: last.subscriptionsActive,
+        seconds: round((performance.now() - releaseStarted) / 1000),
+      };
 
       // SIGTERM: the server drains and exits 0.
       const stopping = performance.now();
       stoppingServer = true;
       running.child.kill('SIGTERM');
       const code = await Promise.race([running.exited, sleep(20_000).then(() => 'timeout' as const)]);
-      shutdown = { exitCode: code === 'timeout' ? undefined : code, seconds: round((performance.now() - stopping) / 1000) };
-      if (code !== 0) recorder.error('server: shutdown', code === 'timeout' ? 'still running 20 s after SIGTERM' : `exit code ${code}`);
+      shutdown = {
+        exitCode: code === 'timeout' ? undefined : code,
+        seconds: round((performance.now() - stopping) / 1000),
+      };
+      if (code !== 0)
+        recorder.error(
+          'server: shutdown',
+          code === 'timeout' ? 'still running 20 s after SIGTERM' : `exit code ${code}`,
+        );
     } else {
       recorder.error('server: died', serverDied);
     }
@@ -1225,41 +1499,91 @@ export async function runSoak(): Promise<Target[]> {
   const measured = windows.filter((w) => w.phase === 'measured');
   const totalsRows = KINDS.map((kind) => {
     const latencies = recorder.measured.get(kind) ?? [];
-    const errors = [...recorder.errorsByKind.entries()].filter(([k]) => k.startsWith(`${kind}: `)).reduce((s, [, n]) => s + n, 0);
-    return { kind, operations: latencies.length, opsPerSecond: round(latencies.length / Math.max(1, p.seconds)), p50Ms: round(quantile(latencies, 0.5)), p99Ms: round(quantile(latencies, 0.99)), maxMs: round(maxOf(latencies)), errors };
+    const errors = [...recorder.errorsByKind.entries()]
+      .filter(([k]) => k.startsWith(`${kind}: `))
+      .reduce((s, [, n]) => s + n, 0);
+    return {
+      kind,
+      operations: latencies.length,
+      opsPerSecond: round(latencies.length / Math.max(1, p.seconds)),
+      p50Ms: round(quantile(latencies, 0.5)),
+      p99Ms: round(quantile(latencies, 0.99)),
+      maxMs: round(maxOf(latencies)),
+      errors,
+    };
   });
-  const deliveryErrors = [...recorder.errorsByKind.entries()].filter(([k]) => k.startsWith('subscription: ')).reduce((s, [, n]) => s + n, 0);
+  const deliveryErrors = [...recorder.errorsByKind.entries()]
+    .filter(([k]) => k.startsWith('subscription: '))
+    .reduce((s, [, n]) => s + n, 0);
   printTable(
     `Soak totals after warm-up (${p.seconds} s; ${p.store}; latencies from the scheduled arrival; errors over the whole run)`,
     ['kind', 'operations', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'errors'],
     [
       ...totalsRows.map((r) => [r.kind, r.operations, r.opsPerSecond, r.p50Ms, r.p99Ms, r.maxMs, r.errors]),
-      ['delivery (sent -> received)', verification?.delivered ?? measuredDeliveries.deliveries, round(measuredDeliveries.deliveries / Math.max(1, p.seconds)), '', `worst window ${round(maxOf(measuredDeliveries.p99))}`, '', deliveryErrors],
+      [
+        'delivery (sent -> received)',
+        verification?.delivered ?? measuredDeliveries.deliveries,
+        round(measuredDeliveries.deliveries / Math.max(1, p.seconds)),
+        '',
+        `worst window ${round(maxOf(measuredDeliveries.p99))}`,
+        '',
+        deliveryErrors,
+      ],
     ],
   );
   printTable(
     'p99 latency (ms) per window',
     ['window', 'phase', ...KINDS, DELIVERY],
-    windows.map((w) => [`${w.fromSeconds}-${w.toSeconds} s`, w.phase, ...[...KINDS, DELIVERY].map((k) => w.kinds[k]!.p99Ms)]),
+    windows.map((w) => [
+      `${w.fromSeconds}-${w.toSeconds} s`,
+      w.phase,
+      ...[...KINDS, DELIVERY].map((k) => w.kinds[k]!.p99Ms),
+    ]),
   );
   printTable(
     'Server memory and CPU per window (means of the samples; then right after the full GC forced at its end)',
-    ['window', 'phase', 'RSS MB', 'heap used MB', 'heap total MB', 'CPU cores', 'loop lag p99 ms', 'GC ms', 'live heap MB', 'RSS after GC MB'],
+    [
+      'window',
+      'phase',
+      'RSS MB',
+      'heap used MB',
+      'heap total MB',
+      'CPU cores',
+      'loop lag p99 ms',
+      'GC ms',
+      'live heap MB',
+      'RSS after GC MB',
+    ],
     windows.map((w) => {
       const gc = afterGc.find((g) => g.windowTo === w.toSeconds);
-      return [`${w.fromSeconds}-${w.toSeconds} s`, w.phase, w.server.rssMb, w.server.heapUsedMb, w.server.heapTotalMb, w.server.cpuCores, w.server.eventLoopLagP99Ms, gc?.gcMs ?? '', gc?.heapUsedMb ?? '', gc?.rssMb ?? ''];
+      return [
+        `${w.fromSeconds}-${w.toSeconds} s`,
+        w.phase,
+        w.server.rssMb,
+        w.server.heapUsedMb,
+        w.server.heapTotalMb,
+        w.server.cpuCores,
+        w.server.eventLoopLagP99Ms,
+        gc?.gcMs ?? '',
+        gc?.heapUsedMb ?? '',
+        gc?.rssMb ?? '',
+      ];
     }),
   );
 
   const first = measured[0];
   const last = measured.at(-1);
-  const growth = (key: 'rssMb' | 'heapUsedMb') => (first && last && measured.length >= 2 ? ((last.server[key] - first.server[key]) / first.server[key]) * 100 : Number.NaN);
+  const growth = (key: 'rssMb' | 'heapUsedMb') =>
+    first && last && measured.length >= 2
+      ? ((last.server[key] - first.server[key]) / first.server[key]) * 100
+      : Number.NaN;
   const rssGrowthPercent = growth('rssMb');
   const heapGrowthPercent = growth('heapUsedMb');
   const after = samples.filter((s) => s.t >= p.warmupSeconds && s.t <= p.warmupSeconds + p.seconds);
   const gcStart = afterGc.find((g) => g.at === BASELINE_GC);
   const gcEnd = afterGc.find((g) => g.at === FINAL_GC);
-  const liveHeapGrowthPercent = gcStart && gcEnd ? ((gcEnd.heapUsedMb - gcStart.heapUsedMb) / gcStart.heapUsedMb) * 100 : Number.NaN;
+  const liveHeapGrowthPercent =
+    gcStart && gcEnd ? ((gcEnd.heapUsedMb - gcStart.heapUsedMb) / gcStart.heapUsedMb) * 100 : Number.NaN;
   const gcRssGrowthPercent = gcStart && gcEnd ? ((gcEnd.rssMb - gcStart.rssMb) / gcStart.rssMb) * 100 : Number.NaN;
   const measuredGcs = afterGc.filter((g) => g.windowTo >= p.warmupSeconds);
   const liveSlope = slopePerMinute(measuredGcs.map((g) => [g.t, g.heapUsedMb]));
@@ -1274,7 +1598,12 @@ export async function runSoak(): Promise<Target[]> {
   );
   const errorRows = [...recorder.errorsByKind.entries()].sort((a, b) => b[1] - a[1]);
   const totalErrors = errorRows.reduce((s, [, n]) => s + n, 0);
-  if (errorRows.length > 0) printTable('Errors by kind (first example)', ['kind', 'count', 'example'], errorRows.map(([k, n]) => [k, n, (recorder.examples.get(k) ?? '').slice(0, 200)]));
+  if (errorRows.length > 0)
+    printTable(
+      'Errors by kind (first example)',
+      ['kind', 'count', 'example'],
+      errorRows.map(([k, n]) => [k, n, (recorder.examples.get(k) ?? '').slice(0, 200)]),
+    );
   else console.log('\nno errors');
   if (verification) {
     console.log(
@@ -1282,26 +1611,61 @@ export async function runSoak(): Promise<Target[]> {
     );
   }
   if (server && server.log.warnings + server.log.errors + server.log.other > 0) {
-    console.log(`server log: ${server.log.warnings} warnings, ${server.log.errors} errors, ${server.log.other} other lines; first: ${server.log.examples[0]}`);
+    console.log(
+      `server log: ${server.log.warnings} warnings, ${server.log.errors} errors, ${server.log.other} other lines; first: ${server.log.examples[0]}`,
+    );
   }
-  if (load && load.lateArrivals > 0) console.log(`load client: ${load.lateArrivals} of ${load.arrivals} arrivals fired over 100 ms late (the client, not only the server, was behind)`);
+  if (load && load.lateArrivals > 0)
+    console.log(
+      `load client: ${load.lateArrivals} of ${load.arrivals} arrivals fired over 100 ms late (the client, not only the server, was behind)`,
+    );
 
   const targets = [
-    target('errors', 'errors of every kind over the whole run (GraphQL errors, non-2xx, timeouts, subscription errors and closes, missed deliveries, release, shutdown)', totalErrors, '<', 1),
-    target('RSS growth %', `server RSS, mean of the last window vs the first after warm-up (${p.seconds} s)`, rssGrowthPercent, '<', MEMORY_GROWTH_PERCENT),
-    target('live heap growth %', `server V8 heap used right after a forced full GC (inspector), end of run vs end of warm-up`, liveHeapGrowthPercent, '<', MEMORY_GROWTH_PERCENT),
+    target(
+      'errors',
+      'errors of every kind over the whole run (GraphQL errors, non-2xx, timeouts, subscription errors and closes, missed deliveries, release, shutdown)',
+      totalErrors,
+      '<',
+      1,
+    ),
+    target(
+      'RSS growth %',
+      `server RSS, mean of the last window vs the first after warm-up (${p.seconds} s)`,
+      rssGrowthPercent,
+      '<',
+      MEMORY_GROWTH_PERCENT,
+    ),
+    target(
+      'live heap growth %',
+      `server V8 heap used right after a forced full GC (inspector), end of run vs end of warm-up`,
+      liveHeapGrowthPercent,
+      '<',
+      MEMORY_GROWTH_PERCENT,
+    ),
   ];
   printTargets(targets);
   const ingested = load?.acked.length ?? 0;
   writeResult('soak', startedAt, {
     otherProcessesBusyCores: { atStart: busyAtStart, atEnd: busyAtEnd },
-    parameters: { ...p, seedDays, labWorkloadVersion: LAB_WORKLOAD_VERSION, subscriberFilters: countBy(filters.map((f) => f.kind)), nodeEnv: process.env.NODE_ENV, cores: os.cpus().length, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+    parameters: {
+      ...p,
+      seedDays,
+      labWorkloadVersion: LAB_WORKLOAD_VERSION,
+      subscriberFilters: countBy(filters.map((f) => f.kind)),
+      nodeEnv: process.env.NODE_ENV,
+      cores: os.cpus().length,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    },
     figures: {
       seedSeconds: round(seedSeconds),
       eventsAcknowledged: ingested,
       eventsPerSecond: round(ingested / Math.max(1, p.warmupSeconds + p.seconds)),
       totals: totalsRows,
-      deliveries: { measured: measuredDeliveries.deliveries, perSecond: round(measuredDeliveries.deliveries / Math.max(1, p.seconds)), worstWindowP99Ms: round(maxOf(measuredDeliveries.p99)) },
+      deliveries: {
+        measured: measuredDeliveries.deliveries,
+        perSecond: round(measuredDeliveries.deliveries / Math.max(1, p.seconds)),
+        worstWindowP99Ms: round(maxOf(measuredDeliveries.p99)),
+      },
       verification,
       windows,
       memory: {
@@ -1316,7 +1680,13 @@ export async function runSoak(): Promise<Target[]> {
         rssTrendMbPerMinute: round(rssSlope),
         heapUsedTrendMbPerMinute: round(heapSlope),
         peakRssMb: round(peakRssMb ?? Number.NaN),
-        samples: samples.map((s) => ({ t: round(s.t), rssMb: s.rssMb === null ? null : round(s.rssMb), heapUsedMb: s.heapUsedMb === null ? null : round(s.heapUsedMb), externalMb: s.externalMb === null ? null : round(s.externalMb), subscriptionsActive: s.subscriptionsActive })),
+        samples: samples.map((s) => ({
+          t: round(s.t),
+          rssMb: s.rssMb === null ? null : round(s.rssMb),
+          heapUsedMb: s.heapUsedMb === null ? null : round(s.heapUsedMb),
+          externalMb: s.externalMb === null ? null : round(s.externalMb),
+          subscriptionsActive: s.subscriptionsActive,
+        })),
       },
       errors: Object.fromEntries(errorRows),
       errorExamples: Object.fromEntries(recorder.examples),

@@ -108,7 +108,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
         const bytes = fs.statSync(path.join(WEB_OUT_DIR, entry.js)).size;
         return `${name} ${(bytes / 1024).toFixed(0)} KiB`;
       });
-      console.log(`web bundles built in ${((Date.now() - started) / 1000).toFixed(1)} s into ${path.relative(ROOT, WEB_OUT_DIR)}/: ${sizes.join(', ')}`);
+      console.log(
+        `web bundles built in ${((Date.now() - started) / 1000).toFixed(1)} s into ${path.relative(ROOT, WEB_OUT_DIR)}/: ${sizes.join(', ')}`,
+      );
     },
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

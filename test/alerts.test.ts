@@ -21,14 +21,20 @@ interface Mail {
 function parseMail(raw: string): { headers: Record<string, string>; body: string } {
   const split = raw.indexOf('\r\n\r\n');
   const headers: Record<string, string> = {};
-  for (const line of raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+  for (const line of raw
+    .slice(0, split)
+    .replace(/\r\n[ \t]+/g, ' ')
+    .split('\r\n')) {
     const colon = line.indexOf(':');
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   let body = raw.slice(split + 4);
   const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
   if (encoding === 'quoted-printable') {
-    body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+    body = Buffer.from(
+      body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      'latin1',
+    ).toString('utf8');
   } else if (encoding === 'base64') {
     body = Buffer.from(body, 'base64').toString('utf8');
   }
@@ -36,7 +42,12 @@ function parseMail(raw: string): { headers: Record<string, string>; body: string
 }
 
 /** A real SMTP peer (STARTTLS with its built-in certificate, login required). */
-async function startSmtpPeer(): Promise<{ port: number; mails: Mail[]; arrived: (count: number) => Promise<void>; stop: () => Promise<void> }> {
+async function startSmtpPeer(): Promise<{
+  port: number;
+  mails: Mail[];
+  arrived: (count: number) => Promise<void>;
+  stop: () => Promise<void>;
+}> {
   const mails: Mail[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = new SMTPServer({
@@ -67,7 +78,8 @@ async function startSmtpPeer(): Promise<{ port: number; mails: Mail[]; arrived: 
   return {
     port,
     mails,
-    arrived: (count) => (mails.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }))),
+    arrived: (count) =>
+      mails.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -93,7 +105,8 @@ function startWebhookReceiver() {
     answerWith: (status: number | null) => {
       autoStatus = status;
     },
-    arrived: (count: number) => (requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
+    arrived: (count: number) =>
+      requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
     listen: async () => {
       const port = await freePort();
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -168,7 +181,14 @@ describe('alerts out: email and webhooks', () => {
     expect(smtp.mails.map((m) => m.envelopeTo).sort()).toEqual([['ops@lab.example'], ['pi@lab.example']]);
     for (const mail of smtp.mails) {
       expect(mail).toMatchObject({ envelopeFrom: 'events@lab.example', user: 'lab', secure: true });
-      expect(mail.headers).toMatchObject({ subject, from: 'events@lab.example', to: mail.envelopeTo[0], importance: 'High', 'x-priority': '1', 'x-madsci-event-id': event.id });
+      expect(mail.headers).toMatchObject({
+        subject,
+        from: 'events@lab.example',
+        to: mail.envelopeTo[0],
+        importance: 'High',
+        'x-priority': '1',
+        'x-madsci-event-id': event.id,
+      });
       expect(mail.headers['content-type']).toMatch(/^text\/plain/);
       // Pretty JSON, two-space indent, MADSci's field names and key order.
       expect(mail.body).toBe(JSON.stringify(expectedJson, null, 2));
@@ -178,10 +198,18 @@ describe('alerts out: email and webhooks', () => {
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.body).toEqual({ type: 'alert', subject, level: 'ERROR', event: expectedJson });
     // The peer has the mail a moment before the sender has its answer.
-    await vi.waitFor(() => expect(server.handle.services.alerts.metrics()).toMatchObject({ alerts: 1, email: { delivered: 2, failed: 0 }, webhook: { delivered: 1, failed: 0 } }), {
-      timeout: 20_000,
-      interval: 10,
-    });
+    await vi.waitFor(
+      () =>
+        expect(server.handle.services.alerts.metrics()).toMatchObject({
+          alerts: 1,
+          email: { delivered: 2, failed: 0 },
+          webhook: { delivered: 1, failed: 0 },
+        }),
+      {
+        timeout: 20_000,
+        interval: 10,
+      },
+    );
   });
 
   it('alerts on alert: true at any level, not on a retried duplicate', async () => {
@@ -192,8 +220,21 @@ describe('alerts out: email and webhooks', () => {
     const critical = await logOn(server, { eventType: 'WORKFLOW_ABORT', logLevel: 'CRITICAL' });
     await hook.arrived(3);
     await smtp.arrived(6);
-    expect(hook.requests.map((r) => (r.body as { event: { event_id: string } }).event.event_id).slice(1)).toEqual([flagged.id, critical.id]);
-    expect(smtp.mails.slice(2).map((m) => m.headers.subject).sort()).toEqual(['[CRITICAL] workflow_abort', '[CRITICAL] workflow_abort', '[WARNING] log_warning', '[WARNING] log_warning']);
+    expect(hook.requests.map((r) => (r.body as { event: { event_id: string } }).event.event_id).slice(1)).toEqual([
+      flagged.id,
+      critical.id,
+    ]);
+    expect(
+      smtp.mails
+        .slice(2)
+        .map((m) => m.headers.subject)
+        .sort(),
+    ).toEqual([
+      '[CRITICAL] workflow_abort',
+      '[CRITICAL] workflow_abort',
+      '[WARNING] log_warning',
+      '[WARNING] log_warning',
+    ]);
     expect(server.handle.services.alerts.metrics().alerts).toBe(3);
   });
 });
@@ -262,7 +303,9 @@ describe('alert delivery never holds up ingest', () => {
     hook.requests[0]!.respond(503);
     hook.requests[1]!.respond(204);
     await vi.waitFor(() => expect(metrics().webhook.delivered).toBe(2), { timeout: 20_000, interval: 10 });
-    const firstAttempts = hook.requests.filter((r) => (r.body as { event: { event_id: string } }).event.event_id === first.id);
+    const firstAttempts = hook.requests.filter(
+      (r) => (r.body as { event: { event_id: string } }).event.event_id === first.id,
+    );
     expect(firstAttempts.length).toBe(2);
 
     // The silent SMTP peer hangs up: the mails are retried, then counted as failed.
@@ -280,7 +323,11 @@ describe('the alert queue is bounded', () => {
 
   beforeAll(async () => {
     hook.answerWith(null);
-    server = await startTestServer('sqlite', { ALERT_WEBHOOK_URLS: await hook.listen(), ALERT_QUEUE_SIZE: '2', ALERT_TIMEOUT_MS: '120000' });
+    server = await startTestServer('sqlite', {
+      ALERT_WEBHOOK_URLS: await hook.listen(),
+      ALERT_QUEUE_SIZE: '2',
+      ALERT_TIMEOUT_MS: '120000',
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -293,6 +340,13 @@ describe('the alert queue is bounded', () => {
     expect(metrics).toMatchObject({ alerts: 5, pending: 2, webhook: { dropped: 3, delivered: 0 } });
     await hook.arrived(2);
     for (const request of hook.requests) request.respond(204);
-    await vi.waitFor(() => expect(server.handle.services.alerts.metrics()).toMatchObject({ pending: 0, webhook: { delivered: 2, dropped: 3 } }), { timeout: 20_000, interval: 10 });
+    await vi.waitFor(
+      () =>
+        expect(server.handle.services.alerts.metrics()).toMatchObject({
+          pending: 0,
+          webhook: { delivered: 2, dropped: 3 },
+        }),
+      { timeout: 20_000, interval: 10 },
+    );
   });
 });

@@ -57,7 +57,14 @@ describe('Python number semantics', () => {
   });
 
   it('writes CSV cells as the csv module does: ints bare, floats by repr, None empty', () => {
-    expect([csvCell(0), csvCell(F(0)), csvCell(F(3)), csvCell(null), csvCell(true), csvCell('x')]).toEqual(['0', '0.0', '3.0', '', 'True', 'x']);
+    expect([csvCell(0), csvCell(F(0)), csvCell(F(3)), csvCell(null), csvCell(true), csvCell('x')]).toEqual([
+      '0',
+      '0.0',
+      '3.0',
+      '',
+      'True',
+      'x',
+    ]);
   });
 
   it("prints naive instants as Python's isoformat()", () => {

@@ -22,7 +22,16 @@ import { startTestServer, type TestServer } from './support/server';
 import { STORE_KINDS } from './support/stores';
 
 const id = (tag: string) => `01JGZ8Q5T3${tag.padStart(16, '0')}`;
-const WC = { overlap: id('WC01'), overlapOther: id('WC02'), strings: id('WC03'), logged: id('WC04'), chicago: id('WC05'), berlin: id('WC06'), weekly: id('WC07'), months: id('WC08') };
+const WC = {
+  overlap: id('WC01'),
+  overlapOther: id('WC02'),
+  strings: id('WC03'),
+  logged: id('WC04'),
+  chicago: id('WC05'),
+  berlin: id('WC06'),
+  weekly: id('WC07'),
+  months: id('WC08'),
+};
 const N = { strings: id('N02'), logged: id('N03') };
 const X = { strings: id('X02'), logged: id('X03'), chicago: id('X05'), weekBefore: id('X06'), weekLater: id('X07') };
 const W = { logged: id('WF02') };
@@ -45,15 +54,50 @@ const EVENTS = [
   ev('2025-02-10T10:00:00Z', 'WORKCELL_STOP', { workcellId: WC.strings }, 'bye'),
 
   // The worked example again, but sent the way MADSci's structured logger sends it (2025-02-17).
-  ev('2025-02-17T08:00:00Z', 'LOG_INFO', { workcellId: WC.logged }, { event_type: 'workcell_start', message: 'Workcell started', workcell_name: 'Structured' }),
+  ev(
+    '2025-02-17T08:00:00Z',
+    'LOG_INFO',
+    { workcellId: WC.logged },
+    { event_type: 'workcell_start', message: 'Workcell started', workcell_name: 'Structured' },
+  ),
   ev('2025-02-17T08:05:00Z', 'LOG_INFO', { nodeId: N.logged }, { event_type: 'node_start', node_name: 'pipette' }),
-  ev('2025-02-17T08:30:00Z', 'LOG_INFO', {}, { event_type: 'EXPERIMENT_START', experiment_id: X.logged, experiment_name: 'Structured run' }),
-  ev('2025-02-17T09:00:00Z', 'LOG_INFO', { nodeId: N.logged }, { event_type: 'action_status_change', action_id: 'B1', status: 'running' }),
-  ev('2025-02-17T09:30:00Z', 'LOG_DEBUG', { nodeId: N.logged }, { event_type: 'EventType.ACTION_STATUS_CHANGE', action_id: 'B1', status: 'completed' }),
-  ev('2025-02-17T09:40:00Z', 'LOG_INFO', {}, { event_type: 'workflow_start', workflow_id: W.logged, name: 'prep', author: 'bob' }),
-  ev('2025-02-17T10:10:00Z', 'WORKFLOW_COMPLETE', {}, { workflow_id: W.logged, name: 'prep', author: 'bob', status: 'completed' }),
+  ev(
+    '2025-02-17T08:30:00Z',
+    'LOG_INFO',
+    {},
+    { event_type: 'EXPERIMENT_START', experiment_id: X.logged, experiment_name: 'Structured run' },
+  ),
+  ev(
+    '2025-02-17T09:00:00Z',
+    'LOG_INFO',
+    { nodeId: N.logged },
+    { event_type: 'action_status_change', action_id: 'B1', status: 'running' },
+  ),
+  ev(
+    '2025-02-17T09:30:00Z',
+    'LOG_DEBUG',
+    { nodeId: N.logged },
+    { event_type: 'EventType.ACTION_STATUS_CHANGE', action_id: 'B1', status: 'completed' },
+  ),
+  ev(
+    '2025-02-17T09:40:00Z',
+    'LOG_INFO',
+    {},
+    { event_type: 'workflow_start', workflow_id: W.logged, name: 'prep', author: 'bob' },
+  ),
+  ev(
+    '2025-02-17T10:10:00Z',
+    'WORKFLOW_COMPLETE',
+    {},
+    { workflow_id: W.logged, name: 'prep', author: 'bob', status: 'completed' },
+  ),
   ev('2025-02-17T10:30:00Z', 'LOG_INFO', {}, { event_type: 'experiment_complete', experiment_id: X.logged }),
-  ev('2025-02-17T10:45:00Z', 'LOG_WARNING', { nodeId: N.logged }, { event_type: 'no_such_type', action_id: 'B2', status: 'running' }),
+  ev(
+    '2025-02-17T10:45:00Z',
+    'LOG_WARNING',
+    { nodeId: N.logged },
+    { event_type: 'no_such_type', action_id: 'B2', status: 'running' },
+  ),
   ev('2025-02-17T11:00:00Z', 'LOG_INFO', { workcellId: WC.logged }, { event_type: 'workcell_stop' }),
 
   // America/Chicago springs forward on 2025-03-09: that local day has 23 hours.
@@ -96,10 +140,20 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
   });
   afterAll(async () => server?.stop());
 
-  const sessions = async (from: string, to: string) => (await server.ok(SessionUtilizationDocument, { from, to })).sessionUtilization;
-  const periods = async (from: string, to: string, period: 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY', timezone: string) =>
-    (await server.ok(UtilizationPeriodsDocument, { from, to, period, timezone })).utilizationPeriods;
-  const counts = async (groupBy: EventGroupBy, filter: EventFilter, bucket?: TimeBucket, timezone?: string): Promise<EventCountsQuery['eventCounts']> =>
+  const sessions = async (from: string, to: string) =>
+    (await server.ok(SessionUtilizationDocument, { from, to })).sessionUtilization;
+  const periods = async (
+    from: string,
+    to: string,
+    period: 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY',
+    timezone: string,
+  ) => (await server.ok(UtilizationPeriodsDocument, { from, to, period, timezone })).utilizationPeriods;
+  const counts = async (
+    groupBy: EventGroupBy,
+    filter: EventFilter,
+    bucket?: TimeBucket,
+    timezone?: string,
+  ): Promise<EventCountsQuery['eventCounts']> =>
     (await server.ok(EventCountsDocument, { groupBy, filter, bucket, timezone })).eventCounts;
 
   describe('sessions', () => {
@@ -130,18 +184,48 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
       const r = await sessions('2025-02-10T08:00:00Z', '2025-02-10T10:00:00Z');
       expect(r.sessions).toHaveLength(1);
       const [s] = r.sessions;
-      expect(s).toMatchObject({ sessionId: WC.strings, sessionName: 'Workcell 0000WC03', durationHours: 2, activeTimeHours: 1, systemUtilizationPercent: 50, totalExperiments: 1 });
-      expect(s!.experiments).toEqual([{ experimentId: X.strings, experimentName: null, displayName: 'Experiment 00000X02' }]);
+      expect(s).toMatchObject({
+        sessionId: WC.strings,
+        sessionName: 'Workcell 0000WC03',
+        durationHours: 2,
+        activeTimeHours: 1,
+        systemUtilizationPercent: 50,
+        totalExperiments: 1,
+      });
+      expect(s!.experiments).toEqual([
+        { experimentId: X.strings, experimentName: null, displayName: 'Experiment 00000X02' },
+      ]);
       // The node started at 08:10 and its action event carried no action id: available, never busy.
       expect(s!.nodes).toEqual([
-        { nodeId: N.strings, nodeName: null, displayName: 'Node 00000N02', utilizationPercent: 0, state: 'idle', busyTimeHours: 0, idleTimeHours: 6600 / 3600, totalTimeHours: 2 },
+        {
+          nodeId: N.strings,
+          nodeName: null,
+          displayName: 'Node 00000N02',
+          utilizationPercent: 0,
+          state: 'idle',
+          busyTimeHours: 0,
+          idleTimeHours: 6600 / 3600,
+          totalTimeHours: 2,
+        },
       ]);
-      const users = (await server.ok(UserUtilizationDocument, { from: '2025-02-10T08:00:00Z', to: '2025-02-10T10:00:00Z' })).userUtilization;
+      const users = (
+        await server.ok(UserUtilizationDocument, { from: '2025-02-10T08:00:00Z', to: '2025-02-10T10:00:00Z' })
+      ).userUtilization;
       expect(users.totalWorkflows).toBe(0);
       const daily = await periods('2025-02-10T00:00:00Z', '2025-02-11T00:00:00Z', 'DAILY', 'UTC');
       expect((daily.report as Report).experiment_details).toEqual({
         total_experiments: 1,
-        experiments: [{ experiment_id: X.strings, experiment_name: 'Unknown Experiment', start_time: '2025-02-10T08:20:00', end_time: '2025-02-10T09:20:00', status: 'completed', duration_hours: 1, duration_display: '1.0 hours' }],
+        experiments: [
+          {
+            experiment_id: X.strings,
+            experiment_name: 'Unknown Experiment',
+            start_time: '2025-02-10T08:20:00',
+            end_time: '2025-02-10T09:20:00',
+            status: 'completed',
+            duration_hours: 1,
+            duration_display: '1.0 hours',
+          },
+        ],
       });
     });
 
@@ -160,38 +244,102 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
       });
       // The warning with an unknown inner type stays a log event: B2 never makes the node busy.
       expect(r.sessions[0]!.nodes).toEqual([
-        { nodeId: N.logged, nodeName: 'pipette', displayName: 'pipette (00000N03)', utilizationPercent: 17.1, state: 'idle', busyTimeHours: 0.5, idleTimeHours: 2.4166666666666665, totalTimeHours: 3 },
+        {
+          nodeId: N.logged,
+          nodeName: 'pipette',
+          displayName: 'pipette (00000N03)',
+          utilizationPercent: 17.1,
+          state: 'idle',
+          busyTimeHours: 0.5,
+          idleTimeHours: 2.4166666666666665,
+          totalTimeHours: 3,
+        },
       ]);
-      const users = (await server.ok(UserUtilizationDocument, { from: '2025-02-17T08:00:00Z', to: '2025-02-17T12:00:00Z' })).userUtilization;
+      const users = (
+        await server.ok(UserUtilizationDocument, { from: '2025-02-17T08:00:00Z', to: '2025-02-17T12:00:00Z' })
+      ).userUtilization;
       expect(users.users).toHaveLength(1);
-      expect(users.users[0]).toMatchObject({ author: 'bob', totalWorkflows: 1, completedWorkflows: 1, totalRuntimeHours: 0.5, averageWorkflowDurationHours: 0.5 });
+      expect(users.users[0]).toMatchObject({
+        author: 'bob',
+        totalWorkflows: 1,
+        completedWorkflows: 1,
+        totalRuntimeHours: 0.5,
+        averageWorkflowDurationHours: 0.5,
+      });
       expect(users.users[0]!.workflows).toEqual([
-        { workflowId: W.logged, workflowName: 'prep', startTime: '2025-02-17T09:40:00.000Z', endTime: '2025-02-17T10:10:00.000Z', durationHours: 0.5, status: 'completed' },
+        {
+          workflowId: W.logged,
+          workflowName: 'prep',
+          startTime: '2025-02-17T09:40:00.000Z',
+          endTime: '2025-02-17T10:10:00.000Z',
+          durationHours: 0.5,
+          status: 'completed',
+        },
       ]);
       const daily = await periods('2025-02-17T00:00:00Z', '2025-02-18T00:00:00Z', 'DAILY', 'UTC');
-      expect(daily.workcells).toMatchObject([{ workcellId: WC.logged, workcellName: 'Structured', displayName: 'Structured (0000WC04)' }]);
+      expect(daily.workcells).toMatchObject([
+        { workcellId: WC.logged, workcellName: 'Structured', displayName: 'Structured (0000WC04)' },
+      ]);
     });
 
     it('uses a default session over a window without a session start, and zeros over a window without events', async () => {
       const r = await sessions('2024-06-03T00:00:00Z', '2024-06-04T00:00:00Z');
       expect(r.sessions).toEqual([
-        expect.objectContaining({ sessionType: 'default_analysis', sessionId: `analysis_${Date.parse('2024-06-03T00:00:00Z') / 1000}`, sessionName: 'Complete Database Analysis', durationHours: 24, activeTimeHours: 0, systemUtilizationPercent: 0, nodes: [] }),
+        expect.objectContaining({
+          sessionType: 'default_analysis',
+          sessionId: `analysis_${Date.parse('2024-06-03T00:00:00Z') / 1000}`,
+          sessionName: 'Complete Database Analysis',
+          durationHours: 24,
+          activeTimeHours: 0,
+          systemUtilizationPercent: 0,
+          nodes: [],
+        }),
       ]);
-      expect(r).toMatchObject({ totalSessions: 1, totalSystemRuntimeHours: 24, totalActiveTimeHours: 0, averageSystemUtilizationPercent: 0, totalExperiments: 0, nodesTracked: 0 });
-      expect(r.csv).toContain('\r\ndefault_analysis,Complete Database Analysis,2024-06-03T00:00:00,2024-06-04T00:00:00,24.0,0.0,0,0\r\n');
+      expect(r).toMatchObject({
+        totalSessions: 1,
+        totalSystemRuntimeHours: 24,
+        totalActiveTimeHours: 0,
+        averageSystemUtilizationPercent: 0,
+        totalExperiments: 0,
+        nodesTracked: 0,
+      });
+      expect(r.csv).toContain(
+        '\r\ndefault_analysis,Complete Database Analysis,2024-06-03T00:00:00,2024-06-04T00:00:00,24.0,0.0,0,0\r\n',
+      );
       expect(r.csv).not.toContain('=== NODE SUMMARY ===');
 
-      const users = (await server.ok(UserUtilizationDocument, { from: '2024-06-03T00:00:00Z', to: '2024-06-04T00:00:00Z' })).userUtilization;
+      const users = (
+        await server.ok(UserUtilizationDocument, { from: '2024-06-03T00:00:00Z', to: '2024-06-04T00:00:00Z' })
+      ).userUtilization;
       expect(users.report).toMatchObject({
-        system_summary: { total_workflows: 0, total_runtime_hours: 0, average_workflow_duration_hours: 0, completion_rate_percent: 0, author_attribution_rate_percent: 0 },
+        system_summary: {
+          total_workflows: 0,
+          total_runtime_hours: 0,
+          average_workflow_duration_hours: 0,
+          completion_rate_percent: 0,
+          author_attribution_rate_percent: 0,
+        },
         user_utilization: {},
       });
-      expect(users.csv).toContain('\r\nTotal Runtime (hours),0.0\r\nAverage Workflow Duration (hours),0\r\nCompletion Rate (%),0\r\n');
+      expect(users.csv).toContain(
+        '\r\nTotal Runtime (hours),0.0\r\nAverage Workflow Duration (hours),0\r\nCompletion Rate (%),0\r\n',
+      );
 
       const daily = await periods('2024-06-03T00:00:00Z', '2024-06-05T00:00:00Z', 'DAILY', 'UTC');
-      expect(daily).toMatchObject({ totalPeriods: 2, averageUtilization: 0, peakUtilization: 0, peakPeriod: null, totalRuntimeHours: 0, activePeriods: 0, nodes: [], workcells: [] });
+      expect(daily).toMatchObject({
+        totalPeriods: 2,
+        averageUtilization: 0,
+        peakUtilization: 0,
+        peakPeriod: null,
+        totalRuntimeHours: 0,
+        activePeriods: 0,
+        nodes: [],
+        workcells: [],
+      });
       expect((daily.report as Report).key_metrics).toMatchObject({ peak_context: 'No peak data available' });
-      expect(daily.csv).toContain('\r\n=== NODE SUMMARY ===\r\nNo node activity detected during this daily analysis period\r\n\r\n');
+      expect(daily.csv).toContain(
+        '\r\n=== NODE SUMMARY ===\r\nNo node activity detected during this daily analysis period\r\n\r\n',
+      );
       expect(daily.csv).not.toContain('=== WORKCELL SUMMARY ===');
       expect(daily.csv).not.toContain('=== EXPERIMENT DETAILS ===');
     });
@@ -228,7 +376,9 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
 
     it('starts weeks on Monday, and counts a whole first week of experiments', async () => {
       const r = await periods('2025-04-09T12:00:00Z', '2025-04-23T12:00:00Z', 'WEEKLY', 'UTC');
-      expect(r.periods.map((p) => [p.periodDisplay, p.periodShort, p.start, p.end, p.experiments, p.runtimeHours])).toEqual([
+      expect(
+        r.periods.map((p) => [p.periodDisplay, p.periodShort, p.start, p.end, p.experiments, p.runtimeHours]),
+      ).toEqual([
         ['Week of 2025-04-07', 'Week 04/07', '2025-04-07T00:00:00.000Z', '2025-04-14T00:00:00.000Z', 1, 2],
         ['Week of 2025-04-14', 'Week 04/14', '2025-04-14T00:00:00.000Z', '2025-04-21T00:00:00.000Z', 1, 0],
         ['Week of 2025-04-21', 'Week 04/21', '2025-04-21T00:00:00.000Z', '2025-04-23T12:00:00.000Z', 0, 0],
@@ -255,11 +405,22 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
     });
 
     it('refuses an unknown time zone and a window that ends before it starts', async () => {
-      const zone = await server.gql(UtilizationPeriodsDocument, { from: '2025-01-06T00:00:00Z', to: '2025-01-07T00:00:00Z', timezone: 'Mars/Olympus_Mons' });
+      const zone = await server.gql(UtilizationPeriodsDocument, {
+        from: '2025-01-06T00:00:00Z',
+        to: '2025-01-07T00:00:00Z',
+        timezone: 'Mars/Olympus_Mons',
+      });
       expect(zone.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'timezone' });
-      const reversed = await server.gql(UtilizationPeriodsDocument, { from: '2025-01-07T00:00:00Z', to: '2025-01-06T00:00:00Z' });
+      const reversed = await server.gql(UtilizationPeriodsDocument, {
+        from: '2025-01-07T00:00:00Z',
+        to: '2025-01-06T00:00:00Z',
+      });
       expect(reversed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-      const tooMany = await server.gql(UtilizationPeriodsDocument, { from: '2000-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z', period: 'HOURLY' });
+      const tooMany = await server.gql(UtilizationPeriodsDocument, {
+        from: '2000-01-01T00:00:00Z',
+        to: '2025-01-01T00:00:00Z',
+        period: 'HOURLY',
+      });
       expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'period' });
     });
   });
@@ -273,21 +434,40 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
         { key: null, bucketStart: '2025-03-09T06:00:00.000Z', count: 2 },
         { key: null, bucketStart: '2025-03-10T05:00:00.000Z', count: 2 },
       ]);
-      expect(await counts('NONE', { from: '2025-10-25T22:00:00Z', to: '2025-10-27T23:00:00Z' }, 'DAY', 'Europe/Berlin')).toEqual([
+      expect(
+        await counts('NONE', { from: '2025-10-25T22:00:00Z', to: '2025-10-27T23:00:00Z' }, 'DAY', 'Europe/Berlin'),
+      ).toEqual([
         { key: null, bucketStart: '2025-10-25T22:00:00.000Z', count: 2 },
         { key: null, bucketStart: '2025-10-26T23:00:00.000Z', count: 0 },
       ]);
       // The other two transitions: Berlin springs forward (23 hours), Chicago falls back (25 hours).
-      const starts = async (from: string, to: string, zone: string) => (await counts('NONE', { from, to }, 'DAY', zone)).map((row) => row.bucketStart);
-      expect(await starts('2025-03-29T23:00:00Z', '2025-03-31T22:00:00Z', 'Europe/Berlin')).toEqual(['2025-03-29T23:00:00.000Z', '2025-03-30T22:00:00.000Z']);
-      expect(await starts('2025-11-02T05:00:00Z', '2025-11-04T06:00:00Z', 'America/Chicago')).toEqual(['2025-11-02T05:00:00.000Z', '2025-11-03T06:00:00.000Z']);
-      const fallBackHours = await counts('NONE', { from: '2025-11-02T05:00:00Z', to: '2025-11-03T06:00:00Z' }, 'HOUR', 'America/Chicago');
+      const starts = async (from: string, to: string, zone: string) =>
+        (await counts('NONE', { from, to }, 'DAY', zone)).map((row) => row.bucketStart);
+      expect(await starts('2025-03-29T23:00:00Z', '2025-03-31T22:00:00Z', 'Europe/Berlin')).toEqual([
+        '2025-03-29T23:00:00.000Z',
+        '2025-03-30T22:00:00.000Z',
+      ]);
+      expect(await starts('2025-11-02T05:00:00Z', '2025-11-04T06:00:00Z', 'America/Chicago')).toEqual([
+        '2025-11-02T05:00:00.000Z',
+        '2025-11-03T06:00:00.000Z',
+      ]);
+      const fallBackHours = await counts(
+        'NONE',
+        { from: '2025-11-02T05:00:00Z', to: '2025-11-03T06:00:00Z' },
+        'HOUR',
+        'America/Chicago',
+      );
       expect(fallBackHours).toHaveLength(25);
       expect(fallBackHours.every((row) => row.count === 0)).toBe(true);
     });
 
     it('starts weeks on Monday in the zone', async () => {
-      const rows = await counts('NONE', { from: '2025-04-09T00:00:00Z', to: '2025-04-23T00:00:00Z' }, 'WEEK', 'Europe/Berlin');
+      const rows = await counts(
+        'NONE',
+        { from: '2025-04-09T00:00:00Z', to: '2025-04-23T00:00:00Z' },
+        'WEEK',
+        'Europe/Berlin',
+      );
       expect(rows).toEqual([
         { key: null, bucketStart: '2025-04-06T22:00:00.000Z', count: 2 },
         { key: null, bucketStart: '2025-04-13T22:00:00.000Z', count: 1 },
@@ -296,7 +476,12 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
     });
 
     it('gives months their own lengths in the zone', async () => {
-      const rows = await counts('EVENT_TYPE', { from: '2026-01-01T06:00:00Z', to: '2026-05-01T05:00:00Z' }, 'MONTH', 'America/Chicago');
+      const rows = await counts(
+        'EVENT_TYPE',
+        { from: '2026-01-01T06:00:00Z', to: '2026-05-01T05:00:00Z' },
+        'MONTH',
+        'America/Chicago',
+      );
       expect(rows).toEqual([
         { key: 'LOG_INFO', bucketStart: '2026-01-01T06:00:00.000Z', count: 1 },
         { key: 'LOG_INFO', bucketStart: '2026-02-01T06:00:00.000Z', count: 2 },
@@ -338,33 +523,58 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
       for (const filter of filters) {
         const { eventPage } = await server.ok(AnalyticsEventTotalDocument, { filter });
         // Day buckets only over a bounded range: FerretDB answers one query per bucket.
-        const shapes = [['NONE', undefined], ['EVENT_TYPE', undefined], ['NODE', 'WEEK'], ['WORKCELL', 'MONTH'], ...(filter.from ? [['NONE', 'DAY'] as const] : [])] as const;
+        const shapes = [
+          ['NONE', undefined],
+          ['EVENT_TYPE', undefined],
+          ['NODE', 'WEEK'],
+          ['WORKCELL', 'MONTH'],
+          ...(filter.from ? [['NONE', 'DAY'] as const] : []),
+        ] as const;
         for (const [groupBy, bucket] of shapes) {
           const rows = await counts(groupBy, filter, bucket, 'America/Chicago');
-          expect(rows.reduce((sum, row) => sum + row.count, 0), `${JSON.stringify(filter)} by ${groupBy}/${bucket}`).toBe(eventPage.totalCount);
+          expect(
+            rows.reduce((sum, row) => sum + row.count, 0),
+            `${JSON.stringify(filter)} by ${groupBy}/${bucket}`,
+          ).toBe(eventPage.totalCount);
         }
       }
     });
 
     it('refuses an unknown time zone and too many buckets', async () => {
-      const zone = await server.gql(EventCountsDocument, { groupBy: 'NONE', bucket: 'DAY', timezone: 'Nowhere/Special' });
+      const zone = await server.gql(EventCountsDocument, {
+        groupBy: 'NONE',
+        bucket: 'DAY',
+        timezone: 'Nowhere/Special',
+      });
       expect(zone.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'timezone' });
-      const minutes = await server.gql(EventCountsDocument, { groupBy: 'NONE', bucket: 'MINUTE', filter: { from: '2025-01-01T00:00:00Z', to: '2025-03-01T00:00:00Z' } });
+      const minutes = await server.gql(EventCountsDocument, {
+        groupBy: 'NONE',
+        bucket: 'MINUTE',
+        filter: { from: '2025-01-01T00:00:00Z', to: '2025-03-01T00:00:00Z' },
+      });
       expect(minutes.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'bucket' });
     });
   });
 
   describe('event downloads', () => {
-    const filter = { eventTypes: ['WORKCELL_START', 'WORKCELL_STOP'], from: '2025-02-01T00:00:00Z', to: '2025-05-01T00:00:00Z' };
+    const filter = {
+      eventTypes: ['WORKCELL_START', 'WORKCELL_STOP'],
+      from: '2025-02-01T00:00:00Z',
+      to: '2025-05-01T00:00:00Z',
+    };
 
     it('streams the events a filter matches as CSV, oldest first', async () => {
-      const response = await fetch(`${server.url}/export/events.csv?filter=${encodeURIComponent(JSON.stringify(filter))}`);
+      const response = await fetch(
+        `${server.url}/export/events.csv?filter=${encodeURIComponent(JSON.stringify(filter))}`,
+      );
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(response.headers.get('content-disposition')).toBe('attachment; filename="events.csv"');
       const lines = (await response.text()).split('\r\n');
       expect(lines.at(-1)).toBe('');
-      expect(lines[0]).toBe('id,eventType,logLevel,logLevelValue,alert,eventTimestamp,receivedAt,userId,experimentId,campaignId,projectId,nodeId,workcellId,labId,stepId,workflowId,managerId,eventData,traceId,spanId,archived,archivedAt');
+      expect(lines[0]).toBe(
+        'id,eventType,logLevel,logLevelValue,alert,eventTimestamp,receivedAt,userId,experimentId,campaignId,projectId,nodeId,workcellId,labId,stepId,workflowId,managerId,eventData,traceId,spanId,archived,archivedAt',
+      );
       const rows = lines.slice(1, -1).map((line) => line.split(','));
       const { eventPage } = await server.ok(AnalyticsEventTotalDocument, { filter: filter as EventFilter });
       expect(rows).toHaveLength(eventPage.totalCount);
@@ -376,18 +586,36 @@ describe.each(STORE_KINDS)('utilization reports and counts on %s', (kind) => {
     });
 
     it('streams the same events as NDJSON in the GraphQL Event shape', async () => {
-      const response = await fetch(`${server.url}/export/events.ndjson?filter=${encodeURIComponent(JSON.stringify(filter))}`);
+      const response = await fetch(
+        `${server.url}/export/events.ndjson?filter=${encodeURIComponent(JSON.stringify(filter))}`,
+      );
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
       expect(response.headers.get('content-disposition')).toBe('attachment; filename="events.ndjson"');
-      const events = (await response.text()).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const events = (await response.text())
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(events.map((e) => e.eventType)).toEqual([
-        'WORKCELL_START', 'WORKCELL_START', 'WORKCELL_START', 'WORKCELL_STOP', // 2025-02-03
-        'WORKCELL_START', 'WORKCELL_STOP', // 2025-02-10
-        'WORKCELL_START', 'WORKCELL_STOP', // Chicago
-        'WORKCELL_START', 'WORKCELL_STOP', // April
+        'WORKCELL_START',
+        'WORKCELL_START',
+        'WORKCELL_START',
+        'WORKCELL_STOP', // 2025-02-03
+        'WORKCELL_START',
+        'WORKCELL_STOP', // 2025-02-10
+        'WORKCELL_START',
+        'WORKCELL_STOP', // Chicago
+        'WORKCELL_START',
+        'WORKCELL_STOP', // April
       ]);
-      expect(events[0]).toMatchObject({ logLevel: 'INFO', logLevelValue: 20, eventTimestamp: '2025-02-03T08:00:00.000Z', source: { workcellId: WC.overlap, nodeId: null }, archived: false, archivedAt: null });
+      expect(events[0]).toMatchObject({
+        logLevel: 'INFO',
+        logLevelValue: 20,
+        eventTimestamp: '2025-02-03T08:00:00.000Z',
+        source: { workcellId: WC.overlap, nodeId: null },
+        archived: false,
+        archivedAt: null,
+      });
     });
 
     it('answers bad arguments with 400 and a BAD_USER_INPUT body', async () => {
@@ -421,7 +649,9 @@ describe('event downloads of many events (sqlite)', () => {
     const base = Date.UTC(2025, 5, 2);
     await logAll(
       server,
-      Array.from({ length: COUNT }, (_, i) => ev(new Date(base + i * 1000).toISOString(), 'LOG_INFO', {}, { message: `line ${i}`, payload: 'x'.repeat(200) })),
+      Array.from({ length: COUNT }, (_, i) =>
+        ev(new Date(base + i * 1000).toISOString(), 'LOG_INFO', {}, { message: `line ${i}`, payload: 'x'.repeat(200) }),
+      ),
     );
   });
   afterAll(async () => server?.stop());
@@ -430,7 +660,9 @@ describe('event downloads of many events (sqlite)', () => {
     const response = await fetch(`${server.url}/export/events.ndjson`);
     const lines = (await response.text()).trimEnd().split('\n');
     expect(lines).toHaveLength(COUNT);
-    expect(lines.map((line) => (JSON.parse(line) as { eventData: { message: string } }).eventData.message)).toEqual(Array.from({ length: COUNT }, (_, i) => `line ${i}`));
+    expect(lines.map((line) => (JSON.parse(line) as { eventData: { message: string } }).eventData.message)).toEqual(
+      Array.from({ length: COUNT }, (_, i) => `line ${i}`),
+    );
   });
 
   it('stops reading when the client goes away, and keeps serving', async () => {
@@ -467,9 +699,15 @@ describe.each(STORE_KINDS)('an empty collection on %s', (kind) => {
 
   it('counts nothing, but still lists the empty buckets of a given range', async () => {
     expect((await server.ok(EventCountsDocument, { groupBy: 'EVENT_TYPE' })).eventCounts).toEqual([]);
-    expect((await server.ok(EventCountsDocument, { groupBy: 'NONE' })).eventCounts).toEqual([{ key: null, bucketStart: null, count: 0 }]);
+    expect((await server.ok(EventCountsDocument, { groupBy: 'NONE' })).eventCounts).toEqual([
+      { key: null, bucketStart: null, count: 0 },
+    ]);
     expect((await server.ok(EventCountsDocument, { groupBy: 'NONE', bucket: 'DAY' })).eventCounts).toEqual([]);
-    const { eventCounts } = await server.ok(EventCountsDocument, { groupBy: 'NONE', bucket: 'HOUR', filter: { from: '2025-01-06T00:00:00Z', to: '2025-01-06T03:00:00Z' } });
+    const { eventCounts } = await server.ok(EventCountsDocument, {
+      groupBy: 'NONE',
+      bucket: 'HOUR',
+      filter: { from: '2025-01-06T00:00:00Z', to: '2025-01-06T03:00:00Z' },
+    });
     expect(eventCounts).toEqual([
       { key: null, bucketStart: '2025-01-06T00:00:00.000Z', count: 0 },
       { key: null, bucketStart: '2025-01-06T01:00:00.000Z', count: 0 },

@@ -30,7 +30,10 @@ const CASES: Record<string, Case> = {
     selector: { $and: [{ log_level: { $gte: 20 } }, { 'source.node_id': { $in: [NODES[0], NODES[1]] } }] },
     matches: (d) => d.log_level >= 20 && (d.source.node_id === NODES[0] || d.source.node_id === NODES[1]),
   },
-  'text search (SQL)': { selector: { search_text: { $regex: 'robot arm' } }, matches: (d) => d.search_text.includes('robot arm') },
+  'text search (SQL)': {
+    selector: { search_text: { $regex: 'robot arm' } },
+    matches: (d) => d.search_text.includes('robot arm'),
+  },
   'a time window (SQL)': {
     selector: { event_timestamp: { $gte: new Date(minutes(3)), $lt: new Date(minutes(9)) } },
     matches: (d) => time(d) >= minutes(3) && time(d) < minutes(9),
@@ -76,7 +79,11 @@ function keyOf(doc: EventDocument, field: GroupField | null): GroupCount['key'] 
 }
 
 /** What the store must answer: the matching documents, grouped by key and bucket, counted. */
-function reference(docs: readonly EventDocument[], matches: Case['matches'], options: CountGroupsOptions): GroupCount[] {
+function reference(
+  docs: readonly EventDocument[],
+  matches: Case['matches'],
+  options: CountGroupsOptions,
+): GroupCount[] {
   const groups: GroupCount[] = [];
   for (const doc of docs) {
     if (!matches(doc)) continue;
@@ -94,9 +101,18 @@ function reference(docs: readonly EventDocument[], matches: Case['matches'], opt
 }
 
 const sorted = (groups: GroupCount[]): GroupCount[] =>
-  [...groups].sort((a, b) => (a.bucket ?? -1) - (b.bucket ?? -1) || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+  [...groups].sort(
+    (a, b) => (a.bucket ?? -1) - (b.bucket ?? -1) || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)),
+  );
 
-const FIELDS: (GroupField | null)[] = [null, 'event_type', 'log_level', 'source.node_id', 'source.workcell_id', 'source.user_id'];
+const FIELDS: (GroupField | null)[] = [
+  null,
+  'event_type',
+  'log_level',
+  'source.node_id',
+  'source.workcell_id',
+  'source.user_id',
+];
 
 /** Uneven buckets that leave events out on both sides, as DST days and months are uneven. */
 const BOUNDARIES = [minutes(1), minutes(2), minutes(4.5), minutes(5), minutes(11)];
@@ -108,7 +124,9 @@ describe('the oracle', () => {
     for (const [name, { selector, matches }] of Object.entries(CASES)) {
       const query = new Query(selector);
       const ours = docs.filter(matches).map((d) => d._id);
-      expect(ours, name).toEqual(docs.filter((d) => query.test(d as unknown as Record<string, unknown>)).map((d) => d._id));
+      expect(ours, name).toEqual(
+        docs.filter((d) => query.test(d as unknown as Record<string, unknown>)).map((d) => d._id),
+      );
       if (name === 'everything') expect(ours).toHaveLength(docs.length);
       else if (name === 'nothing matches') expect(ours).toEqual([]);
       else {
@@ -119,7 +137,17 @@ describe('the oracle', () => {
   });
 
   it('buckets by hand: [1, 2) is 0, 4.5 falls in [4.5, 5), the last edge and before the first are out', () => {
-    expect([0.5, 1, 1.9, 2, 4.5, 4.9, 5, 10.9, 11].map((m) => bucketOf(BOUNDARIES, minutes(m)))).toEqual([null, 0, 0, 1, 2, 2, 3, 3, null]);
+    expect([0.5, 1, 1.9, 2, 4.5, 4.9, 5, 10.9, 11].map((m) => bucketOf(BOUNDARIES, minutes(m)))).toEqual([
+      null,
+      0,
+      0,
+      1,
+      2,
+      2,
+      3,
+      3,
+      null,
+    ]);
   });
 });
 
@@ -154,8 +182,12 @@ describe.each(STORE_KINDS)('EventStore.countGroups on %s', (kind) => {
   it('puts an event exactly on a boundary in the later bucket, and leaves out the last edge', async () => {
     const edges = [minutes(2), minutes(3), minutes(4)];
     const got = sorted(await store.countGroups({}, { groupField: null, bucketBoundaries: edges }));
-    const atTwo = docs.filter((d) => d.event_timestamp.getTime() >= minutes(2) && d.event_timestamp.getTime() < minutes(3)).length;
-    const atThree = docs.filter((d) => d.event_timestamp.getTime() >= minutes(3) && d.event_timestamp.getTime() < minutes(4)).length;
+    const atTwo = docs.filter(
+      (d) => d.event_timestamp.getTime() >= minutes(2) && d.event_timestamp.getTime() < minutes(3),
+    ).length;
+    const atThree = docs.filter(
+      (d) => d.event_timestamp.getTime() >= minutes(3) && d.event_timestamp.getTime() < minutes(4),
+    ).length;
     expect(got).toEqual([
       { key: null, bucket: 0, count: atTwo },
       { key: null, bucket: 1, count: atThree },
@@ -166,13 +198,24 @@ describe.each(STORE_KINDS)('EventStore.countGroups on %s', (kind) => {
 
   it('streams projected documents: the same events in the same order, the projected fields intact', async () => {
     const selector = { event_type: { $in: ['node_start', 'log_info'] } };
-    const order = { field: 'event_timestamp', direction: 1, after: { value: new Date(minutes(2)), id: '\uffff' } } as const;
+    const order = {
+      field: 'event_timestamp',
+      direction: 1,
+      after: { value: new Date(minutes(2)), id: '\uffff' },
+    } as const;
     const full = [];
     for await (const doc of store.stream(selector, { order, chunkSize: 7 })) full.push(doc);
     const projected = [];
-    for await (const doc of store.stream(selector, { order, chunkSize: 7, projection: ['_id', 'event_type', 'event_timestamp', 'source', 'event_data'] })) projected.push(doc);
+    for await (const doc of store.stream(selector, {
+      order,
+      chunkSize: 7,
+      projection: ['_id', 'event_type', 'event_timestamp', 'source', 'event_data'],
+    }))
+      projected.push(doc);
     expect(full.length).toBeGreaterThan(14);
-    expect(projected.map((d) => [d._id, d.event_type, d.event_timestamp, d.source, d.event_data])).toEqual(full.map((d) => [d._id, d.event_type, d.event_timestamp, d.source, d.event_data]));
+    expect(projected.map((d) => [d._id, d.event_type, d.event_timestamp, d.source, d.event_data])).toEqual(
+      full.map((d) => [d._id, d.event_type, d.event_timestamp, d.source, d.event_data]),
+    );
     // The keyset start excludes everything up to and including minutes(2).
     expect(projected.every((d) => d.event_timestamp.getTime() > minutes(2))).toBe(true);
   });

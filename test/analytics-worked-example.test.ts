@@ -7,7 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportUtilizationReportDocument, SessionUtilizationDocument, UserUtilizationDocument, UtilizationPeriodsDocument } from './generated/graphql';
+import {
+  ExportUtilizationReportDocument,
+  SessionUtilizationDocument,
+  UserUtilizationDocument,
+  UtilizationPeriodsDocument,
+} from './generated/graphql';
 import { crlf, GENERATED_AT, logAll, N1, W1, WC, withG, WORKED_EXAMPLE, X1 } from './support/analytics';
 import { startTestServer, type TestServer } from './support/server';
 import { STORE_KINDS } from './support/stores';
@@ -15,7 +20,14 @@ import { STORE_KINDS } from './support/stores';
 const WINDOW = { from: '2025-01-06T08:00:00Z', to: '2025-01-06T12:00:00Z' };
 const TWO_DAYS = { from: '2025-01-06T00:00:00Z', to: '2025-01-08T00:00:00Z' };
 
-const duration = (seconds: number, display: string, unit: string, value: number) => ({ display, seconds, minutes: seconds / 60, hours: seconds / 3600, primary_unit: unit, primary_value: value });
+const duration = (seconds: number, display: string, unit: string, value: number) => ({
+  display,
+  seconds,
+  minutes: seconds / 60,
+  hours: seconds / 3600,
+  primary_unit: unit,
+  primary_value: value,
+});
 
 /** The session report MADSci produced on the worked example (docs/utilization-reports.md#worked-example), `generated_at` aside. */
 const SESSION_REPORT = {
@@ -191,7 +203,9 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
       const { sessionUtilization } = await server.ok(SessionUtilizationDocument, WINDOW);
       expect(sessionUtilization.report).toEqual(SESSION_REPORT);
       // Key order is MADSci's too.
-      expect(Object.keys((sessionUtilization.report as { session_details: object[] }).session_details[0]!)).toEqual(Object.keys(SESSION_REPORT.session_details[0]!));
+      expect(Object.keys((sessionUtilization.report as { session_details: object[] }).session_details[0]!)).toEqual(
+        Object.keys(SESSION_REPORT.session_details[0]!),
+      );
     });
 
     it('gives the main figures as typed fields', async () => {
@@ -222,7 +236,16 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
           experiments: [{ experimentId: X1, experimentName: 'Exp A', displayName: 'Exp A' }],
           nodesActive: 1,
           nodes: [
-            { nodeId: N1, nodeName: 'robot_arm', displayName: 'robot_arm (00000N01)', utilizationPercent: 17.1, state: 'idle', busyTimeHours: 0.5, idleTimeHours: 2.4166666666666665, totalTimeHours: 3 },
+            {
+              nodeId: N1,
+              nodeName: 'robot_arm',
+              displayName: 'robot_arm (00000N01)',
+              utilizationPercent: 17.1,
+              state: 'idle',
+              busyTimeHours: 0.5,
+              idleTimeHours: 2.4166666666666665,
+              totalTimeHours: 3,
+            },
           ],
         },
       ]);
@@ -267,12 +290,36 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
             shortest_workflow_hours: 0.75,
             longest_workflow_hours: 0.75,
             completion_rate_percent: 100.0,
-            workflows: [{ workflow_id: W1, workflow_name: 'transfer', start_time: null, end_time: '2025-01-06T09:45:00', duration_hours: 0.75, status: 'completed' }],
+            workflows: [
+              {
+                workflow_id: W1,
+                workflow_name: 'transfer',
+                start_time: null,
+                end_time: '2025-01-06T09:45:00',
+                duration_hours: 0.75,
+                status: 'completed',
+              },
+            ],
           },
         },
       });
-      expect(r).toMatchObject({ totalWorkflows: 1, totalUsers: 1, workflowsWithAuthors: 1, workflowsWithoutAuthors: 0, totalRuntimeHours: 0.75, completionRatePercent: 100, authorAttributionRatePercent: 100 });
-      expect(r.users[0]!.workflows[0]).toEqual({ workflowId: W1, workflowName: 'transfer', startTime: null, endTime: '2025-01-06T09:45:00.000Z', durationHours: 0.75, status: 'completed' });
+      expect(r).toMatchObject({
+        totalWorkflows: 1,
+        totalUsers: 1,
+        workflowsWithAuthors: 1,
+        workflowsWithoutAuthors: 0,
+        totalRuntimeHours: 0.75,
+        completionRatePercent: 100,
+        authorAttributionRatePercent: 100,
+      });
+      expect(r.users[0]!.workflows[0]).toEqual({
+        workflowId: W1,
+        workflowName: 'transfer',
+        startTime: null,
+        endTime: '2025-01-06T09:45:00.000Z',
+        durationHours: 0.75,
+        status: 'completed',
+      });
     });
 
     it("writes MADSci's detailed CSV", async () => {
@@ -283,9 +330,22 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
 
   describe('periods report, daily (2025-01-06 to 2025-01-08, UTC)', () => {
     it("equals MADSci's figures for both days", async () => {
-      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, { ...TWO_DAYS, period: 'DAILY', timezone: 'UTC' });
+      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, {
+        ...TWO_DAYS,
+        period: 'DAILY',
+        timezone: 'UTC',
+      });
       const report = r.report as Record<string, unknown>;
-      expect(Object.keys(report)).toEqual(['summary_metadata', 'key_metrics', 'user_utilization', 'node_summary', 'workcell_summary', 'trends', 'experiment_details', 'time_series']);
+      expect(Object.keys(report)).toEqual([
+        'summary_metadata',
+        'key_metrics',
+        'user_utilization',
+        'node_summary',
+        'workcell_summary',
+        'trends',
+        'experiment_details',
+        'time_series',
+      ]);
       expect(report.summary_metadata).toEqual({
         analysis_type: 'daily',
         generated_at: expect.stringMatching(GENERATED_AT),
@@ -309,7 +369,15 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
       expect(report.user_utilization).toEqual({
         total_users: 1,
         author_attribution_rate_percent: 100.0,
-        top_users: [{ author: 'alice', total_workflows: 1, total_runtime_hours: 0.75, completion_rate_percent: 100.0, average_workflow_duration_hours: 0.75 }],
+        top_users: [
+          {
+            author: 'alice',
+            total_workflows: 1,
+            total_runtime_hours: 0.75,
+            completion_rate_percent: 100.0,
+            average_workflow_duration_hours: 0.75,
+          },
+        ],
         system_totals: { total_workflows: 1, total_runtime_hours: 0.75, completion_rate_percent: 100.0 },
       });
       expect(report.node_summary).toEqual({
@@ -383,7 +451,18 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
             active_time_hours: 0,
           },
         ],
-        nodes: { [N1]: [{ period_number: 1, period_type: 'day', period_display: '2025-01-06', date: '2025-01-06', utilization: 17.1, busy_hours: 0.5 }] },
+        nodes: {
+          [N1]: [
+            {
+              period_number: 1,
+              period_type: 'day',
+              period_display: '2025-01-06',
+              date: '2025-01-06',
+              utilization: 17.1,
+              busy_hours: 0.5,
+            },
+          ],
+        },
         workcells: {
           [WC]: [
             {
@@ -403,7 +482,11 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
     });
 
     it('gives the main figures as typed fields', async () => {
-      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, { ...TWO_DAYS, period: 'DAILY', timezone: 'UTC' });
+      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, {
+        ...TWO_DAYS,
+        period: 'DAILY',
+        timezone: 'UTC',
+      });
       expect(r).toMatchObject({
         period: 'DAILY',
         timezone: 'UTC',
@@ -415,23 +498,54 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
         totalRuntimeHours: 3,
         totalActiveTimeHours: 2,
         activePeriods: 1,
-        nodes: [{ nodeId: N1, nodeName: 'robot_arm', averageUtilization: 17.1, peakUtilization: 17.1, totalBusyHours: 0.5 }],
-        workcells: [{ workcellId: WC, workcellName: 'Demo Workcell', displayName: 'Demo Workcell (0000WC01)', averageUtilization: 66.7, totalExperiments: 1, totalRuntimeHours: 3 }],
-        topUsers: [{ author: 'alice', totalWorkflows: 1, totalRuntimeHours: 0.75, completionRatePercent: 100, averageWorkflowDurationHours: 0.75 }],
+        nodes: [
+          { nodeId: N1, nodeName: 'robot_arm', averageUtilization: 17.1, peakUtilization: 17.1, totalBusyHours: 0.5 },
+        ],
+        workcells: [
+          {
+            workcellId: WC,
+            workcellName: 'Demo Workcell',
+            displayName: 'Demo Workcell (0000WC01)',
+            averageUtilization: 66.7,
+            totalExperiments: 1,
+            totalRuntimeHours: 3,
+          },
+        ],
+        topUsers: [
+          {
+            author: 'alice',
+            totalWorkflows: 1,
+            totalRuntimeHours: 0.75,
+            completionRatePercent: 100,
+            averageWorkflowDurationHours: 0.75,
+          },
+        ],
       });
-      expect(r.periods.map((p) => [p.periodDisplay, p.start, p.end, p.utilization, p.experiments, p.runtimeHours])).toEqual([
+      expect(
+        r.periods.map((p) => [p.periodDisplay, p.start, p.end, p.utilization, p.experiments, p.runtimeHours]),
+      ).toEqual([
         ['2025-01-06', '2025-01-06T00:00:00.000Z', '2025-01-07T00:00:00.000Z', 66.66666666666666, 1, 3],
         ['2025-01-07', '2025-01-07T00:00:00.000Z', '2025-01-08T00:00:00.000Z', 0, 0, 0],
       ]);
     });
 
     it("writes MADSci's CSV line by line (user summary included)", async () => {
-      const { utilizationPeriods } = await server.ok(UtilizationPeriodsDocument, { ...TWO_DAYS, period: 'DAILY', timezone: 'UTC', includeUsers: true });
+      const { utilizationPeriods } = await server.ok(UtilizationPeriodsDocument, {
+        ...TWO_DAYS,
+        period: 'DAILY',
+        timezone: 'UTC',
+        includeUsers: true,
+      });
       expect(withG(utilizationPeriods.csv)).toBe(PERIODS_CSV);
     });
 
     it('leaves the user summary out when users are not asked for', async () => {
-      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, { ...TWO_DAYS, period: 'DAILY', timezone: 'UTC', includeUsers: false });
+      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, {
+        ...TWO_DAYS,
+        period: 'DAILY',
+        timezone: 'UTC',
+        includeUsers: false,
+      });
       expect(r.report).not.toHaveProperty('user_utilization');
       expect(r.topUsers).toBeNull();
       expect(r.csv).not.toContain('=== USER UTILIZATION ===');
@@ -440,7 +554,11 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
 
   describe('periods report, other types (08:00Z to 12:00Z, UTC)', () => {
     it('hourly: four buckets, each a session report of its own hour', async () => {
-      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, { ...WINDOW, period: 'HOURLY', timezone: 'UTC' });
+      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, {
+        ...WINDOW,
+        period: 'HOURLY',
+        timezone: 'UTC',
+      });
       const report = r.report as Record<string, Record<string, unknown>>;
       expect(report.key_metrics).toEqual({
         average_utilization: 50.0,
@@ -454,20 +572,48 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
         total_periods: 4,
       });
       // Only the first hour sees the session start; the others are default sessions of one hour.
-      expect((report.time_series!.system as Record<string, unknown>[]).map((p) => [p.period_display, p.date, p.start_time, p.utilization, p.experiments, p.runtime_hours, p.active_time_hours])).toEqual([
+      expect(
+        (report.time_series!.system as Record<string, unknown>[]).map((p) => [
+          p.period_display,
+          p.date,
+          p.start_time,
+          p.utilization,
+          p.experiments,
+          p.runtime_hours,
+          p.active_time_hours,
+        ]),
+      ).toEqual([
         ['2025-01-06 08:00', '', '', 50.0, 1, 1.0, 0.5],
         ['2025-01-06 09:00', '', '', 0.0, 0, 1.0, 0.0],
         ['2025-01-06 10:00', '', '', 0.0, 0, 1.0, 0.0],
         ['2025-01-06 11:00', '', '', 0.0, 0, 1.0, 0.0],
       ]);
-      expect(report.node_summary![N1]).toMatchObject({ average_utilization: 25.0, peak_utilization: 50.0, peak_period: '2025-01-06 09:00', total_busy_hours: 0.5 });
-      expect((report.time_series!.nodes as Record<string, { utilization: number }[]>)[N1]!.map((p) => p.utilization)).toEqual([0.0, 50.0]);
-      expect(report.workcell_summary![WC]).toMatchObject({ average_utilization: 50.0, total_runtime_hours: 1.0, total_active_time_hours: 0.5, total_experiments: 1 });
-      expect(r.csv).toContain('\r\n1,period,2025-01-06 08:00,,,50.0,1,1.0\r\n2,period,2025-01-06 09:00,,,0.0,0,1.0\r\n');
+      expect(report.node_summary![N1]).toMatchObject({
+        average_utilization: 25.0,
+        peak_utilization: 50.0,
+        peak_period: '2025-01-06 09:00',
+        total_busy_hours: 0.5,
+      });
+      expect(
+        (report.time_series!.nodes as Record<string, { utilization: number }[]>)[N1]!.map((p) => p.utilization),
+      ).toEqual([0.0, 50.0]);
+      expect(report.workcell_summary![WC]).toMatchObject({
+        average_utilization: 50.0,
+        total_runtime_hours: 1.0,
+        total_active_time_hours: 0.5,
+        total_experiments: 1,
+      });
+      expect(r.csv).toContain(
+        '\r\n1,period,2025-01-06 08:00,,,50.0,1,1.0\r\n2,period,2025-01-06 09:00,,,0.0,0,1.0\r\n',
+      );
     });
 
     it('weekly: one bucket from Monday 00:00, active time from the rounded utilization', async () => {
-      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, { ...WINDOW, period: 'WEEKLY', timezone: 'UTC' });
+      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, {
+        ...WINDOW,
+        period: 'WEEKLY',
+        timezone: 'UTC',
+      });
       const report = r.report as Record<string, Record<string, unknown>>;
       expect((report.time_series!.system as unknown[])[0]).toEqual({
         period_number: 1,
@@ -481,11 +627,20 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
         runtime_hours: 3.0,
         active_time_hours: 2.0010000000000003,
       });
-      expect(report.key_metrics).toMatchObject({ average_utilization: 66.7, total_active_time_hours: 2.0, peak_context: 'Peak utilization during Week of 2025-01-06', total_periods: 1 });
+      expect(report.key_metrics).toMatchObject({
+        average_utilization: 66.7,
+        total_active_time_hours: 2.0,
+        peak_context: 'Peak utilization during Week of 2025-01-06',
+        total_periods: 1,
+      });
     });
 
     it('monthly: one bucket for January, clipped to the window', async () => {
-      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, { ...WINDOW, period: 'MONTHLY', timezone: 'UTC' });
+      const { utilizationPeriods: r } = await server.ok(UtilizationPeriodsDocument, {
+        ...WINDOW,
+        period: 'MONTHLY',
+        timezone: 'UTC',
+      });
       const report = r.report as Record<string, Record<string, unknown>>;
       expect((report.time_series!.system as unknown[])[0]).toMatchObject({
         period_type: 'month',
@@ -495,7 +650,11 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
         start_time_utc: '2025-01-06T08:00:00',
         utilization: 66.66666666666666,
       });
-      expect(report.key_metrics).toMatchObject({ average_utilization: 66.67, peak_period: 'January 2025', peak_context: 'Peak utilization in January 2025' });
+      expect(report.key_metrics).toMatchObject({
+        average_utilization: 66.67,
+        peak_period: 'January 2025',
+        peak_context: 'Peak utilization in January 2025',
+      });
     });
   });
 
@@ -504,7 +663,12 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
       const cases = [
         ['sessions', `from=${WINDOW.from}&to=${WINDOW.to}`, 'session_utilization_report.csv', SESSION_CSV],
         ['users', `from=${WINDOW.from}&to=${WINDOW.to}`, 'user_utilization_report.csv', USER_CSV],
-        ['periods', `from=${TWO_DAYS.from}&to=${TWO_DAYS.to}&period=DAILY&timezone=UTC&includeUsers=true`, 'utilization_periods_report.csv', PERIODS_CSV],
+        [
+          'periods',
+          `from=${TWO_DAYS.from}&to=${TWO_DAYS.to}&period=DAILY&timezone=UTC&includeUsers=true`,
+          'utilization_periods_report.csv',
+          PERIODS_CSV,
+        ],
       ] as const;
       for (const [report, query, fileName, csv] of cases) {
         const response = await fetch(`${server.url}/export/utilization/${report}.csv?${query}`);
@@ -516,17 +680,33 @@ describe.each(STORE_KINDS)("MADSci's worked example on %s", (kind) => {
     });
 
     it('saves a report into the export directory, and only there', async () => {
-      const { exportUtilizationReport: saved } = await server.ok(ExportUtilizationReportDocument, { report: 'SESSIONS', ...WINDOW });
+      const { exportUtilizationReport: saved } = await server.ok(ExportUtilizationReportDocument, {
+        report: 'SESSIONS',
+        ...WINDOW,
+      });
       expect(path.dirname(saved.path)).toBe(path.resolve(exportDir));
       expect(path.basename(saved.path)).toMatch(/^madsci_utilization_report_basic_\d{8}\.csv$/);
       expect(withG(fs.readFileSync(saved.path, 'utf8'))).toBe(SESSION_CSV);
       expect(saved.bytes).toBe(fs.statSync(saved.path).size);
 
-      const named = await server.ok(ExportUtilizationReportDocument, { report: 'PERIODS', ...TWO_DAYS, period: 'DAILY', timezone: 'UTC', fileName: 'january.csv' });
+      const named = await server.ok(ExportUtilizationReportDocument, {
+        report: 'PERIODS',
+        ...TWO_DAYS,
+        period: 'DAILY',
+        timezone: 'UTC',
+        fileName: 'january.csv',
+      });
       expect(named.exportUtilizationReport.path).toBe(path.join(exportDir, 'january.csv'));
       expect(withG(fs.readFileSync(path.join(exportDir, 'january.csv'), 'utf8'))).toBe(PERIODS_CSV);
 
-      for (const fileName of ['../escape.csv', '/tmp/escape.csv', 'nested/escape.csv', '..', '.hidden.csv', 'a\\b.csv']) {
+      for (const fileName of [
+        '../escape.csv',
+        '/tmp/escape.csv',
+        'nested/escape.csv',
+        '..',
+        '.hidden.csv',
+        'a\\b.csv',
+      ]) {
         const refused = await server.gql(ExportUtilizationReportDocument, { report: 'USERS', ...WINDOW, fileName });
         expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'fileName' });
       }

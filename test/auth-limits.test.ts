@@ -9,7 +9,11 @@ import { Role } from '../src/core/roles';
 import { startTestServer, type TestServer } from './support/server';
 import { wsUrl } from './support/ws-client';
 
-const KEYS = { reader: 'reader-key-0123456789', writer: 'writer-key-0123456789', admin: 'admin-key-0123456789' } as const;
+const KEYS = {
+  reader: 'reader-key-0123456789',
+  writer: 'writer-key-0123456789',
+  admin: 'admin-key-0123456789',
+} as const;
 type Who = keyof typeof KEYS | 'anonymous' | 'bad key';
 
 /** One operation of each class, with the role it needs. */
@@ -18,12 +22,24 @@ const GRAPHQL_CASES: { name: string; query: string; variables?: Record<string, u
   { name: 'query health', query: '{ health { healthy } }', needs: Role.READER },
   { name: 'introspection', query: '{ __schema { queryType { name } } }', needs: Role.READER },
   { name: 'mutation logEvent', query: 'mutation { logEvent(event: { eventType: TEST }) { id } }', needs: Role.WRITER },
-  { name: 'mutation logEvents', query: 'mutation { logEvents(events: [{ eventType: TEST }]) { insertedCount } }', needs: Role.WRITER },
-  { name: 'mutation archiveEvents', query: 'mutation { archiveEvents(ids: ["none"]) { archivedCount } }', needs: Role.ADMIN },
-  { name: 'mutation purgeArchivedEvents', query: 'mutation { purgeArchivedEvents(olderThanDays: 3650) { deletedCount } }', needs: Role.ADMIN },
+  {
+    name: 'mutation logEvents',
+    query: 'mutation { logEvents(events: [{ eventType: TEST }]) { insertedCount } }',
+    needs: Role.WRITER,
+  },
+  {
+    name: 'mutation archiveEvents',
+    query: 'mutation { archiveEvents(ids: ["none"]) { archivedCount } }',
+    needs: Role.ADMIN,
+  },
+  {
+    name: 'mutation purgeArchivedEvents',
+    query: 'mutation { purgeArchivedEvents(olderThanDays: 3650) { deletedCount } }',
+    needs: Role.ADMIN,
+  },
 ];
 
-const RANK: Record<Who, number> = { 'anonymous': 0, 'bad key': -1, reader: 1, writer: 2, admin: 3 };
+const RANK: Record<Who, number> = { anonymous: 0, 'bad key': -1, reader: 1, writer: 2, admin: 3 };
 const NEEDS: Record<Role, number> = { [Role.READER]: 1, [Role.WRITER]: 2, [Role.ADMIN]: 3 };
 const WHO: Who[] = ['anonymous', 'bad key', 'reader', 'writer', 'admin'];
 
@@ -58,7 +74,10 @@ describe('access control with API keys', () => {
   for (const who of WHO) {
     for (const op of GRAPHQL_CASES) {
       it(`GraphQL over HTTP: ${who} ${expectedCode(who, op.needs) ? 'is refused' : 'may run'} ${op.name}`, async () => {
-        const response = await server.post(JSON.stringify({ query: op.query, variables: op.variables }), headersFor(who));
+        const response = await server.post(
+          JSON.stringify({ query: op.query, variables: op.variables }),
+          headersFor(who),
+        );
         const body = (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
         const code = expectedCode(who, op.needs);
         if (code === null) {
@@ -72,9 +91,15 @@ describe('access control with API keys', () => {
   }
 
   it('stores nothing for a refused mutation', async () => {
-    const response = await server.post(JSON.stringify({ query: 'mutation { logEvent(event: { id: "refused-1" }) { id } }' }), headersFor('reader'));
+    const response = await server.post(
+      JSON.stringify({ query: 'mutation { logEvent(event: { id: "refused-1" }) { id } }' }),
+      headersFor('reader'),
+    );
     expect(((await response.json()) as { errors: unknown[] }).errors).toHaveLength(1);
-    const check = await server.post(JSON.stringify({ query: '{ event(id: "refused-1") { id } }' }), headersFor('admin'));
+    const check = await server.post(
+      JSON.stringify({ query: '{ event(id: "refused-1") { id } }' }),
+      headersFor('admin'),
+    );
     expect(await check.json()).toEqual({ data: { event: null } });
   });
 
@@ -84,14 +109,31 @@ describe('access control with API keys', () => {
         ['/events', { method: 'GET' }, Role.READER],
         ['/utilization/sessions?csv_format=true', { method: 'GET' }, Role.READER],
         // Writing the report on the server is admin work, as exportUtilizationReport.
-        [`/utilization/sessions?csv_format=true&save_to_file=true&output_path=${encodeURIComponent(exportDir)}`, { method: 'GET' }, Role.ADMIN],
-        ['/event', { method: 'POST', body: JSON.stringify({ event_type: 'test' }), headers: { 'content-type': 'application/json' } }, Role.WRITER],
+        [
+          `/utilization/sessions?csv_format=true&save_to_file=true&output_path=${encodeURIComponent(exportDir)}`,
+          { method: 'GET' },
+          Role.ADMIN,
+        ],
+        [
+          '/event',
+          {
+            method: 'POST',
+            body: JSON.stringify({ event_type: 'test' }),
+            headers: { 'content-type': 'application/json' },
+          },
+          Role.WRITER,
+        ],
         ['/events/archived?older_than_days=3650', { method: 'DELETE' }, Role.ADMIN],
       ];
       for (const [path, init, needs] of cases) {
-        const response = await fetch(`${server.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...headersFor(who) } });
+        const response = await fetch(`${server.url}${path}`, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), ...headersFor(who) },
+        });
         const code = expectedCode(who, needs);
-        expect(response.status, `${init.method} ${path}`).toBe(code === null ? 200 : code === 'UNAUTHENTICATED' ? 401 : 403);
+        expect(response.status, `${init.method} ${path}`).toBe(
+          code === null ? 200 : code === 'UNAUTHENTICATED' ? 401 : 403,
+        );
       }
     });
   }
@@ -102,7 +144,10 @@ describe('access control with API keys', () => {
   });
 
   /** Runs one subscription until its first result or error. */
-  function subscribeOnce(params: Record<string, unknown> | undefined, query: string): Promise<{ code?: string; closed?: number; data?: unknown }> {
+  function subscribeOnce(
+    params: Record<string, unknown> | undefined,
+    query: string,
+  ): Promise<{ code?: string; closed?: number; data?: unknown }> {
     return new Promise((resolve) => {
       const client = createClient({
         url: wsUrl(server.url),
@@ -115,7 +160,10 @@ describe('access control with API keys', () => {
         { query },
         {
           next: (value) => {
-            resolve({ data: value.data, ...(value.errors ? { code: value.errors[0]?.extensions?.code as string } : {}) });
+            resolve({
+              data: value.data,
+              ...(value.errors ? { code: value.errors[0]?.extensions?.code as string } : {}),
+            });
             void client.dispose();
           },
           error: (error) => {
@@ -137,13 +185,23 @@ describe('access control with API keys', () => {
     return who === 'writer' ? { apiKey: KEYS.writer } : { 'X-API-Key': KEYS.admin };
   }
 
-  const WS_CASES = [...GRAPHQL_CASES, { name: 'subscription eventLogged', query: 'subscription { eventLogged { id } }', needs: Role.READER }];
+  const WS_CASES = [
+    ...GRAPHQL_CASES,
+    { name: 'subscription eventLogged', query: 'subscription { eventLogged { id } }', needs: Role.READER },
+  ];
   for (const who of WHO) {
     it(`WebSocket: ${who} gets each operation class as its role allows${who === 'bad key' ? ' (the socket is closed with 4403)' : ''}`, async () => {
       for (const op of WS_CASES) {
         // An admitted subscription yields its first event once one is logged: keep logging until then.
         const logging = op.query.startsWith('subscription')
-          ? setInterval(() => void server.post(JSON.stringify({ query: 'mutation { logEvent(event: { eventType: TEST }) { id } }' }), headersFor('admin')), 100)
+          ? setInterval(
+              () =>
+                void server.post(
+                  JSON.stringify({ query: 'mutation { logEvent(event: { eventType: TEST }) { id } }' }),
+                  headersFor('admin'),
+                ),
+              100,
+            )
           : undefined;
         const outcome = await subscribeOnce(paramsFor(who), op.query).finally(() => clearInterval(logging));
         const code = expectedCode(who, op.needs);
@@ -159,7 +217,12 @@ describe('query limits on every door', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite', { MAX_QUERY_DEPTH: '3', MAX_ALIASES: '3', MAX_QUERY_COST: '5000', MAX_QUERY_TOKENS: '200' });
+    server = await startTestServer('sqlite', {
+      MAX_QUERY_DEPTH: '3',
+      MAX_ALIASES: '3',
+      MAX_QUERY_COST: '5000',
+      MAX_QUERY_TOKENS: '200',
+    });
   });
   afterAll(async () => server?.stop());
 
@@ -179,22 +242,36 @@ describe('query limits on every door', () => {
     try {
       const code = await new Promise<string | undefined>((resolve) => {
         client.subscribe(
-          { query: 'query { a: health { healthy } b: health { healthy } c: health { healthy } d: health { healthy } }' },
-          { next: (v) => resolve(v.errors ? 'errors' : 'next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => resolve('complete') },
+          {
+            query: 'query { a: health { healthy } b: health { healthy } c: health { healthy } d: health { healthy } }',
+          },
+          {
+            next: (v) => resolve(v.errors ? 'errors' : 'next'),
+            error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code),
+            complete: () => resolve('complete'),
+          },
         );
       });
       expect(code).toBe('QUERY_TOO_COMPLEX');
       const deep = await new Promise<string | undefined>((resolve) => {
         client.subscribe(
           { query: 'query { events { edges { node { source { nodeId } } } } }' },
-          { next: (v) => resolve(v.errors ? 'errors' : 'next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => undefined },
+          {
+            next: (v) => resolve(v.errors ? 'errors' : 'next'),
+            error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code),
+            complete: () => undefined,
+          },
         );
       });
       expect(deep).toBe('QUERY_TOO_COMPLEX');
       const invalid = await new Promise<string | undefined>((resolve) => {
         client.subscribe(
           { query: 'subscription { a: eventLogged { id } b: eventLogged { id } }' },
-          { next: () => resolve('next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => undefined },
+          {
+            next: () => resolve('next'),
+            error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code),
+            complete: () => undefined,
+          },
         );
       });
       expect(invalid).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -211,7 +288,14 @@ describe('query limits on every door', () => {
     const client = createClient({ url: wsUrl(server.url), webSocketImpl: WebSocket, retryAttempts: 0 });
     try {
       const code = await new Promise<string | undefined>((resolve) => {
-        client.subscribe({ query: long }, { next: () => resolve('next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code), complete: () => undefined });
+        client.subscribe(
+          { query: long },
+          {
+            next: () => resolve('next'),
+            error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code),
+            complete: () => undefined,
+          },
+        );
       });
       expect(code).toBe('GRAPHQL_PARSE_FAILED');
     } finally {
@@ -221,7 +305,9 @@ describe('query limits on every door', () => {
 
   it('refuses too many aliases', async () => {
     expect(await codeOf('{ a: health { healthy } b: health { healthy } c: health { healthy } }')).toBeUndefined();
-    expect(await codeOf('{ a: health { healthy } b: health { healthy } c: health { healthy } d: health { healthy } }')).toBe('QUERY_TOO_COMPLEX');
+    expect(
+      await codeOf('{ a: health { healthy } b: health { healthy } c: health { healthy } d: health { healthy } }'),
+    ).toBe('QUERY_TOO_COMPLEX');
   });
 
   it('refuses a query whose cost grows past the limit with its page size, counting variables', async () => {
@@ -267,7 +353,11 @@ describe('per-client rate limiting on every door', () => {
       new Promise<string>((resolve) => {
         client.subscribe(
           { query: '{ health { healthy } }' },
-          { next: (v) => resolve(v.errors ? 'errors' : 'next'), error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? 'error'), complete: () => undefined },
+          {
+            next: (v) => resolve(v.errors ? 'errors' : 'next'),
+            error: (e) => resolve((e as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? 'error'),
+            complete: () => undefined,
+          },
         );
       });
     try {
@@ -281,7 +371,9 @@ describe('per-client rate limiting on every door', () => {
     // The budget is spent: GraphQL over HTTP answers 429 with a code and MADSci's headers...
     const limited = await server.post(query);
     expect(limited.status).toBe(429);
-    expect(await limited.json()).toEqual({ errors: [{ message: 'Rate limit exceeded: 7 requests per 300 seconds', extensions: { code: 'RATE_LIMITED' } }] });
+    expect(await limited.json()).toEqual({
+      errors: [{ message: 'Rate limit exceeded: 7 requests per 300 seconds', extensions: { code: 'RATE_LIMITED' } }],
+    });
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // ...and so do the REST routes and the downloads, in their own shapes.

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventsConnectionDocument, EventsCountDocument, LogEventDocument, LogEventIdsDocument, QueryEventsDocument } from './generated/graphql';
+import {
+  EventsConnectionDocument,
+  EventsCountDocument,
+  LogEventDocument,
+  LogEventIdsDocument,
+  QueryEventsDocument,
+} from './generated/graphql';
 import { rest } from './support/rest';
 import { startTestServer, type TestServer } from './support/server';
 import { RawLiveSocket } from './support/ws-client';
@@ -49,13 +55,17 @@ describe.each(STORE_KINDS)('bad input on %s', (kind) => {
   }
 
   it('refuses an unknown enum value with BAD_USER_INPUT', async () => {
-    const { errors } = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', { e: { eventType: 'NOT_A_TYPE' } });
+    const { errors } = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', {
+      e: { eventType: 'NOT_A_TYPE' },
+    });
     expect(errors[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(errors[0]?.message).toMatch(/NOT_A_TYPE/);
   });
 
   it('refuses a malformed date with BAD_USER_INPUT', async () => {
-    const { errors } = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', { e: { eventTimestamp: '2025-13-45T99:00:00' } });
+    const { errors } = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', {
+      e: { eventTimestamp: '2025-13-45T99:00:00' },
+    });
     expect(errors[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const inFilter = await server.gql(EventsConnectionDocument, { filter: { from: 'yesterday' } });
     expect(inFilter.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -122,13 +132,24 @@ describe.each(STORE_KINDS)('bad input on %s', (kind) => {
 
   it('refuses input nested thousands deep on every door with a client error, not a crash', async () => {
     // GraphQL over HTTP: a filter 2000 levels deep once overflowed graphql-js's coercion.
-    const http = await rawQuery('query($f: EventFilter) { events(filter: $f) { totalCount } }', { f: deepFilter(2000) });
+    const http = await rawQuery('query($f: EventFilter) { events(filter: $f) { totalCount } }', {
+      f: deepFilter(2000),
+    });
     expect(http.status).toBe(400);
-    expect(http.errors).toEqual([expect.objectContaining({ message: 'Input nests deeper than 100 levels', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'variables' }) })]);
-    const data = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', { e: { id: 'too-deep', eventData: deepObject(3000) } });
+    expect(http.errors).toEqual([
+      expect.objectContaining({
+        message: 'Input nests deeper than 100 levels',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'variables' }),
+      }),
+    ]);
+    const data = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', {
+      e: { id: 'too-deep', eventData: deepObject(3000) },
+    });
     expect(data.errors[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     // Just under the limit is accepted (the variables wrap eventData in two levels).
-    const fine = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', { e: { id: 'deep-but-fine', eventData: deepObject(90) } });
+    const fine = await rawQuery('mutation($e: EventInput!) { logEvent(event: $e) { id } }', {
+      e: { id: 'deep-but-fine', eventData: deepObject(90) },
+    });
     expect(fine.errors).toEqual([]);
     stored += 1;
 
@@ -137,8 +158,12 @@ describe.each(STORE_KINDS)('bad input on %s', (kind) => {
     try {
       await socket.init();
       const answer = socket.next((m) => m.id === 'deep' && m.type === 'error');
-      socket.subscribe('deep', 'subscription($f: EventFilter) { eventLogged(filter: $f) { id } }', { f: deepFilter(2000) });
-      expect((await answer).payload).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+      socket.subscribe('deep', 'subscription($f: EventFilter) { eventLogged(filter: $f) { id } }', {
+        f: deepFilter(2000),
+      });
+      expect((await answer).payload).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+      ]);
     } finally {
       socket.close();
     }
@@ -146,12 +171,22 @@ describe.each(STORE_KINDS)('bad input on %s', (kind) => {
     // MADSci REST: FastAPI's 422.
     const response = await rest(server.url, 'POST', '/event', { event_type: 'log_info', event_data: deepObject(3000) });
     expect(response.status).toBe(422);
-    expect(response.json).toEqual({ detail: [expect.objectContaining({ type: 'value_error', loc: ['body'], msg: 'Value error, input nests deeper than 100 levels' })] });
+    expect(response.json).toEqual({
+      detail: [
+        expect.objectContaining({
+          type: 'value_error',
+          loc: ['body'],
+          msg: 'Value error, input nests deeper than 100 levels',
+        }),
+      ],
+    });
   });
 
   it('answers more than 50 invalid variables with BAD_USER_INPUT, not an internal error', async () => {
     const events = Array.from({ length: 60 }, () => ({ eventType: 'NOT_A_TYPE' }));
-    const { errors } = await rawQuery('mutation($e: [EventInput!]!) { logEvents(events: $e) { insertedCount } }', { e: events });
+    const { errors } = await rawQuery('mutation($e: [EventInput!]!) { logEvents(events: $e) { insertedCount } }', {
+      e: events,
+    });
     expect(errors.length).toBeGreaterThan(50);
     expect(new Set(errors.map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
   });
@@ -164,7 +199,10 @@ describe.each(STORE_KINDS)('bad input on %s', (kind) => {
   });
 
   it('refuses a 10 MB request body with 413 and a code', async () => {
-    const payload = JSON.stringify({ query: 'mutation($e: EventInput!) { logEvent(event: $e) { id } }', variables: { e: { eventData: { blob: 'x'.repeat(10 * 1024 * 1024) } } } });
+    const payload = JSON.stringify({
+      query: 'mutation($e: EventInput!) { logEvent(event: $e) { id } }',
+      variables: { e: { eventData: { blob: 'x'.repeat(10 * 1024 * 1024) } } },
+    });
     const response = await server.post(payload);
     expect(response.status).toBe(413);
     const body = (await response.json()) as { errors: { extensions: { code: string } }[] };

@@ -23,7 +23,13 @@ describe('server crash (SIGKILL) during ingest on SQLite', () => {
     processes.push(first);
 
     let killed = false;
-    const { record, done } = startIngestClients({ url: () => first.url, prefix: 'crash', clients: 10, batchSize: 20, stop: () => killed });
+    const { record, done } = startIngestClients({
+      url: () => first.url,
+      prefix: 'crash',
+      clients: 10,
+      batchSize: 20,
+      stop: () => killed,
+    });
     // Kill mid-ingest: once a good number of batches are acknowledged, with ten more in flight.
     await until(() => record.acknowledged.size >= 4000, 120_000);
     first.child.kill('SIGKILL');

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogEventDocument, LogEventsDocument, type EventInput } from './generated/graphql';
-import { chromiumUnavailableReason, guardedContext, launchChromium, screenshot, type GuardedContext } from './support/chromium';
+import {
+  chromiumUnavailableReason,
+  guardedContext,
+  launchChromium,
+  screenshot,
+  type GuardedContext,
+} from './support/chromium';
 import { NODES, WORKCELL } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { ensureWebBundle } from './support/web-bundle';
@@ -57,7 +63,13 @@ describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium
 
   /** An attribute of every row of the events table, top to bottom (the tests have no DOM types: rows are typed by hand). */
   const rowAttribute = (name: string) =>
-    page.locator('[data-testid="events-table"] tbody tr').evaluateAll((rows, attribute) => rows.map((row) => (row as unknown as { getAttribute(n: string): string | null }).getAttribute(attribute)), name);
+    page
+      .locator('[data-testid="events-table"] tbody tr')
+      .evaluateAll(
+        (rows, attribute) =>
+          rows.map((row) => (row as unknown as { getAttribute(n: string): string | null }).getAttribute(attribute)),
+        name,
+      );
   const rowIds = () => rowAttribute('data-event-id');
   const rowLevels = () => rowAttribute('data-level');
 
@@ -92,7 +104,13 @@ describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium
 
   it('shows an event logged elsewhere within a second, in the table and the live feed', async () => {
     const logged = await server.ok(LogEventDocument, {
-      event: { eventType: 'NODE_ERROR', logLevel: 'ERROR', alert: true, source: { nodeId: NODES[2] }, eventData: { message: 'pipette tip missing' } },
+      event: {
+        eventType: 'NODE_ERROR',
+        logLevel: 'ERROR',
+        alert: true,
+        source: { nodeId: NODES[2] },
+        eventData: { message: 'pipette tip missing' },
+      },
     });
     const stored = performance.now();
     const id = logged.logEvent.id;
@@ -114,8 +132,14 @@ describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium
     expect(new Set(await rowIds())).toEqual(new Set(expected.map((e) => e.id)));
     // The live subscription follows the filter: a WARNING stays out, a CRITICAL comes in.
     await expect.poll(() => server.handle.services.live.stats().subscribers, { timeout: 30_000 }).toBe(1);
-    await server.ok(LogEventDocument, { event: { eventType: 'NODE_STATUS_UPDATE', logLevel: 'WARNING', eventData: { message: 'warning, filtered out' } } });
-    const critical = (await server.ok(LogEventDocument, { event: { eventType: 'WORKFLOW_ABORT', logLevel: 'CRITICAL', eventData: { message: 'workflow aborted' } } })).logEvent.id;
+    await server.ok(LogEventDocument, {
+      event: { eventType: 'NODE_STATUS_UPDATE', logLevel: 'WARNING', eventData: { message: 'warning, filtered out' } },
+    });
+    const critical = (
+      await server.ok(LogEventDocument, {
+        event: { eventType: 'WORKFLOW_ABORT', logLevel: 'CRITICAL', eventData: { message: 'workflow aborted' } },
+      })
+    ).logEvent.id;
     await page.locator(`[data-testid="events-table"] tr[data-event-id="${critical}"]`).waitFor({ timeout: 30_000 });
     expect(new Set(await rowLevels())).toEqual(new Set(['ERROR', 'CRITICAL']));
     expect(await page.getByText('warning, filtered out').count()).toBe(0);
@@ -128,7 +152,10 @@ describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium
     const href = (await link.getAttribute('href'))!;
     expect(href.startsWith('/export/events.csv?filter=')).toBe(true);
     // The current filter: the level, and the default range (the last 24 hours).
-    const filter = JSON.parse(new URL(href, server.url).searchParams.get('filter')!) as { minLevel: string; from: string };
+    const filter = JSON.parse(new URL(href, server.url).searchParams.get('filter')!) as {
+      minLevel: string;
+      from: string;
+    };
     expect(filter).toEqual({ minLevel: 'ERROR', from: expect.any(String) });
     expect(Date.now() - Date.parse(filter.from)).toBeGreaterThan(23 * 3_600_000);
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
@@ -158,7 +185,11 @@ describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium
     await page.getByRole('button', { name: 'Use' }).click();
     await reloaded;
     await expect.poll(rowIds, { timeout: 30_000 }).not.toHaveLength(0);
-    await expect.poll(() => frames.some((frame) => frame.includes('"connection_init"') && frame.includes('dash-key-1')), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() => frames.some((frame) => frame.includes('"connection_init"') && frame.includes('dash-key-1')), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((key) => key === 'dash-key-1')).toBe(true);
     await page.getByRole('button', { name: 'API key ✓' }).waitFor();

@@ -27,12 +27,47 @@ describe.each(STORE_KINDS)('GraphQL ingest and queries on %s', (kind) => {
 
   /** A small lab: each event differs from the others in one or two filterable ways. */
   const FIXTURE: Record<string, EventInput> = {
-    debugOld: { eventType: 'LOG_DEBUG', logLevel: 'DEBUG', eventTimestamp: iso(0), eventData: { message: 'calibration started' } },
-    nodeStart: { eventType: 'NODE_START', logLevel: 'INFO', eventTimestamp: iso(10), source: { nodeId: NODES[0]!.toLowerCase(), workcellId: WORKCELL }, eventData: { message: 'Robot ARM online' } },
-    nodeError: { eventType: 'NODE_ERROR', logLevel: 'ERROR', eventTimestamp: iso(20), source: { nodeId: NODES[1] }, eventData: { message: 'Pump jammed', code: 7 } },
-    alertWarn: { eventType: 'LOG_WARNING', logLevel: 'WARNING', alert: true, eventTimestamp: iso(30), source: { userId: USER }, eventData: 'free text payload with Keyword' },
-    critical: { eventType: 'WORKFLOW_ABORT', logLevel: 'CRITICAL', eventTimestamp: iso(40), source: { workflowId: NODES[2] }, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) },
-    naiveTime: { eventType: 'EXPERIMENT_START', eventTimestamp: '2025-01-06T08:50:00', source: { experimentId: NODES[0] } },
+    debugOld: {
+      eventType: 'LOG_DEBUG',
+      logLevel: 'DEBUG',
+      eventTimestamp: iso(0),
+      eventData: { message: 'calibration started' },
+    },
+    nodeStart: {
+      eventType: 'NODE_START',
+      logLevel: 'INFO',
+      eventTimestamp: iso(10),
+      source: { nodeId: NODES[0]!.toLowerCase(), workcellId: WORKCELL },
+      eventData: { message: 'Robot ARM online' },
+    },
+    nodeError: {
+      eventType: 'NODE_ERROR',
+      logLevel: 'ERROR',
+      eventTimestamp: iso(20),
+      source: { nodeId: NODES[1] },
+      eventData: { message: 'Pump jammed', code: 7 },
+    },
+    alertWarn: {
+      eventType: 'LOG_WARNING',
+      logLevel: 'WARNING',
+      alert: true,
+      eventTimestamp: iso(30),
+      source: { userId: USER },
+      eventData: 'free text payload with Keyword',
+    },
+    critical: {
+      eventType: 'WORKFLOW_ABORT',
+      logLevel: 'CRITICAL',
+      eventTimestamp: iso(40),
+      source: { workflowId: NODES[2] },
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+    },
+    naiveTime: {
+      eventType: 'EXPERIMENT_START',
+      eventTimestamp: '2025-01-06T08:50:00',
+      source: { experimentId: NODES[0] },
+    },
   };
 
   beforeAll(async () => {
@@ -104,7 +139,9 @@ describe.each(STORE_KINDS)('GraphQL ingest and queries on %s', (kind) => {
   it('is idempotent on client-chosen ids: the stored event is returned unchanged', async () => {
     const id = 'client-chosen-id-1';
     const first = await server.ok(LogEventDocument, { event: { id, eventType: 'TEST', eventData: { v: 1 } } });
-    const second = await server.ok(LogEventDocument, { event: { id, eventType: 'LOG_ERROR', logLevel: 'ERROR', eventData: { v: 2 } } });
+    const second = await server.ok(LogEventDocument, {
+      event: { id, eventType: 'LOG_ERROR', logLevel: 'ERROR', eventData: { v: 2 } },
+    });
     expect(second.logEvent).toEqual(first.logEvent);
   });
 
@@ -154,8 +191,16 @@ describe.each(STORE_KINDS)('GraphQL ingest and queries on %s', (kind) => {
       ['eventTypes', { eventTypes: ['NODE_START', 'NODE_ERROR'] }, ['nodeStart', 'nodeError']],
       ['from (inclusive)', { from: iso(20) }, ['nodeError', 'alertWarn', 'critical', 'naiveTime']],
       ['to (exclusive)', { to: iso(20) }, ['debugOld', 'nodeStart']],
-      ['time range with offsets', { from: '2025-01-06T03:10:00-05:00', to: '2025-01-06T09:30:00+01:00' }, ['nodeStart', 'nodeError']],
-      ['source nodeId, any case', { source: { nodeId: [NODES[0]!.toLowerCase(), NODES[1]!] } }, ['nodeStart', 'nodeError']],
+      [
+        'time range with offsets',
+        { from: '2025-01-06T03:10:00-05:00', to: '2025-01-06T09:30:00+01:00' },
+        ['nodeStart', 'nodeError'],
+      ],
+      [
+        'source nodeId, any case',
+        { source: { nodeId: [NODES[0]!.toLowerCase(), NODES[1]!] } },
+        ['nodeStart', 'nodeError'],
+      ],
       ['source workcellId', { source: { workcellId: [WORKCELL] } }, ['nodeStart']],
       ['source userId', { source: { userId: [USER] } }, ['alertWarn']],
       ['source workflowId', { source: { workflowId: [NODES[2]!] } }, ['critical']],
@@ -168,7 +213,11 @@ describe.each(STORE_KINDS)('GraphQL ingest and queries on %s', (kind) => {
       ['and', { and: [{ minLevel: 'INFO' }, { to: iso(25) }] }, ['nodeStart', 'nodeError']],
       ['or', { or: [{ levels: ['DEBUG'] }, { alert: true }] }, ['debugOld', 'alertWarn']],
       ['empty or matches nothing', { or: [] }, []],
-      ['nested and/or', { or: [{ and: [{ minLevel: 'ERROR' }, { text: 'pump' }] }, { eventTypes: ['EXPERIMENT_START'] }] }, ['nodeError', 'naiveTime']],
+      [
+        'nested and/or',
+        { or: [{ and: [{ minLevel: 'ERROR' }, { text: 'pump' }] }, { eventTypes: ['EXPERIMENT_START'] }] },
+        ['nodeError', 'naiveTime'],
+      ],
     ])('filters by %s', async (_name, filter, expectedNames) => {
       expect(await filtered(fixtureOnly(filter))).toEqual(idsOf(expectedNames));
     });
@@ -181,7 +230,12 @@ describe.each(STORE_KINDS)('GraphQL ingest and queries on %s', (kind) => {
       let after: string | null = null;
       let pages = 0;
       for (;;) {
-        const { events }: EventsConnectionQuery = await server.ok(EventsConnectionDocument, { filter, first: 2, after, orderBy });
+        const { events }: EventsConnectionQuery = await server.ok(EventsConnectionDocument, {
+          filter,
+          first: 2,
+          after,
+          orderBy,
+        });
         seen.push(...events.nodes.map((n) => n.id));
         expect(events.pageInfo.hasPreviousPage).toBe(pages > 0);
         expect(events.pageInfo.startCursor).toBe(events.edges[0]?.cursor ?? null);
@@ -204,18 +258,25 @@ describe.each(STORE_KINDS)('GraphQL ingest and queries on %s', (kind) => {
   });
 
   it('answers raw MADSci selectors, ISO and EJSON dates included', async () => {
-    const run = async (selector: unknown) => (await server.ok(QueryEventsDocument, { selector, limit: 100 })).queryEvents.map((e) => e.id).sort();
+    const run = async (selector: unknown) =>
+      (await server.ok(QueryEventsDocument, { selector, limit: 100 })).queryEvents.map((e) => e.id).sort();
     expect(await run({ 'source.node_id': NODES[1], log_level: { $gte: 30 } })).toEqual([ids.nodeError]);
-    expect(await run({ event_timestamp: { $gte: '2025-01-06T08:30:00', $lt: { $date: '2025-01-06T08:45:00Z' } } })).toEqual(
-      idsOf(['alertWarn', 'critical']).sort(),
-    );
+    expect(
+      await run({ event_timestamp: { $gte: '2025-01-06T08:30:00', $lt: { $date: '2025-01-06T08:45:00Z' } } }),
+    ).toEqual(idsOf(['alertWarn', 'critical']).sort());
     expect(await run({ 'event_data.code': 7 })).toEqual([ids.nodeError]);
-    expect(await run({ $or: [{ event_type: 'log_debug' }, { alert: true }] })).toEqual(idsOf(['debugOld', 'alertWarn']).sort());
+    expect(await run({ $or: [{ event_type: 'log_debug' }, { alert: true }] })).toEqual(
+      idsOf(['debugOld', 'alertWarn']).sort(),
+    );
   });
 
   it('reports health with the engine and counts', async () => {
     const { health } = await server.ok(HealthDocument);
-    expect(health).toMatchObject({ healthy: true, description: 'Event Manager is running normally', database: { connected: true, engine: kind } });
+    expect(health).toMatchObject({
+      healthy: true,
+      description: 'Event Manager is running normally',
+      database: { connected: true, engine: kind },
+    });
     expect(health.totalEvents).toBeGreaterThanOrEqual(6);
     expect(health.archivedEvents).toBe(0);
     expect(health.version).toMatch(/^\d+\.\d+\.\d+/);

@@ -1,7 +1,13 @@
 import type { Browser, Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogEventDocument, LogEventsDocument } from './generated/graphql';
-import { chromiumUnavailableReason, guardedContext, launchChromium, screenshot, type GuardedContext } from './support/chromium';
+import {
+  chromiumUnavailableReason,
+  guardedContext,
+  launchChromium,
+  screenshot,
+  type GuardedContext,
+} from './support/chromium';
 import { NODES } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { ensureWebBundle } from './support/web-bundle';
@@ -26,9 +32,16 @@ describe('the GraphQL IDE over HTTP', () => {
     const html = await response.text();
     // Everything the page loads is under /assets on this server.
     const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(urls.filter((url) => url !== 'data:,')).toEqual(expect.arrayContaining([expect.stringMatching(/^\/assets\/ide-[A-Z0-9]+\.js$/), expect.stringMatching(/^\/assets\/ide-[A-Z0-9]+\.css$/)]));
+    expect(urls.filter((url) => url !== 'data:,')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/assets\/ide-[A-Z0-9]+\.js$/),
+        expect.stringMatching(/^\/assets\/ide-[A-Z0-9]+\.css$/),
+      ]),
+    );
     expect(urls.every((url) => url === 'data:,' || url.startsWith('/assets/'))).toBe(true);
-    const config = JSON.parse(/<script type="application\/json" id="page-config">(.*?)<\/script>/s.exec(html)![1]!) as { workers: Record<string, string> };
+    const config = JSON.parse(/<script type="application\/json" id="page-config">(.*?)<\/script>/s.exec(html)![1]!) as {
+      workers: Record<string, string>;
+    };
     expect(Object.values(config.workers)).toHaveLength(3);
     for (const url of Object.values(config.workers)) expect(url).toMatch(/^\/assets\/\w+\.worker-[A-Z0-9]+\.js$/);
   });
@@ -51,7 +64,9 @@ describe('the GraphQL IDE over HTTP', () => {
   it('leaves API requests to GraphQL: POST, GET asking for JSON, and GET with a query', async () => {
     const post = await server.post(JSON.stringify({ query: '{ health { healthy } }' }));
     expect(await post.json()).toEqual({ data: { health: { healthy: true } } });
-    const json = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ health { healthy } }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    const json = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ health { healthy } }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
     expect(json.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
     expect(await json.json()).toEqual({ data: { health: { healthy: true } } });
     const curl = await fetch(`${server.url}/graphql`, { headers: { accept: '*/*' } });
@@ -98,9 +113,19 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
   async function setEditor(suffix: string, value: string): Promise<void> {
     await page.evaluate(
       ([wanted, text]) => {
-        const monaco = (globalThis as unknown as { __MONACO: { editor: { getModels(): { uri: { toString(): string }; setValue(v: string): void }[] } } }).__MONACO;
+        const monaco = (
+          globalThis as unknown as {
+            __MONACO: { editor: { getModels(): { uri: { toString(): string }; setValue(v: string): void }[] } };
+          }
+        ).__MONACO;
         const model = monaco.editor.getModels().find((m) => m.uri.toString().endsWith(wanted!));
-        if (!model) throw new Error(`no editor model ending with ${wanted}: ${monaco.editor.getModels().map((m) => m.uri.toString()).join(', ')}`);
+        if (!model)
+          throw new Error(
+            `no editor model ending with ${wanted}: ${monaco.editor
+              .getModels()
+              .map((m) => m.uri.toString())
+              .join(', ')}`,
+          );
         model.setValue(text!);
       },
       [suffix, value],
@@ -110,8 +135,17 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
   /** The contents of the Monaco model whose URI ends with `suffix`. */
   const editorValue = (suffix: string) =>
     page.evaluate((wanted) => {
-      const monaco = (globalThis as unknown as { __MONACO: { editor: { getModels(): { uri: { toString(): string }; getValue(): string }[] } } }).__MONACO;
-      return monaco.editor.getModels().find((m) => m.uri.toString().endsWith(wanted))?.getValue() ?? null;
+      const monaco = (
+        globalThis as unknown as {
+          __MONACO: { editor: { getModels(): { uri: { toString(): string }; getValue(): string }[] } };
+        }
+      ).__MONACO;
+      return (
+        monaco.editor
+          .getModels()
+          .find((m) => m.uri.toString().endsWith(wanted))
+          ?.getValue() ?? null
+      );
     }, suffix);
 
   beforeAll(async () => {
@@ -119,8 +153,18 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
     server = await startTestServer('sqlite');
     const logged = await server.ok(LogEventsDocument, {
       events: [
-        { eventType: 'NODE_START', logLevel: 'INFO', source: { nodeId: NODES[0] }, eventData: { message: 'arm online' } },
-        { eventType: 'NODE_ERROR', logLevel: 'ERROR', source: { nodeId: NODES[1] }, eventData: { message: 'gripper stalled' } },
+        {
+          eventType: 'NODE_START',
+          logLevel: 'INFO',
+          source: { nodeId: NODES[0] },
+          eventData: { message: 'arm online' },
+        },
+        {
+          eventType: 'NODE_ERROR',
+          logLevel: 'ERROR',
+          source: { nodeId: NODES[1] },
+          eventData: { message: 'gripper stalled' },
+        },
       ],
     });
     storedId = logged.logEvents.events[1]!.id;
@@ -141,7 +185,12 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
   });
 
   it('loads the schema from this server and shows it in the documentation explorer', async () => {
-    const introspection = page.waitForResponse((r) => r.url().endsWith('/graphql') && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('IntrospectionQuery'));
+    const introspection = page.waitForResponse(
+      (r) =>
+        r.url().endsWith('/graphql') &&
+        r.request().method() === 'POST' &&
+        (r.request().postData() ?? '').includes('IntrospectionQuery'),
+    );
     await page.goto(`${server.url}/graphql`);
     expect((await introspection).status()).toBe(200);
     await page.getByRole('button', { name: /documentation explorer/i }).click();
@@ -186,7 +235,12 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
     // Subscribed once the server counts the subscription; then log and watch it arrive.
     await expect.poll(() => server.handle.services.live.stats().subscribers, { timeout: 30_000 }).toBe(1);
     const logged = await server.ok(LogEventDocument, {
-      event: { eventType: 'NODE_ERROR', logLevel: 'ERROR', source: { nodeId: NODES[2] }, eventData: { message: 'live from the test' } },
+      event: {
+        eventType: 'NODE_ERROR',
+        logLevel: 'ERROR',
+        source: { nodeId: NODES[2] },
+        eventData: { message: 'live from the test' },
+      },
     });
     await expect.poll(responseText, { timeout: 30_000 }).toContain(logged.logEvent.id);
     expect(await responseText()).toContain('live from the test');

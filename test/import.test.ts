@@ -36,16 +36,25 @@ function madsciDocs(count: number, start: number, nextId: () => string, expected
     const iso = new Date(at).toISOString(); // ...T08:00:00.123Z
     let text: string;
     switch (i % 4) {
-      case 0: text = `${iso.slice(0, 23)}${String(i % 1000).padStart(3, '0')}`; break; // naive, microseconds below the ms
-      case 1: text = iso.replace('Z', '000Z'); break; // UTC with Z
-      case 2: text = `${new Date(at + 2 * 3600_000).toISOString().slice(0, 23)}000+02:00`; break; // an offset
-      default: text = iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23).concat('000'); // naive, pydantic style
+      case 0:
+        text = `${iso.slice(0, 23)}${String(i % 1000).padStart(3, '0')}`;
+        break; // naive, microseconds below the ms
+      case 1:
+        text = iso.replace('Z', '000Z');
+        break; // UTC with Z
+      case 2:
+        text = `${new Date(at + 2 * 3600_000).toISOString().slice(0, 23)}000+02:00`;
+        break; // an offset
+      default:
+        text = iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23).concat('000'); // naive, pydantic style
     }
     const archived = i % 10 === 0;
     const archivedAt = archived ? new Date(BASE + 90 * 86_400_000 + i) : null;
     expected.set(id, { at, archivedAt: archivedAt?.getTime() ?? null });
-    const source: Document = i % 7 === 0 ? { user_id: USER, node_id: null, workcell_id: WORKCELL } : { node_id: NODES[i % 3] };
-    const eventData: unknown = i % 5 === 0 ? `plain text ${i}` : { message: `event ${i}`, n: i, nested: { ok: i % 2 === 0 } };
+    const source: Document =
+      i % 7 === 0 ? { user_id: USER, node_id: null, workcell_id: WORKCELL } : { node_id: NODES[i % 3] };
+    const eventData: unknown =
+      i % 5 === 0 ? `plain text ${i}` : { message: `event ${i}`, n: i, nested: { ok: i % 2 === 0 } };
     const doc: Document = {
       _id: id,
       event_type: TYPES[i % TYPES.length],
@@ -63,12 +72,20 @@ function madsciDocs(count: number, start: number, nextId: () => string, expected
 }
 
 /** Seeds a MADSci database directly through the driver, in batches. */
-async function seed(client: MongoClient, database: string, count: number, expected: Map<string, Expected>): Promise<void> {
+async function seed(
+  client: MongoClient,
+  database: string,
+  count: number,
+  expected: Map<string, Expected>,
+): Promise<void> {
   const collection = client.db(database).collection('events');
   const nextId = monotonicFactory();
   const batch = 10_000;
   for (let start = 0; start < count; start += batch) {
-    await collection.insertMany(madsciDocs(Math.min(batch, count - start), start, () => nextId(BASE), expected), { ordered: false });
+    await collection.insertMany(
+      madsciDocs(Math.min(batch, count - start), start, () => nextId(BASE), expected),
+      { ordered: false },
+    );
   }
 }
 
@@ -115,7 +132,8 @@ describe('lab-events import from a MADSci database', () => {
     const lines = first.stderr.trim().split('\n');
     expect(lines[0]).toBe(`importing ${source}.events into SQLite under ${dataDir}`);
     expect(lines.slice(1).length).toBeGreaterThanOrEqual(1);
-    for (const line of lines.slice(1)) expect(line).toMatch(/^read \d+\/100000 \(\d+%\), \d+ new, \d+ already present, \d+\/s$/);
+    for (const line of lines.slice(1))
+      expect(line).toMatch(/^read \d+\/100000 \(\d+%\), \d+ new, \d+ already present, \d+\/s$/);
     expect(lines.at(-1)).toMatch(/^read 100000\/100000 \(100%\), 100000 new, 0 already present/);
     expect(first.stderr).not.toMatch(/\x1b\[/);
 
@@ -123,13 +141,17 @@ describe('lab-events import from a MADSci database', () => {
     await store.init();
     try {
       expect(await store.count({})).toBe(100_000);
-      expect(await store.count({ archived: true })).toBe([...expected.values()].filter((e) => e.archivedAt !== null).length);
+      expect(await store.count({ archived: true })).toBe(
+        [...expected.values()].filter((e) => e.archivedAt !== null).length,
+      );
       let seen = 0;
       for await (const doc of store.stream({}, { order: { field: 'event_timestamp', direction: 1 } })) {
         const want = expected.get(doc._id);
         if (!want) throw new Error(`unexpected id ${doc._id}`);
-        if (doc.event_timestamp.getTime() !== want.at) throw new Error(`${doc._id}: ${doc.event_timestamp.toISOString()} != ${new Date(want.at).toISOString()}`);
-        if ((doc.archived_at?.getTime() ?? null) !== want.archivedAt || doc.archived !== (want.archivedAt !== null)) throw new Error(`${doc._id}: archive state differs`);
+        if (doc.event_timestamp.getTime() !== want.at)
+          throw new Error(`${doc._id}: ${doc.event_timestamp.toISOString()} != ${new Date(want.at).toISOString()}`);
+        if ((doc.archived_at?.getTime() ?? null) !== want.archivedAt || doc.archived !== (want.archivedAt !== null))
+          throw new Error(`${doc._id}: archive state differs`);
         seen++;
       }
       expect(seen).toBe(100_000);
@@ -140,14 +162,22 @@ describe('lab-events import from a MADSci database', () => {
       for (const raw of sample) {
         const doc = imported.get(String(raw._id))!;
         expect(doc.event_data).toEqual(raw.event_data);
-        expect(doc.source).toEqual(Object.fromEntries(Object.entries(raw.source as object).filter(([, v]) => v !== null)));
-        expect({ type: doc.event_type, level: doc.log_level, alert: doc.alert }).toEqual({ type: raw.event_type, level: raw.log_level, alert: raw.alert });
+        expect(doc.source).toEqual(
+          Object.fromEntries(Object.entries(raw.source as object).filter(([, v]) => v !== null)),
+        );
+        expect({ type: doc.event_type, level: doc.log_level, alert: doc.alert }).toEqual({
+          type: raw.event_type,
+          level: raw.log_level,
+          alert: raw.alert,
+        });
       }
     } finally {
       await store.close();
     }
 
-    const second = await importCli(['--from', uri, '--database', source, '--collection', 'events'], { DATA_DIR: dataDir });
+    const second = await importCli(['--from', uri, '--database', source, '--collection', 'events'], {
+      DATA_DIR: dataDir,
+    });
     expect(second.code).toBe(0);
     console.log(`second run: ${second.stdout.trim()}`);
     expect(second.stdout).toMatch(/^imported 100000 events: 0 new, 100000 already present/);
@@ -199,7 +229,9 @@ describe('lab-events import from a MADSci database', () => {
   it('fails with exit code 1 and a message when the source cannot be reached', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-import-'));
     tmpDirs.push(dataDir);
-    const result = await importCli(['--from', 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500'], { DATA_DIR: dataDir });
+    const result = await importCli(['--from', 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500'], {
+      DATA_DIR: dataDir,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/import failed: .*ECONNREFUSED|import failed: .*connect/i);
   });
@@ -226,6 +258,8 @@ describe('import progress display', () => {
     reporter.update({ read: 1000, inserted: 1000, skipped: 0, total: 3000, elapsedMs: 1000 });
     reporter.update({ read: 3000, inserted: 2000, skipped: 1000, total: 3000, elapsedMs: 1500 });
     reporter.stop();
-    expect(output).toBe('read 0/3000 (0%), 0 new, 0 already present, 0/s\nread 3000/3000 (100%), 2000 new, 1000 already present, 2000/s\n');
+    expect(output).toBe(
+      'read 0/3000 (0%), 0 new, 0 already present, 0/s\nread 3000/3000 (100%), 2000 new, 1000 already present, 2000/s\n',
+    );
   });
 });

@@ -34,7 +34,8 @@ function recordingLogger() {
   const lines: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as LogLine);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') lines.push(JSON.parse(line) as LogLine);
       done();
     },
   });
@@ -86,7 +87,9 @@ describe('background tasks across a MongoDB (FerretDB) outage', () => {
       });
 
       // Events 100 days old, stored before the server starts, so its first retention run finds them.
-      const seeded = Array.from({ length: OLD_EVENTS }, (_, i) => makeDoc({ event_timestamp: new Date(Date.now() - 100 * DAY - i * 1000), event_data: { i } }));
+      const seeded = Array.from({ length: OLD_EVENTS }, (_, i) =>
+        makeDoc({ event_timestamp: new Date(Date.now() - 100 * DAY - i * 1000), event_data: { i } }),
+      );
       const seeder = new MongoEventStore(config.mongo!);
       await seeder.init();
       expect((await seeder.insertMany(seeded)).insertedIds).toHaveLength(OLD_EVENTS);
@@ -102,8 +105,12 @@ describe('background tasks across a MongoDB (FerretDB) outage', () => {
       // The first retention run is under way (it holds the lease, one event per batch) and a
       // scheduled backup was written: now the database dies.
       let archivedBeforeKill = 0;
-      await waitFor('a first scheduled backup is written', () => linesSince(0, 'Scheduled backup written').length > 0, 30_000);
-      for (const deadline = Date.now() + 30_000; archivedBeforeKill === 0 && Date.now() < deadline; ) {
+      await waitFor(
+        'a first scheduled backup is written',
+        () => linesSince(0, 'Scheduled backup written').length > 0,
+        30_000,
+      );
+      for (const deadline = Date.now() + 30_000; archivedBeforeKill === 0 && Date.now() < deadline;) {
         archivedBeforeKill = await archivedCount();
       }
       expect(archivedBeforeKill).toBeGreaterThan(0);
@@ -112,13 +119,23 @@ describe('background tasks across a MongoDB (FerretDB) outage', () => {
 
       // Both tasks fail during the outage, and go on failing on schedule: the run that was cut,
       // then at least one more retention run, and scheduled backups.
-      await waitFor('two retention runs failed', () => linesSince(killedAt, 'Retention run failed; it will be retried at the next interval').length >= 2, 30_000);
-      await waitFor('two scheduled backups failed', () => linesSince(killedAt, 'Scheduled backup failed; the next one runs on schedule').length >= 2, 30_000);
+      await waitFor(
+        'two retention runs failed',
+        () => linesSince(killedAt, 'Retention run failed; it will be retried at the next interval').length >= 2,
+        30_000,
+      );
+      await waitFor(
+        'two scheduled backups failed',
+        () => linesSince(killedAt, 'Scheduled backup failed; the next one runs on schedule').length >= 2,
+        30_000,
+      );
       expect(archivedBeforeKill).toBeLessThan(OLD_EVENTS);
       // The cut run could not give its lease back: it is still held, for 10 minutes, at restart.
       expect(linesSince(killedAt, 'Could not release the retention lease; it will expire')).toHaveLength(1);
       expect(linesSince(killedAt, 'Scheduled backup written')).toEqual([]);
-      expect(linesSince(killedAt, 'Retention run failed; it will be retried at the next interval')[0]!.err?.message).toBeTruthy();
+      expect(
+        linesSince(killedAt, 'Retention run failed; it will be retried at the next interval')[0]!.err?.message,
+      ).toBeTruthy();
 
       const restarted = await startFerretDb({ port: ferret.port, dataDir: ferret.dataDir });
       ferrets.push(restarted);
@@ -126,11 +143,18 @@ describe('background tasks across a MongoDB (FerretDB) outage', () => {
 
       // Retention recovers by itself (same process, same schedule) and archives every old event,
       // long before the lease it held at the outage would have expired.
-      await waitFor('a retention run archived events after the restart', () => linesSince(restartedAt, 'Retention run archived and deleted events').length > 0, 60_000);
+      await waitFor(
+        'a retention run archived events after the restart',
+        () => linesSince(restartedAt, 'Retention run archived and deleted events').length > 0,
+        60_000,
+      );
       expect(await archivedCount()).toBe(OLD_EVENTS);
       const client = new MongoClient(restarted.uri);
       try {
-        const lock = await client.db(config.mongo!.database).collection<{ _id: string }>('locks').findOne({ _id: RETENTION_LEASE });
+        const lock = await client
+          .db(config.mongo!.database)
+          .collection<{ _id: string }>('locks')
+          .findOne({ _id: RETENTION_LEASE });
         // Released at the end of the recovered run: nothing is left to block the next ones.
         expect(lock).toBeNull();
       } finally {
@@ -139,10 +163,16 @@ describe('background tasks across a MongoDB (FerretDB) outage', () => {
 
       // A scheduled backup started after the recovery is written, complete and verified.
       const recoveredAt = lines.length;
-      await waitFor('a scheduled backup is written after the recovery', () => linesSince(recoveredAt, 'Scheduled backup written').length > 0, 60_000);
+      await waitFor(
+        'a scheduled backup is written after the recovery',
+        () => linesSince(recoveredAt, 'Scheduled backup written').length > 0,
+        60_000,
+      );
       const written = linesSince(recoveredAt, 'Scheduled backup written')[0]!;
       expect(written.events).toBe(OLD_EVENTS);
-      const dumped = readDump(path.join(written.backup!, config.backup.database, `${config.backup.collection}.bson.gz`));
+      const dumped = readDump(
+        path.join(written.backup!, config.backup.database, `${config.backup.collection}.bson.gz`),
+      );
       expect(dumped.map((doc) => String(doc._id)).sort()).toEqual(seededIds);
       expect(dumped.every((doc) => doc.archived === true)).toBe(true);
 

@@ -23,7 +23,10 @@ const SETTINGS: RetentionSettings = {
 };
 
 /** Two (or more) stores on one database, as separate server instances would have. */
-async function sharedStores(kind: StoreKind, count: number): Promise<{ stores: EventStore[]; dispose: () => Promise<void> }> {
+async function sharedStores(
+  kind: StoreKind,
+  count: number,
+): Promise<{ stores: EventStore[]; dispose: () => Promise<void> }> {
   const { env, cleanup } = storeEnv(kind);
   const config = testConfig(env);
   const stores: EventStore[] = Array.from({ length: count }, () =>
@@ -63,7 +66,12 @@ describe.each(STORE_KINDS)('retention task on %s', (kind) => {
     beforeAll(async () => {
       server = await startTestServer(
         kind,
-        { SOFT_DELETE_AFTER_DAYS: '30', HARD_DELETE_AFTER_DAYS: '60', ARCHIVE_BATCH_SIZE: '3', MAX_BATCHES_PER_RUN: '2' },
+        {
+          SOFT_DELETE_AFTER_DAYS: '30',
+          HARD_DELETE_AFTER_DAYS: '60',
+          ARCHIVE_BATCH_SIZE: '3',
+          MAX_BATCHES_PER_RUN: '2',
+        },
         { clock: () => new Date(now) },
       );
     });
@@ -76,7 +84,11 @@ describe.each(STORE_KINDS)('retention task on %s', (kind) => {
 
     it('archives events past the soft threshold, then deletes them past the hard one', async () => {
       const log = async (...days: number[]) =>
-        (await server.ok(LogEventsDocument, { events: days.map((d, i) => ({ eventTimestamp: iso(T0 + d * DAY), eventData: { i } })) })).logEvents.events.map((e) => e.id);
+        (
+          await server.ok(LogEventsDocument, {
+            events: days.map((d, i) => ({ eventTimestamp: iso(T0 + d * DAY), eventData: { i } })),
+          })
+        ).logEvents.events.map((e) => e.id);
       const old = await log(-100, -100, -40, -40, -40, -40, -40);
       const recent = await log(-10, -10);
       const fresh = await log(1);
@@ -117,21 +129,33 @@ describe.each(STORE_KINDS)('retention task on %s', (kind) => {
     it('goes to exactly one of many instances asking at once, and frees on release or expiry', async () => {
       const now = new Date(T0);
       const until = new Date(T0 + 60_000);
-      const answers = await Promise.all(shared.stores.map((store, i) => store.acquireLease('job', `instance-${i}`, now, until)));
+      const answers = await Promise.all(
+        shared.stores.map((store, i) => store.acquireLease('job', `instance-${i}`, now, until)),
+      );
       expect(answers.filter(Boolean)).toHaveLength(1);
       const holder = answers.indexOf(true);
       const other = (holder + 1) % shared.stores.length;
       const [holderStore, otherStore] = [shared.stores[holder]!, shared.stores[other]!];
 
       // The holder renews; another is refused until the lease expires ...
-      expect(await holderStore.acquireLease('job', `instance-${holder}`, new Date(T0 + 30_000), new Date(T0 + 90_000))).toBe(true);
-      expect(await otherStore.acquireLease('job', `instance-${other}`, new Date(T0 + 89_999), new Date(T0 + 120_000))).toBe(false);
-      expect(await otherStore.acquireLease('job', `instance-${other}`, new Date(T0 + 90_000), new Date(T0 + 150_000))).toBe(true);
+      expect(
+        await holderStore.acquireLease('job', `instance-${holder}`, new Date(T0 + 30_000), new Date(T0 + 90_000)),
+      ).toBe(true);
+      expect(
+        await otherStore.acquireLease('job', `instance-${other}`, new Date(T0 + 89_999), new Date(T0 + 120_000)),
+      ).toBe(false);
+      expect(
+        await otherStore.acquireLease('job', `instance-${other}`, new Date(T0 + 90_000), new Date(T0 + 150_000)),
+      ).toBe(true);
       // ... or is released; releasing a lease one does not hold does nothing.
       await holderStore.releaseLease('job', `instance-${holder}`);
-      expect(await holderStore.acquireLease('job', `instance-${holder}`, new Date(T0 + 100_000), new Date(T0 + 160_000))).toBe(false);
+      expect(
+        await holderStore.acquireLease('job', `instance-${holder}`, new Date(T0 + 100_000), new Date(T0 + 160_000)),
+      ).toBe(false);
       await otherStore.releaseLease('job', `instance-${other}`);
-      expect(await holderStore.acquireLease('job', `instance-${holder}`, new Date(T0 + 100_000), new Date(T0 + 160_000))).toBe(true);
+      expect(
+        await holderStore.acquireLease('job', `instance-${holder}`, new Date(T0 + 100_000), new Date(T0 + 160_000)),
+      ).toBe(true);
       // Leases of other names are independent.
       expect(await otherStore.acquireLease('other-job', `instance-${other}`, now, until)).toBe(true);
     });
@@ -147,7 +171,9 @@ describe.each(STORE_KINDS)('retention task on %s', (kind) => {
     it('runs at start, and after a failed run tries again at the next interval', async () => {
       const { store } = opened;
       await store.deleteMany({});
-      await store.insertMany(Array.from({ length: 4 }, (_, i) => makeDoc({ event_timestamp: new Date(T0 - (40 + i) * DAY) })));
+      await store.insertMany(
+        Array.from({ length: 4 }, (_, i) => makeDoc({ event_timestamp: new Date(T0 - (40 + i) * DAY) })),
+      );
       let failures = 1;
       // The database fails once, as a dropped connection would.
       const flaky = new Proxy(store, {
@@ -165,15 +191,19 @@ describe.each(STORE_KINDS)('retention task on %s', (kind) => {
       const outcomes: ({ result: RetentionRunResult } | { error: unknown })[] = [];
       let settle: () => void = () => {};
       const secondRun = new Promise<void>((resolve) => (settle = resolve));
-      const task = new RetentionTask(flaky, { ...SETTINGS, maxBatchesPerRun: 0 }, {
-        clock: () => new Date(T0),
-        intervalMs: 20,
-        pauseMs: 0,
-        onRun: (outcome) => {
-          outcomes.push(outcome);
-          if (outcomes.length === 2) settle();
+      const task = new RetentionTask(
+        flaky,
+        { ...SETTINGS, maxBatchesPerRun: 0 },
+        {
+          clock: () => new Date(T0),
+          intervalMs: 20,
+          pauseMs: 0,
+          onRun: (outcome) => {
+            outcomes.push(outcome);
+            if (outcomes.length === 2) settle();
+          },
         },
-      });
+      );
       task.start();
       await secondRun;
       await task.stop();

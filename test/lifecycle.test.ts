@@ -40,7 +40,10 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
     offsetsInDays.map((days, i) => ({ eventTimestamp: iso(T0 + days * DAY), eventData: { n: i } }));
 
   async function listed(archived?: ArchiveState) {
-    const { events } = await server.ok(LifecycleEventIdsDocument, { filter: archived ? { archived } : null, first: 1000 });
+    const { events } = await server.ok(LifecycleEventIdsDocument, {
+      filter: archived ? { archived } : null,
+      first: 1000,
+    });
     expect(events.totalCount).toBe(events.nodes.length);
     return events.nodes;
   }
@@ -71,7 +74,10 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
 
     const { archiveEvents } = await server.ok(ArchiveEventsDocument, { before: iso(T0 - 2 * DAY), batchSize: 2 });
     // The one archived beforehand is not counted again.
-    expect(archiveEvents).toEqual({ archivedCount: old.length - 1, message: `Successfully archived ${old.length - 1} events` });
+    expect(archiveEvents).toEqual({
+      archivedCount: old.length - 1,
+      message: `Successfully archived ${old.length - 1} events`,
+    });
     expect(await idsOf('ARCHIVED')).toEqual([...old].sort());
     expect(await idsOf()).toEqual([...boundary, ...recent].sort());
   });
@@ -91,7 +97,9 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
   it('unarchives: the events come back to the default queries', async () => {
     const ids = await log(at(-4, -3, -2, -1));
     await server.ok(ArchiveEventsDocument, { ids });
-    const { unarchiveEvents } = await server.ok(UnarchiveEventsDocument, { ids: [ids[0]!, ids[1]!, ids[2]!, 'no-such-id'] });
+    const { unarchiveEvents } = await server.ok(UnarchiveEventsDocument, {
+      ids: [ids[0]!, ids[1]!, ids[2]!, 'no-such-id'],
+    });
     expect(unarchiveEvents).toEqual({ archivedCount: 3, message: 'Successfully unarchived 3 events' });
     const active = await listed();
     expect(active.map((e) => e.id).sort()).toEqual([ids[0], ids[1], ids[2]].sort());
@@ -111,14 +119,20 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
 
     now = T0 + 400 * DAY; // 400 days after the first archiving, 200 after the second
     const { purgeArchivedEvents } = await server.ok(PurgeArchivedEventsDocument, { olderThanDays: 365 });
-    expect(purgeArchivedEvents).toEqual({ deletedCount: 3, message: 'Permanently deleted 3 archived events older than 365 days' });
+    expect(purgeArchivedEvents).toEqual({
+      deletedCount: 3,
+      message: 'Permanently deleted 3 archived events older than 365 days',
+    });
     expect(await idsOf('ARCHIVED')).toEqual([...archivedLately].sort());
 
     // The default is 365 days: nothing more is old enough.
     expect((await server.ok(PurgeArchivedEventsDocument, {})).purgeArchivedEvents.deletedCount).toBe(0);
     // 0 days: every archived event.
     const all = await server.ok(PurgeArchivedEventsDocument, { olderThanDays: 0 });
-    expect(all.purgeArchivedEvents).toEqual({ deletedCount: 2, message: 'Permanently deleted 2 archived events older than 0 days' });
+    expect(all.purgeArchivedEvents).toEqual({
+      deletedCount: 2,
+      message: 'Permanently deleted 2 archived events older than 0 days',
+    });
     expect(await idsOf('ALL')).toEqual([...active].sort());
 
     const { errors } = await server.gql(PurgeArchivedEventsDocument, { olderThanDays: -1 });
@@ -127,7 +141,9 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
 
   it('loses nothing when archiving while another client ingests', async () => {
     const cutoff = T0 - 10 * DAY;
-    const before = await log(Array.from({ length: 60 }, (_, i) => ({ eventTimestamp: iso(cutoff - (i + 1) * 3600_000), eventData: { n: i } })));
+    const before = await log(
+      Array.from({ length: 60 }, (_, i) => ({ eventTimestamp: iso(cutoff - (i + 1) * 3600_000), eventData: { n: i } })),
+    );
     // Another client sends batches mixing old and new events while archiving runs in small batches.
     const ingested: string[] = [];
     const ingest = (async () => {
@@ -142,7 +158,8 @@ describe.each(STORE_KINDS)('archive, unarchive and purge on %s', (kind) => {
     const archiving = (async () => {
       let total = 0;
       for (let round = 0; round < 3; round++) {
-        total += (await server.ok(ArchiveEventsDocument, { before: iso(cutoff), batchSize: 7 })).archiveEvents.archivedCount;
+        total += (await server.ok(ArchiveEventsDocument, { before: iso(cutoff), batchSize: 7 })).archiveEvents
+          .archivedCount;
       }
       return total;
     })();

@@ -152,7 +152,9 @@ describe('slow consumers (sqlite)', () => {
     sockets.push(resumed);
     await resumed.init();
     resumed.socket.pause();
-    resumed.subscribe('r', 'subscription ($after: String) { eventLogged(after: $after) { id eventData } }', { after: anchor });
+    resumed.subscribe('r', 'subscription ($after: String) { eventLogged(after: $after) { id eventData } }', {
+      after: anchor,
+    });
     await waitFor(() => expect(stats().replaying).toBe(1));
 
     // Logged while the replay is stalled mid-way: held (not delivered, not lost).
@@ -164,9 +166,16 @@ describe('slow consumers (sqlite)', () => {
     // Reading again: the replay reaches the held events too (they are stored by now); each comes once.
     resumed.socket.resume();
     const last = during.at(-1)!;
-    await resumed.next((m) => m.id === 'r' && (m.type !== 'next' || (m.payload as { data: { eventLogged: { id: string } } }).data.eventLogged.id === last));
+    await resumed.next(
+      (m) =>
+        m.id === 'r' &&
+        (m.type !== 'next' || (m.payload as { data: { eventLogged: { id: string } } }).data.eventLogged.id === last),
+    );
     const ids = resumed.messages
-      .filter((m): m is WireMessage & { payload: { data: { eventLogged: { id: string } } } } => m.id === 'r' && m.type === 'next')
+      .filter(
+        (m): m is WireMessage & { payload: { data: { eventLogged: { id: string } } } } =>
+          m.id === 'r' && m.type === 'next',
+      )
       .map((m) => m.payload.data.eventLogged.id);
     expect(ids.length).toBe(backlog.length + during.length);
     expect(ids).toEqual([...backlog, ...during]);

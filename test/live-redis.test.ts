@@ -1,6 +1,12 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EventLoggedDocument, EventLoggedIdsDocument, LogEventDocument, LogEventsDocument, type EventInput } from './generated/graphql';
+import {
+  EventLoggedDocument,
+  EventLoggedIdsDocument,
+  LogEventDocument,
+  LogEventsDocument,
+  type EventInput,
+} from './generated/graphql';
 import { NODES } from './support/fixtures';
 import { startRedis, type RedisHandle } from './support/redis';
 import { startTestServer, type TestServer } from './support/server';
@@ -21,7 +27,10 @@ describe('live events across instances (MongoDB + Redis)', () => {
     return client;
   };
   const subscribersOn = (server: TestServer, count: number) =>
-    vi.waitFor(() => expect(server.handle.services.live.stats().subscribers).toBe(count), { timeout: 20_000, interval: 10 });
+    vi.waitFor(() => expect(server.handle.services.live.stats().subscribers).toBe(count), {
+      timeout: 20_000,
+      interval: 10,
+    });
 
   async function logOn(server: TestServer, event: EventInput): Promise<string> {
     return (await server.ok(LogEventDocument, { event })).logEvent.id;
@@ -31,7 +40,11 @@ describe('live events across instances (MongoDB + Redis)', () => {
     redis = await startRedis();
     a = await startTestServer('mongodb', { REDIS_URL: redis.url });
     // A small buffer on B: a big batch from A must arrive there whole, as one batch.
-    b = await startTestServer('mongodb', { REDIS_URL: redis.url, MONGODB_DATABASE: a.handle.services.config.mongo!.database, SUBSCRIBER_BUFFER: '200' });
+    b = await startTestServer('mongodb', {
+      REDIS_URL: redis.url,
+      MONGODB_DATABASE: a.handle.services.config.mongo!.database,
+      SUBSCRIBER_BUFFER: '200',
+    });
   });
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.dispose();
@@ -57,8 +70,18 @@ describe('live events across instances (MongoDB + Redis)', () => {
       await logOn(a, { logLevel: 'ERROR', eventTimestamp: iso(5), eventData: { message: 'jam' } }),
       await logOn(b, { logLevel: 'ERROR', eventTimestamp: iso(20), eventData: { message: 'all good' } }),
     ];
-    const fromA = await logOn(a, { eventType: 'NODE_ERROR', logLevel: 'ERROR', eventTimestamp: iso(20), source: { nodeId: NODES[0] }, eventData: { message: 'Pump JAMMED' } });
-    const fromB = await logOn(b, { logLevel: 'CRITICAL', eventTimestamp: iso(30), eventData: { message: 'jam again' } });
+    const fromA = await logOn(a, {
+      eventType: 'NODE_ERROR',
+      logLevel: 'ERROR',
+      eventTimestamp: iso(20),
+      source: { nodeId: NODES[0] },
+      eventData: { message: 'Pump JAMMED' },
+    });
+    const fromB = await logOn(b, {
+      logLevel: 'CRITICAL',
+      eventTimestamp: iso(30),
+      eventData: { message: 'jam again' },
+    });
 
     for (const received of [onA, onB]) {
       await received.until((r) => r.values.some((e) => e.id === fromB), 'the event logged on B');
@@ -68,7 +91,14 @@ describe('live events across instances (MongoDB + Redis)', () => {
     }
     // What crossed Redis is the whole event, with real instants.
     const crossed = onB.values[0]!;
-    expect(crossed).toMatchObject({ id: fromA, eventType: 'NODE_ERROR', logLevel: 'ERROR', eventTimestamp: iso(20), source: { nodeId: NODES[0] }, eventData: { message: 'Pump JAMMED' } });
+    expect(crossed).toMatchObject({
+      id: fromA,
+      eventType: 'NODE_ERROR',
+      logLevel: 'ERROR',
+      eventTimestamp: iso(20),
+      source: { nodeId: NODES[0] },
+      eventData: { message: 'Pump JAMMED' },
+    });
     expect(Date.parse(crossed.receivedAt)).toBeGreaterThan(T0);
   });
 
@@ -76,7 +106,10 @@ describe('live events across instances (MongoDB + Redis)', () => {
     const onB = subscribe(open(b), EventLoggedIdsDocument, {}, (d) => d.eventLogged.id);
     await subscribersOn(b, 1);
     // About 1.5 MB: several Redis messages, more events than B's subscriber buffer.
-    const events: EventInput[] = Array.from({ length: 600 }, (_, i) => ({ eventType: 'DATA_STORE', eventData: { i, blob: 'y'.repeat(2500) } }));
+    const events: EventInput[] = Array.from({ length: 600 }, (_, i) => ({
+      eventType: 'DATA_STORE',
+      eventData: { i, blob: 'y'.repeat(2500) },
+    }));
     const ids = (await a.ok(LogEventsDocument, { events })).logEvents.events.map((e) => e.id);
     await onB.untilCount(ids.length);
     expect(onB.errors).toEqual([]);
@@ -93,7 +126,10 @@ describe('live events across instances (MongoDB + Redis)', () => {
     await first.dispose();
     await subscribersOn(b, 0);
 
-    const missed = [await logOn(a, { eventData: { message: 'missed 1' } }), await logOn(a, { eventTimestamp: '2020-01-01T00:00:00Z', eventData: { message: 'late' } })];
+    const missed = [
+      await logOn(a, { eventData: { message: 'missed 1' } }),
+      await logOn(a, { eventTimestamp: '2020-01-01T00:00:00Z', eventData: { message: 'late' } }),
+    ];
     const resumed = subscribe(open(b), EventLoggedIdsDocument, { after: seen }, (d) => d.eventLogged.id);
     await subscribersOn(b, 1);
     const next = await logOn(a, { eventData: { message: 'live again' } });

@@ -53,7 +53,8 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
   };
   const live = () => server.handle.services.live.stats();
   /** Resolves once the server holds exactly `count` subscriptions (they are listening from then on). */
-  const subscribersAre = (count: number) => vi.waitFor(() => expect(live().subscribers).toBe(count), { timeout: 20_000, interval: 10 });
+  const subscribersAre = (count: number) =>
+    vi.waitFor(() => expect(live().subscribers).toBe(count), { timeout: 20_000, interval: 10 });
 
   async function logOne(event: EventInput): Promise<string> {
     return (await server.ok(LogEventDocument, { event })).logEvent.id;
@@ -87,7 +88,10 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
     };
     const client = open();
     const streams = Object.fromEntries(
-      Object.entries(filters).map(([name, filter]) => [name, subscribe(client, EventLoggedDocument, { filter }, (d) => d.eventLogged)]),
+      Object.entries(filters).map(([name, filter]) => [
+        name,
+        subscribe(client, EventLoggedDocument, { filter }, (d) => d.eventLogged),
+      ]),
     );
     // The same events and filter, another selection: executions shared between identical
     // subscriptions must not leak one selection's shape into another.
@@ -114,7 +118,10 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
       }
       await stream.until((r) => r.values.at(-1)?.id === sentinel, `the sentinel on ${name}`);
       expect(stream.errors, name).toEqual([]);
-      expect(stream.values.map((e) => e.id), name).toEqual(expected);
+      expect(
+        stream.values.map((e) => e.id),
+        name,
+      ).toEqual(expected);
       if (name !== 'everything') {
         expect(expected.length, `${name} selects some events but not all`).toBeGreaterThan(1);
         expect(expected.length, name).toBeLessThan(logged.length);
@@ -126,7 +133,13 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
     expect(idsOnly.values).toEqual(logged.map((id) => ({ id })));
     // Payloads are complete events with real instants.
     const last = streams.everything!.values.at(-1)!;
-    expect(last).toMatchObject({ eventType: 'NODE_ERROR', logLevel: 'ERROR', alert: true, eventTimestamp: iso(20), source: { nodeId: NODES[0] } });
+    expect(last).toMatchObject({
+      eventType: 'NODE_ERROR',
+      logLevel: 'ERROR',
+      alert: true,
+      eventTimestamp: iso(20),
+      source: { nodeId: NODES[0] },
+    });
   });
 
   it('resumes after the last event received: replays exactly what was missed, then continues live, while ingest goes on', async () => {
@@ -138,7 +151,10 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
       eventData: { message: `event ${i}` },
       ...extra,
     });
-    const batches = kind === 'sqlite' ? { away: 10, awaySize: 100, during: 20, duringSize: 25 } : { away: 3, awaySize: 20, during: 6, duringSize: 10 };
+    const batches =
+      kind === 'sqlite'
+        ? { away: 10, awaySize: 100, during: 20, duringSize: 25 }
+        : { away: 3, awaySize: 20, during: 6, duringSize: 10 };
 
     // First session: five events, then the socket closes.
     const first = open();
@@ -156,7 +172,12 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
     let n = 100;
     for (let b = 0; b < batches.away; b++) {
       const inputs = Array.from({ length: batches.awaySize }, () => event(n++));
-      if (b === 1) inputs.splice(3, 0, event(n++, { logLevel: 'ERROR', eventTimestamp: '2020-01-01T00:00:00Z', eventData: { message: 'late' } }));
+      if (b === 1)
+        inputs.splice(
+          3,
+          0,
+          event(n++, { logLevel: 'ERROR', eventTimestamp: '2020-01-01T00:00:00Z', eventData: { message: 'late' } }),
+        );
       const ids = await logMany(inputs);
       missed.push(...ids.filter((_, i) => matches(inputs[i]!)));
     }
@@ -180,19 +201,30 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
     expect(session2.values).toEqual(expected);
   });
 
-  it('tells concurrent producers\' events in receipt order, so resuming from any of them repeats and skips nothing', async () => {
+  it("tells concurrent producers' events in receipt order, so resuming from any of them repeats and skips nothing", async () => {
     const client = open();
     const live = subscribe(client, EventLoggedIdsDocument, { filter: {} }, (d) => d.eventLogged.id);
     await subscribersAre(1);
     // Many calls at once: their inserts finish in any order, some in the same millisecond.
     const calls = kind === 'sqlite' ? 40 : 12;
-    const logged = (await Promise.all(Array.from({ length: calls }, (_, c) => logMany(Array.from({ length: 5 }, (_, i) => ({ eventData: { c, i } })))))).flat();
+    const logged = (
+      await Promise.all(
+        Array.from({ length: calls }, (_, c) =>
+          logMany(Array.from({ length: 5 }, (_, i) => ({ eventData: { c, i } }))),
+        ),
+      )
+    ).flat();
     const sentinel = await logOne(SENTINEL);
     await live.until((r) => r.values.includes(sentinel), 'the sentinel');
     expect(new Set(live.values)).toEqual(new Set([...logged, sentinel]));
     // Resuming after any received event yields exactly what followed it.
     for (const k of [0, Math.floor(logged.length / 3), logged.length - 2]) {
-      const resumed = subscribe(client, EventLoggedIdsDocument, { filter: {}, after: live.values[k]! }, (d) => d.eventLogged.id);
+      const resumed = subscribe(
+        client,
+        EventLoggedIdsDocument,
+        { filter: {}, after: live.values[k]! },
+        (d) => d.eventLogged.id,
+      );
       await resumed.until((r) => r.values.includes(sentinel), `the sentinel after #${k}`);
       expect(resumed.values, `after #${k}`).toEqual(live.values.slice(k + 1));
       resumed.unsubscribe();
@@ -224,7 +256,12 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
 
   it('refuses an unknown `after` id and an over-deep filter with BAD_USER_INPUT', async () => {
     const client = open();
-    const unknown = subscribe(client, EventLoggedIdsDocument, { after: '01JZZZZZZZZZZZZZZZZZZZZZZZ' }, (d) => d.eventLogged.id);
+    const unknown = subscribe(
+      client,
+      EventLoggedIdsDocument,
+      { after: '01JZZZZZZZZZZZZZZZZZZZZZZZ' },
+      (d) => d.eventLogged.id,
+    );
     let deep: EventFilter = { minLevel: 'INFO' };
     for (let i = 0; i < 12; i++) deep = { and: [deep] };
     const tooDeep = subscribe(client, EventLoggedIdsDocument, { filter: deep }, (d) => d.eventLogged.id);

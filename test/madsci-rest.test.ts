@@ -8,7 +8,19 @@ import { startTestServer, type TestServer } from './support/server';
 import { STORE_KINDS } from './support/stores';
 
 /** MADSci's key order for an event on the wire (docs/madsci-compatibility.md#d18-events-on-the-wire). */
-const EVENT_KEYS = ['_id', 'event_type', 'log_level', 'alert', 'event_timestamp', 'source', 'event_data', 'trace_id', 'span_id', 'archived', 'archived_at'];
+const EVENT_KEYS = [
+  '_id',
+  'event_type',
+  'log_level',
+  'alert',
+  'event_timestamp',
+  'source',
+  'event_data',
+  'trace_id',
+  'span_id',
+  'archived',
+  'archived_at',
+];
 /** MADSci's naive timestamp text (docs/madsci-compatibility.md#d19-timestamp-text-on-the-wire): seconds, then microseconds only when not zero. */
 const NAIVE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/;
 
@@ -24,9 +36,14 @@ function expectEventShape(event: WireEvent): void {
   expect(event.event_timestamp).toMatch(NAIVE);
 }
 
-function expectValidationError(response: RestResponse, locs: (string | number)[][]): { type: string; loc: unknown[]; msg: string; input: unknown }[] {
+function expectValidationError(
+  response: RestResponse,
+  locs: (string | number)[][],
+): { type: string; loc: unknown[]; msg: string; input: unknown }[] {
   expect(response.status).toBe(422);
-  const body = response.json as { detail: { type: string; loc: unknown[]; msg: string; input: unknown; ctx?: unknown }[] };
+  const body = response.json as {
+    detail: { type: string; loc: unknown[]; msg: string; input: unknown; ctx?: unknown }[];
+  };
   expect(Object.keys(body)).toEqual(['detail']);
   expect(body.detail.map((d) => d.loc)).toEqual(locs);
   for (const entry of body.detail) {
@@ -39,7 +56,8 @@ function expectValidationError(response: RestResponse, locs: (string | number)[]
 
 describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
   let server: TestServer;
-  const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => rest(server.url, method, path, body, headers);
+  const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    rest(server.url, method, path, body, headers);
 
   beforeAll(async () => {
     server = await startTestServer(kind);
@@ -54,7 +72,13 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
         log_level: 'WARNING',
         alert: false,
         event_timestamp: '2025-01-06T08:05:00.123456',
-        source: { user_id: null, experiment_id: null, node_id: NODES[0]!.toLowerCase(), workcell_id: WORKCELL, manager_id: null },
+        source: {
+          user_id: null,
+          experiment_id: null,
+          node_id: NODES[0]!.toLowerCase(),
+          workcell_id: WORKCELL,
+          manager_id: null,
+        },
         event_data: { node_name: 'robot_arm', nested: { ok: true, list: [1, 'two'] } },
         trace_id: null,
         span_id: null,
@@ -123,7 +147,17 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
       const event = response.json as WireEvent;
       expectEventShape(event);
       expect(event._id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
-      expect(event).toMatchObject({ event_type: 'unknown', log_level: 20, alert: false, source: {}, event_data: {}, trace_id: null, span_id: null, archived: false, archived_at: null });
+      expect(event).toMatchObject({
+        event_type: 'unknown',
+        log_level: 20,
+        alert: false,
+        source: {},
+        event_data: {},
+        trace_id: null,
+        span_id: null,
+        archived: false,
+        archived_at: null,
+      });
       const stamped = Date.parse(`${event.event_timestamp as string}Z`);
       expect(stamped).toBeGreaterThanOrEqual(before - 1000);
       expect(stamped).toBeLessThanOrEqual(Date.now() + 1000);
@@ -143,8 +177,16 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
     });
 
     it('is idempotent on the id: a retry answers 200 with the stored event, unchanged', async () => {
-      const first = await call('POST', '/event', { event_id: 'retry-1', event_type: 'test', event_data: { attempt: 1 } });
-      const retry = await call('POST', '/event', { event_id: 'retry-1', event_type: 'test', event_data: { attempt: 2 } });
+      const first = await call('POST', '/event', {
+        event_id: 'retry-1',
+        event_type: 'test',
+        event_data: { attempt: 1 },
+      });
+      const retry = await call('POST', '/event', {
+        event_id: 'retry-1',
+        event_type: 'test',
+        event_data: { attempt: 2 },
+      });
       expect(retry.status).toBe(200);
       expect(retry.json).toEqual(first.json);
       expect((await call('GET', '/event/retry-1')).json).toMatchObject({ event_data: { attempt: 1 } });
@@ -153,28 +195,44 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
     });
 
     it('answers 422 with every problem in FastAPI form', async () => {
-      const detail = expectValidationError(await call('POST', '/event', { event_type: 'no_such_type', log_level: 25, alert: 'maybe', event_timestamp: 'yesterday' }), [
-        ['body', 'event_type'],
-        ['body', 'log_level'],
-        ['body', 'alert'],
-        ['body', 'event_timestamp'],
-      ]);
+      const detail = expectValidationError(
+        await call('POST', '/event', {
+          event_type: 'no_such_type',
+          log_level: 25,
+          alert: 'maybe',
+          event_timestamp: 'yesterday',
+        }),
+        [
+          ['body', 'event_type'],
+          ['body', 'log_level'],
+          ['body', 'alert'],
+          ['body', 'event_timestamp'],
+        ],
+      );
       expect(detail.map((d) => d.type)).toEqual(['enum', 'enum', 'bool_parsing', 'datetime_parsing']);
       expect(detail.map((d) => d.input)).toEqual(['no_such_type', 25, 'maybe', 'yesterday']);
       expect(detail[1]!.msg).toBe('Input should be 0, 10, 20, 30, 40 or 50');
     });
 
     it('answers 422 for a source member that is not a ULID, naming it', async () => {
-      const [entry] = expectValidationError(await call('POST', '/event', { source: { node_id: 'robot-arm-1' } }), [['body', 'source', 'node_id']]);
+      const [entry] = expectValidationError(await call('POST', '/event', { source: { node_id: 'robot-arm-1' } }), [
+        ['body', 'source', 'node_id'],
+      ]);
       expect(entry).toMatchObject({ type: 'value_error', input: 'robot-arm-1' });
       expect(entry!.msg).toMatch(/^Value error, source\.node_id must be a ULID/);
     });
 
     it('answers 422 for bodies that are not an event object, missing, or not JSON', async () => {
-      expect(expectValidationError(await call('POST', '/event', [1, 2]), [['body']])[0]!.type).toBe('model_attributes_type');
-      expect(expectValidationError(await call('POST', '/event', '"text"'), [['body']])[0]!.type).toBe('model_attributes_type');
+      expect(expectValidationError(await call('POST', '/event', [1, 2]), [['body']])[0]!.type).toBe(
+        'model_attributes_type',
+      );
+      expect(expectValidationError(await call('POST', '/event', '"text"'), [['body']])[0]!.type).toBe(
+        'model_attributes_type',
+      );
       expect(expectValidationError(await call('POST', '/event'), [['body']])[0]!.type).toBe('missing');
-      expect(expectValidationError(await call('POST', '/event', '{"event_type": '), [['body', 0]])[0]!.type).toBe('json_invalid');
+      expect(expectValidationError(await call('POST', '/event', '{"event_type": '), [['body', 0]])[0]!.type).toBe(
+        'json_invalid',
+      );
     });
 
     it('stores nothing when the input is rejected', async () => {
@@ -194,7 +252,10 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
   describe('GET /events and POST /events/query', () => {
     const T0 = Date.UTC(2025, 2, 1, 12, 0, 0);
     const naive = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().slice(0, 19);
-    const ids = Array.from({ length: 10 }, (_, i) => `01JQ0000000000000000LIST${String.fromCharCode(65 + i)}${i % 2 === 0 ? 'A' : 'B'}`);
+    const ids = Array.from(
+      { length: 10 },
+      (_, i) => `01JQ0000000000000000LIST${String.fromCharCode(65 + i)}${i % 2 === 0 ? 'A' : 'B'}`,
+    );
 
     beforeAll(async () => {
       // Ten events a minute apart; levels cycle 10..50; "test" counts 1..10 (MADSci's own query fixture).
@@ -255,17 +316,23 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
     });
 
     it('answers 422 for unreadable parameters', async () => {
-      const detail = expectValidationError(await call('GET', '/events?number=many&start_time=soon&include_archived=perhaps'), [
-        ['query', 'number'],
-        ['query', 'start_time'],
-        ['query', 'include_archived'],
-      ]);
+      const detail = expectValidationError(
+        await call('GET', '/events?number=many&start_time=soon&include_archived=perhaps'),
+        [
+          ['query', 'number'],
+          ['query', 'start_time'],
+          ['query', 'include_archived'],
+        ],
+      );
       expect(detail.map((d) => d.type)).toEqual(['int_parsing', 'datetime_parsing', 'bool_parsing']);
       expectValidationError(await call('GET', '/events?offset=-1'), [['query', 'offset']]);
     });
 
     it('runs a selector from the JSON body, archived events included (MADSci test: test >= 10 finds 1 of 10, >= 5 finds 6)', async () => {
-      const response = await call('POST', '/events/query', { 'event_data.test': { $gte: 5 }, 'event_data.suite': 'list' });
+      const response = await call('POST', '/events/query', {
+        'event_data.test': { $gte: 5 },
+        'event_data.suite': 'list',
+      });
       expect(response.status).toBe(200);
       expect(new Set(orderedIds(response))).toEqual(new Set(ids.slice(4)));
       const map = response.json as Record<string, WireEvent>;
@@ -273,20 +340,31 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
     });
 
     it('runs a selector from the query string, in the Python literal form the Python client sends, or as JSON', async () => {
-      const python = "{'event_data.suite': 'list', 'log_level': {'$in': [40, 50]}, 'archived': False, 'trace_id': None}";
+      const python =
+        "{'event_data.suite': 'list', 'log_level': {'$in': [40, 50]}, 'archived': False, 'trace_id': None}";
       const fromPython = await call('POST', `/events/query?selector=${encodeURIComponent(python)}`);
       expect(fromPython.status).toBe(200);
       expect(new Set(orderedIds(fromPython))).toEqual(new Set([ids[3], ids[4]]));
-      const json = JSON.stringify({ 'event_data.suite': 'list', event_timestamp: { $gte: `${naive(7)}`, $lte: `${naive(8)}Z` } });
+      const json = JSON.stringify({
+        'event_data.suite': 'list',
+        event_timestamp: { $gte: `${naive(7)}`, $lte: `${naive(8)}Z` },
+      });
       const fromJson = await call('POST', `/events/query?selector=${encodeURIComponent(json)}`);
       expect(new Set(orderedIds(fromJson))).toEqual(new Set([ids[7], ids[8]]));
     });
 
     it('refuses operators outside the allow-list, unreadable query-string selectors and a missing selector with 422', async () => {
-      const [forbidden] = expectValidationError(await call('POST', '/events/query', { $where: 'this.log_level > 0' }), [['body']]);
+      const [forbidden] = expectValidationError(await call('POST', '/events/query', { $where: 'this.log_level > 0' }), [
+        ['body'],
+      ]);
       expect(forbidden!.msg).toMatch(/\$where is not allowed/);
-      expectValidationError(await call('POST', `/events/query?selector=${encodeURIComponent("{'a': datetime.datetime(2025, 1, 1)}")}`), [['query', 'selector']]);
-      expectValidationError(await call('POST', `/events/query?selector=${encodeURIComponent("{'$function': {}}")}`), [['query', 'selector']]);
+      expectValidationError(
+        await call('POST', `/events/query?selector=${encodeURIComponent("{'a': datetime.datetime(2025, 1, 1)}")}`),
+        [['query', 'selector']],
+      );
+      expectValidationError(await call('POST', `/events/query?selector=${encodeURIComponent("{'$function': {}}")}`), [
+        ['query', 'selector'],
+      ]);
       expect(expectValidationError(await call('POST', '/events/query'), [['body']])[0]!.type).toBe('missing');
     });
   });
@@ -296,8 +374,22 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
       const response = await call('GET', '/health');
       expect(response.status).toBe(200);
       const health = response.json as Record<string, unknown>;
-      expect(Object.keys(health)).toEqual(['healthy', 'description', 'version', 'db_connected', 'total_events', 'otel_enabled', 'otel_exporter_type', 'otel_endpoint']);
-      expect(health).toMatchObject({ healthy: true, description: 'Event Manager is running normally', db_connected: true, otel_enabled: null });
+      expect(Object.keys(health)).toEqual([
+        'healthy',
+        'description',
+        'version',
+        'db_connected',
+        'total_events',
+        'otel_enabled',
+        'otel_exporter_type',
+        'otel_endpoint',
+      ]);
+      expect(health).toMatchObject({
+        healthy: true,
+        description: 'Event Manager is running normally',
+        db_connected: true,
+        otel_enabled: null,
+      });
       expect(health.version).toMatch(/^\d+\.\d+\.\d+/);
       const { total } = await countAll();
       expect(health.total_events).toBe(total);
@@ -311,19 +403,29 @@ describe.each(STORE_KINDS)('MADSci REST routes on %s', (kind) => {
       const response = await call('GET', '/settings');
       expect(response.status).toBe(200);
       const { settings } = response.json as { settings: Record<string, unknown> };
-      expect(settings).toMatchObject({ port: 0, max_page_size: 1000, rate_limit_enabled: true, rate_limit_requests: 300, cors_origins: ['*'] });
+      expect(settings).toMatchObject({
+        port: 0,
+        max_page_size: 1000,
+        rate_limit_enabled: true,
+        rate_limit_requests: 300,
+        cors_origins: ['*'],
+      });
       expect(settings.mongodb_uri).toBe(kind === 'mongodb' ? '***REDACTED***' : null);
       expect(response.text).not.toMatch(/mongodb:\/\//);
     });
 
     it('keeps only non-default settings with include_defaults=false and adds the schema with include_schema=true', async () => {
-      const lean = (await call('GET', '/settings?include_defaults=false')).json as { settings: Record<string, unknown> };
+      const lean = (await call('GET', '/settings?include_defaults=false')).json as {
+        settings: Record<string, unknown>;
+      };
       expect(lean.settings.port).toBe(0);
       expect(lean.settings).not.toHaveProperty('max_page_size');
       const withSchema = (await call('GET', '/settings?include_schema=true')).json as Record<string, unknown>;
       expect(Object.keys(withSchema)).toEqual(['settings', 'schema', 'schema_title']);
       expect(withSchema.schema_title).toBe('EventManagerSettings');
-      expect((withSchema.schema as { properties: Record<string, unknown> }).properties).toHaveProperty('rate_limit_window');
+      expect((withSchema.schema as { properties: Record<string, unknown> }).properties).toHaveProperty(
+        'rate_limit_window',
+      );
     });
   });
 
@@ -391,10 +493,16 @@ describe('MADSci REST rate limiting and CORS settings', () => {
   });
 
   it('echoes only the configured origins', async () => {
-    const allowed = await rest(server.url, 'OPTIONS', '/events', undefined, { origin: 'http://other.lab', 'access-control-request-method': 'GET' });
+    const allowed = await rest(server.url, 'OPTIONS', '/events', undefined, {
+      origin: 'http://other.lab',
+      'access-control-request-method': 'GET',
+    });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://other.lab');
     expect(allowed.headers.get('vary')).toMatch(/Origin/);
-    const refused = await rest(server.url, 'OPTIONS', '/events', undefined, { origin: 'http://evil.example', 'access-control-request-method': 'GET' });
+    const refused = await rest(server.url, 'OPTIONS', '/events', undefined, {
+      origin: 'http://evil.example',
+      'access-control-request-method': 'GET',
+    });
     expect(refused.status).toBe(400);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -410,8 +518,15 @@ describe.each(STORE_KINDS)('MADSci archive, purge and backup routes on %s', (kin
   beforeAll(async () => {
     backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-backups-'));
     server = await startTestServer(kind, { BACKUP_DIR: backupDir });
-    for (const [id, age] of [['arch-a', 1], ['arch-b', 1], ['arch-c', 1], ['arch-old', 100]] as const) {
-      expect((await call('POST', '/event', { event_id: id, event_type: 'test', event_timestamp: daysAgo(age) })).status).toBe(200);
+    for (const [id, age] of [
+      ['arch-a', 1],
+      ['arch-b', 1],
+      ['arch-c', 1],
+      ['arch-old', 100],
+    ] as const) {
+      expect(
+        (await call('POST', '/event', { event_id: id, event_type: 'test', event_timestamp: daysAgo(age) })).status,
+      ).toBe(200);
     }
   });
   afterAll(async () => {
@@ -444,8 +559,14 @@ describe.each(STORE_KINDS)('MADSci archive, purge and backup routes on %s', (kin
 
   it("answers 422 with MADSci's message when neither event_ids nor before_date is given", async () => {
     const [entry] = expectValidationError(await call('POST', '/events/archive', { event_ids: [] }), [['body']]);
-    expect(entry).toMatchObject({ type: 'value_error', msg: 'Value error, Either event_ids or before_date must be provided', input: { event_ids: [] } });
-    expectValidationError(await call('POST', '/events/archive', { before_date: 'last week' }), [['body', 'before_date']]);
+    expect(entry).toMatchObject({
+      type: 'value_error',
+      msg: 'Value error, Either event_ids or before_date must be provided',
+      input: { event_ids: [] },
+    });
+    expectValidationError(await call('POST', '/events/archive', { before_date: 'last week' }), [
+      ['body', 'before_date'],
+    ]);
     expectValidationError(await call('POST', '/events/archive'), [['body']]);
   });
 
@@ -462,10 +583,16 @@ describe.each(STORE_KINDS)('MADSci archive, purge and backup routes on %s', (kin
   it('purges archived events with DELETE /events/archived; they then 404', async () => {
     expectValidationError(await call('DELETE', '/events/archived?older_than_days=-1'), [['query', 'older_than_days']]);
     const kept = await call('DELETE', '/events/archived');
-    expect(kept.json).toEqual({ deleted_count: 0, message: 'Permanently deleted 0 archived events older than 365 days' });
+    expect(kept.json).toEqual({
+      deleted_count: 0,
+      message: 'Permanently deleted 0 archived events older than 365 days',
+    });
     const response = await call('DELETE', '/events/archived?older_than_days=0');
     expect(response.status).toBe(200);
-    expect(response.json).toEqual({ deleted_count: 3, message: 'Permanently deleted 3 archived events older than 0 days' });
+    expect(response.json).toEqual({
+      deleted_count: 3,
+      message: 'Permanently deleted 3 archived events older than 0 days',
+    });
     expect((await call('GET', '/event/arch-a')).status).toBe(404);
     expect((await call('GET', '/event/arch-c')).status).toBe(200);
   });
@@ -487,7 +614,11 @@ describe.each(STORE_KINDS)('MADSci archive, purge and backup routes on %s', (kin
     for (const route of ['/backup/status', '/backup']) {
       const status = await call('GET', route);
       expect(status.status).toBe(200);
-      const report = status.json as { backup_enabled: boolean; backup_dir: string; available_backups: Record<string, unknown>[] };
+      const report = status.json as {
+        backup_enabled: boolean;
+        backup_dir: string;
+        available_backups: Record<string, unknown>[];
+      };
       expect(Object.keys(report)).toEqual(['backup_enabled', 'backup_dir', 'available_backups']);
       expect(report.backup_enabled).toBe(false);
       expect(report.available_backups).toHaveLength(2);
@@ -511,10 +642,36 @@ describe.each(STORE_KINDS)('MADSci utilization routes on %s', (kind) => {
     server = await startTestServer(kind, { EXPORT_DIR: exportDir });
     // A workcell session with one completed workflow, as MADSci's workcell manager logs them.
     const events = [
-      { event_type: 'workcell_start', event_timestamp: '2025-01-06T08:00:00', source: { workcell_id: WORKCELL }, event_data: { name: 'wc-1' } },
-      { event_type: 'workflow_start', event_timestamp: '2025-01-06T08:20:00', source: { workcell_id: WORKCELL }, event_data: { workflow_id: 'wf-1', name: 'titration', author: 'ada' } },
-      { event_type: 'workflow_complete', event_timestamp: '2025-01-06T08:30:00', source: { workcell_id: WORKCELL }, event_data: { workflow_id: 'wf-1', name: 'titration', author: 'ada', status: 'completed', duration_seconds: 600 } },
-      { event_type: 'workcell_stop', event_timestamp: '2025-01-06T10:00:00', source: { workcell_id: WORKCELL }, event_data: {} },
+      {
+        event_type: 'workcell_start',
+        event_timestamp: '2025-01-06T08:00:00',
+        source: { workcell_id: WORKCELL },
+        event_data: { name: 'wc-1' },
+      },
+      {
+        event_type: 'workflow_start',
+        event_timestamp: '2025-01-06T08:20:00',
+        source: { workcell_id: WORKCELL },
+        event_data: { workflow_id: 'wf-1', name: 'titration', author: 'ada' },
+      },
+      {
+        event_type: 'workflow_complete',
+        event_timestamp: '2025-01-06T08:30:00',
+        source: { workcell_id: WORKCELL },
+        event_data: {
+          workflow_id: 'wf-1',
+          name: 'titration',
+          author: 'ada',
+          status: 'completed',
+          duration_seconds: 600,
+        },
+      },
+      {
+        event_type: 'workcell_stop',
+        event_timestamp: '2025-01-06T10:00:00',
+        source: { workcell_id: WORKCELL },
+        event_data: {},
+      },
     ];
     for (const event of events) expect((await rest(server.url, 'POST', '/event', event)).status).toBe(200);
   });
@@ -537,7 +694,7 @@ describe.each(STORE_KINDS)('MADSci utilization routes on %s', (kind) => {
     expect(csv.text).toMatch(/\r\n/);
   });
 
-  it('serves the user report on /utilization/user and on /utilization/users (the Python client\'s path)', async () => {
+  it("serves the user report on /utilization/user and on /utilization/users (the Python client's path)", async () => {
     const singular = (await call(`/utilization/user?${WINDOW}`)).json as Record<string, unknown>;
     const plural = (await call(`/utilization/users?${WINDOW}`)).json as Record<string, unknown>;
     expect(singular).not.toHaveProperty('error');
@@ -551,7 +708,10 @@ describe.each(STORE_KINDS)('MADSci utilization routes on %s', (kind) => {
     expect(report.json).not.toHaveProperty('error');
     const missing = await call('/utilization/periods?start_time=2025-01-06T00:00:00Z');
     expect(missing.status).toBe(200);
-    expect(missing.json).toEqual({ error: 'start_time and end_time are required', details: 'Both parameters must be provided as ISO strings' });
+    expect(missing.json).toEqual({
+      error: 'start_time and end_time are required',
+      details: 'Both parameters must be provided as ISO strings',
+    });
     const reversed = await call('/utilization/periods?start_time=2025-01-07T00:00:00Z&end_time=2025-01-06T00:00:00Z');
     expect(reversed.json).toMatchObject({ error: 'Invalid analysis time period: start time must be before end time' });
     const unreadable = await call('/utilization/sessions?start_time=noonish');
@@ -562,11 +722,21 @@ describe.each(STORE_KINDS)('MADSci utilization routes on %s', (kind) => {
   it('saves CSV on the server only into the export directory', async () => {
     const noPath = await call(`/utilization/user?${WINDOW}&csv_format=true&save_to_file=true`);
     expect(noPath.json).toEqual({ error: 'output_path is required when save_to_file=True' });
-    const outside = await call(`/utilization/user?${WINDOW}&csv_format=true&save_to_file=true&output_path=/tmp/elsewhere`);
+    const outside = await call(
+      `/utilization/user?${WINDOW}&csv_format=true&save_to_file=true&output_path=/tmp/elsewhere`,
+    );
     expect((outside.json as { error: string }).error).toMatch(/export directory/);
-    const saved = await call(`/utilization/user?${WINDOW}&csv_format=true&save_to_file=true&output_path=${encodeURIComponent(exportDir)}`);
+    const saved = await call(
+      `/utilization/user?${WINDOW}&csv_format=true&save_to_file=true&output_path=${encodeURIComponent(exportDir)}`,
+    );
     const body = saved.json as { success: boolean; file_path: string; report_type: string };
-    expect(body).toMatchObject({ success: true, message: 'CSV file saved successfully', csv_format: true, saved_to_server: true, report_type: 'user_utilization' });
+    expect(body).toMatchObject({
+      success: true,
+      message: 'CSV file saved successfully',
+      csv_format: true,
+      saved_to_server: true,
+      report_type: 'user_utilization',
+    });
     expect(path.dirname(body.file_path)).toBe(path.resolve(exportDir));
     expect(path.basename(body.file_path)).toMatch(/^madsci_user_utilization_detailed_\d{8}\.csv$/);
     expect(fs.readFileSync(body.file_path, 'utf8')).toMatch(/\r\n/);
@@ -585,7 +755,11 @@ describe('MADSci /settings redaction', () => {
     });
     const response = await rest(server.url, 'GET', '/settings?include_defaults=false');
     const { settings } = response.json as { settings: Record<string, unknown> };
-    expect(settings).toMatchObject({ smtp_username: '***REDACTED***', smtp_password: '***REDACTED***', alert_webhook_urls: '***REDACTED***' });
+    expect(settings).toMatchObject({
+      smtp_username: '***REDACTED***',
+      smtp_password: '***REDACTED***',
+      alert_webhook_urls: '***REDACTED***',
+    });
     expect(response.text).not.toMatch(/hunter2|lab-bot|secret-token/);
   });
 });

@@ -4,7 +4,7 @@ import { LiteralSyntaxError, parsePythonLiteral } from '../src/app/rest/python-l
 import { RateLimiter } from '../src/app/http/rate-limit';
 
 describe('selectors in the query string', () => {
-  it('reads what Python prints for a dict (str() of the Python client\'s selector)', () => {
+  it("reads what Python prints for a dict (str() of the Python client's selector)", () => {
     // Exactly what httpx puts in the URL for params={"selector": {...}}.
     const printed = `{'event_data.test': {'$gte': 10}, 'tags': ['a', "it's"], 'ok': True, 'gone': None, 'pair': (1, 2.5), 'neg': -3e-05}`;
     expect(parsePythonLiteral(printed)).toEqual({
@@ -18,13 +18,26 @@ describe('selectors in the query string', () => {
   });
 
   it('reads Python string escapes and JSON alike', () => {
-    expect(parsePythonLiteral(String.raw`'tab\there \'q\' \x41\u00e9\U0001F600 back\\slash'`)).toBe("tab\there 'q' Aé😀 back\\slash");
-    expect(parsePythonLiteral('{"a": [true, false, null, 1.5], "b": "\\u00e9"}')).toEqual({ a: [true, false, null, 1.5], b: 'é' });
+    expect(parsePythonLiteral(String.raw`'tab\there \'q\' \x41\u00e9\U0001F600 back\\slash'`)).toBe(
+      "tab\there 'q' Aé😀 back\\slash",
+    );
+    expect(parsePythonLiteral('{"a": [true, false, null, 1.5], "b": "\\u00e9"}')).toEqual({
+      a: [true, false, null, 1.5],
+      b: 'é',
+    });
     expect(parsePythonLiteral('{}')).toEqual({});
   });
 
   it('refuses anything that is not a literal', () => {
-    for (const text of ["{'a': datetime.datetime(2025, 1, 1)}", "{'a': 1", "{1: 'a'}", "__import__('os')", "{'a': 1} extra", "'unterminated", 'nan']) {
+    for (const text of [
+      "{'a': datetime.datetime(2025, 1, 1)}",
+      "{'a': 1",
+      "{1: 'a'}",
+      "__import__('os')",
+      "{'a': 1} extra",
+      "'unterminated",
+      'nan',
+    ]) {
       expect(() => parsePythonLiteral(text), text).toThrow(LiteralSyntaxError);
     }
   });
@@ -53,7 +66,9 @@ describe('MADSci wire values', () => {
   });
 
   it('reads levels by number, numeric text, name or enum text; other numbers only as thresholds', () => {
-    expect([20, '20', 20.0, 'info', 'INFO', 'EventLogLevel.INFO'].map((v) => parseLevel(v))).toEqual([20, 20, 20, 20, 20, 20]);
+    expect([20, '20', 20.0, 'info', 'INFO', 'EventLogLevel.INFO'].map((v) => parseLevel(v))).toEqual([
+      20, 20, 20, 20, 20, 20,
+    ]);
     expect(parseLevel(25)).toBeUndefined();
     expect(parseLevel(25, true)).toBe(25);
     expect(parseLevel('loud')).toBeUndefined();
@@ -62,7 +77,15 @@ describe('MADSci wire values', () => {
 });
 
 describe('RateLimiter (MADSci sliding windows)', () => {
-  const settings = { enabled: true, requests: 4, windowSeconds: 60, shortRequests: 2, shortWindowSeconds: 1, cleanupIntervalSeconds: 300, exemptIps: ['127.0.0.1', '::1'] };
+  const settings = {
+    enabled: true,
+    requests: 4,
+    windowSeconds: 60,
+    shortRequests: 2,
+    shortWindowSeconds: 1,
+    cleanupIntervalSeconds: 300,
+    exemptIps: ['127.0.0.1', '::1'],
+  };
 
   it('refuses a burst beyond the short window and lets it through once the second has passed', () => {
     let now = 1000;
@@ -70,7 +93,10 @@ describe('RateLimiter (MADSci sliding windows)', () => {
     expect(limiter.check('10.0.0.1')?.allowed).toBe(true);
     expect(limiter.check('10.0.0.1')?.allowed).toBe(true);
     const burst = limiter.check('10.0.0.1');
-    expect(burst).toMatchObject({ allowed: false, detail: 'Rate limit exceeded: 2 requests per 1 seconds (burst limit)' });
+    expect(burst).toMatchObject({
+      allowed: false,
+      detail: 'Rate limit exceeded: 2 requests per 1 seconds (burst limit)',
+    });
     expect(burst?.headers['Retry-After']).toBe('2');
     now += 1.01;
     expect(limiter.check('10.0.0.1')?.allowed).toBe(true);
@@ -87,7 +113,11 @@ describe('RateLimiter (MADSci sliding windows)', () => {
     }
     const refused = limiter.check('10.0.0.1');
     expect(refused).toMatchObject({ allowed: false, detail: 'Rate limit exceeded: 4 requests per 60 seconds' });
-    expect(refused?.headers).toMatchObject({ 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '1060', 'Retry-After': '53' });
+    expect(refused?.headers).toMatchObject({
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': '1060',
+      'Retry-After': '53',
+    });
     now = 1060.5; // the first request (t=1000) has left the window
     expect(limiter.check('10.0.0.1')).toMatchObject({ allowed: true, headers: { 'X-RateLimit-Remaining': '0' } });
   });

@@ -31,7 +31,13 @@ describe('MongoDB (FerretDB) killed and restarted during ingest', () => {
     const url = server.url;
 
     let stop = false;
-    const { record, done } = startIngestClients({ url: () => url, prefix: 'fault', clients: 10, batchSize: 10, stop: () => stop });
+    const { record, done } = startIngestClients({
+      url: () => url,
+      prefix: 'fault',
+      clients: 10,
+      batchSize: 10,
+      stop: () => stop,
+    });
     try {
       await until(() => record.acknowledged.size >= 300, 120_000);
       await ferret.kill();

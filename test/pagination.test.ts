@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventPageDocument, EventPageIdsDocument, EventsWalkDocument, type EventsWalkQuery, LogEventIdsDocument, type EventFilter, type EventInput } from './generated/graphql';
+import {
+  EventPageDocument,
+  EventPageIdsDocument,
+  EventsWalkDocument,
+  type EventsWalkQuery,
+  LogEventIdsDocument,
+  type EventFilter,
+  type EventInput,
+} from './generated/graphql';
 import { seededRandom } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { STORE_KINDS } from './support/stores';
@@ -16,7 +24,11 @@ describe.each(STORE_KINDS)('walking 10 000 events on %s', (kind) => {
   const pageSize = kind === 'mongodb' ? 1000 : 250;
   const preexisting = new Set<string>();
   // Only the walk's own events, so other tests' data cannot interfere.
-  const filter: EventFilter = { from: new Date(T0).toISOString(), to: new Date(T0 + SPAN).toISOString(), archived: 'ALL' };
+  const filter: EventFilter = {
+    from: new Date(T0).toISOString(),
+    to: new Date(T0 + SPAN).toISOString(),
+    archived: 'ALL',
+  };
 
   beforeAll(async () => {
     server = await startTestServer(kind);
@@ -26,7 +38,11 @@ describe.each(STORE_KINDS)('walking 10 000 events on %s', (kind) => {
       for (let i = start; i < start + 2000; i++) {
         // Many equal timestamps (whole minutes), so ties must be broken by id.
         const at = T0 + Math.floor(random() * (SPAN / 60_000)) * 60_000;
-        events.push({ id: `pre-${String(i).padStart(5, '0')}`, eventTimestamp: new Date(at).toISOString(), logLevel: 'INFO' });
+        events.push({
+          id: `pre-${String(i).padStart(5, '0')}`,
+          eventTimestamp: new Date(at).toISOString(),
+          logLevel: 'INFO',
+        });
         preexisting.add(`pre-${String(i).padStart(5, '0')}`);
       }
       const { logEvents } = await server.ok(LogEventIdsDocument, { events });
@@ -58,7 +74,12 @@ describe.each(STORE_KINDS)('walking 10 000 events on %s', (kind) => {
       let after: string | null = null;
       try {
         for (;;) {
-          const { events }: EventsWalkQuery = await server.ok(EventsWalkDocument, { filter, first: pageSize, after, orderBy });
+          const { events }: EventsWalkQuery = await server.ok(EventsWalkDocument, {
+            filter,
+            first: pageSize,
+            after,
+            orderBy,
+          });
           for (const edge of events.edges) {
             seen.set(edge.node.id, (seen.get(edge.node.id) ?? 0) + 1);
             const at = Date.parse(edge.node.eventTimestamp);
@@ -79,17 +100,21 @@ describe.each(STORE_KINDS)('walking 10 000 events on %s', (kind) => {
     WALK_TIMEOUT,
   );
 
-  it('sees each event exactly once by offset when nothing is inserted', async () => {
-    const total = (await server.ok(EventPageDocument, { filter, limit: 0 })).eventPage.totalCount;
-    const seen = new Set<string>();
-    for (let offset = 0; offset < total; offset += 1000) {
-      const { eventPage } = await server.ok(EventPageIdsDocument, { filter, limit: 1000, offset });
-      for (const item of eventPage.items) {
-        expect(seen.has(item.id)).toBe(false);
-        seen.add(item.id);
+  it(
+    'sees each event exactly once by offset when nothing is inserted',
+    async () => {
+      const total = (await server.ok(EventPageDocument, { filter, limit: 0 })).eventPage.totalCount;
+      const seen = new Set<string>();
+      for (let offset = 0; offset < total; offset += 1000) {
+        const { eventPage } = await server.ok(EventPageIdsDocument, { filter, limit: 1000, offset });
+        for (const item of eventPage.items) {
+          expect(seen.has(item.id)).toBe(false);
+          seen.add(item.id);
+        }
       }
-    }
-    expect(seen.size).toBe(total);
-    for (const id of preexisting) expect(seen.has(id)).toBe(true);
-  }, WALK_TIMEOUT);
+      expect(seen.size).toBe(total);
+      for (const id of preexisting) expect(seen.has(id)).toBe(true);
+    },
+    WALK_TIMEOUT,
+  );
 });

@@ -19,7 +19,11 @@ async function start(env: Record<string, string> = {}) {
   const store = new SqliteEventStore(file);
   const handle: ServerHandle = await startServer({ config, store, logger: createLogger('silent') });
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${handle.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${handle.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   return {
     handle,
     store,
@@ -67,7 +71,7 @@ describe('production posture', () => {
     }
   });
 
-  it('keeps idle keep-alive connections for KEEP_ALIVE_TIMEOUT_MS (65 s by default), not Node\'s 5 s', async () => {
+  it("keeps idle keep-alive connections for KEEP_ALIVE_TIMEOUT_MS (65 s by default), not Node's 5 s", async () => {
     running = await start();
     const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
       const agent = new http.Agent({ keepAlive: true });
@@ -95,7 +99,11 @@ describe('production posture', () => {
     const preflight = (pathname: string, origin: string) =>
       fetch(`${running!.handle.url}${pathname}`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-api-key',
+        },
       });
     const ok = await preflight('/graphql', 'https://lab.example');
     expect(ok.status).toBe(200);
@@ -103,7 +111,9 @@ describe('production posture', () => {
     expect(ok.headers.get('access-control-allow-headers')).toBe('content-type,x-api-key');
     expect((await preflight('/graphql', 'https://evil.example')).status).toBe(400);
 
-    const exported = await fetch(`${running.handle.url}/export/events.csv`, { headers: { origin: 'https://lab.example' } });
+    const exported = await fetch(`${running.handle.url}/export/events.csv`, {
+      headers: { origin: 'https://lab.example' },
+    });
     expect(exported.status).toBe(200);
     expect(exported.headers.get('access-control-allow-origin')).toBe('https://lab.example');
     expect((await preflight('/export/events.csv', 'https://lab.example')).status).toBe(200);
@@ -121,13 +131,18 @@ describe('production posture', () => {
       running = await start(env);
       const response = await running.post({ query: INTROSPECT });
       expect(response.status).toBe(400);
-      const body = (await response.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
+      const body = (await response.json()) as {
+        data?: unknown;
+        errors: { message: string; extensions: { code: string } }[];
+      };
       expect(body.data).toBeUndefined();
       expect(body.errors).toHaveLength(1);
       expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(body.errors[0]!.message).toMatch(/introspection/i);
       // Ordinary queries still work.
-      expect(await (await running.post({ query: '{ events(first: 1) { totalCount } }' })).json()).toEqual({ data: { events: { totalCount: 0 } } });
+      expect(await (await running.post({ query: '{ events(first: 1) { totalCount } }' })).json()).toEqual({
+        data: { events: { totalCount: 0 } },
+      });
 
       const socket = new RawLiveSocket(running.handle.url);
       try {
@@ -149,7 +164,9 @@ describe('production posture', () => {
 
   it('answers introspection over HTTP and WebSocket when it is on (the default outside production)', async () => {
     running = await start();
-    expect(await (await running.post({ query: INTROSPECT })).json()).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    expect(await (await running.post({ query: INTROSPECT })).json()).toEqual({
+      data: { __schema: { queryType: { name: 'Query' } } },
+    });
     const socket = new RawLiveSocket(running.handle.url);
     try {
       await socket.init();
@@ -174,7 +191,10 @@ describe('production posture', () => {
     const brokenText = await broken.text();
     expect(brokenText).not.toMatch(/no such table|sqlite|events\.db|at .*\.ts/i);
     const brokenBody = JSON.parse(brokenText) as { errors: { message: string; extensions: { code: string } }[] };
-    expect(brokenBody.errors[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(brokenBody.errors[0]).toMatchObject({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
 
     // The store closed under the running server: the database is unavailable, not a bug.
     await running.store.close();
@@ -185,6 +205,8 @@ describe('production posture', () => {
     const closedBody = JSON.parse(closedText) as { errors: { message: string; extensions: { code: string } }[] };
     expect(closedBody.errors[0]!.extensions.code).toBe('SERVICE_UNAVAILABLE');
     const logged = await running.post({ query: 'mutation { logEvent(event: { eventData: {} }) { id } }' });
-    expect(((await logged.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(((await logged.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
   });
 });

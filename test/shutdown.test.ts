@@ -16,7 +16,10 @@ async function subscriber(url: string, after: string | null = null) {
   const ids: string[] = [];
   const errors: unknown[] = [];
   socket.socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { type: string; payload?: { data?: { eventLogged?: { id: string } }; errors?: unknown[] } };
+    const message = JSON.parse(String(data)) as {
+      type: string;
+      payload?: { data?: { eventLogged?: { id: string } }; errors?: unknown[] };
+    };
     if (message.type === 'next' && message.payload?.data?.eventLogged) ids.push(message.payload.data.eventLogged.id);
     if (message.type === 'error' || message.payload?.errors) errors.push(message.payload);
   });
@@ -33,9 +36,17 @@ describe.each(STORE_KINDS)('graceful shutdown on %s', (kind) => {
     cleanup = dispose;
     const { child, url, exited } = await startServerProcess(env);
     const events = Array.from({ length: 5000 }, (_, i) => ({ id: `sigterm-${i}`, eventData: { i } }));
-    const payload = Buffer.from(JSON.stringify({ query: 'mutation($e: [EventInput!]!) { logEvents(events: $e) { insertedCount } }', variables: { e: events } }));
+    const payload = Buffer.from(
+      JSON.stringify({
+        query: 'mutation($e: [EventInput!]!) { logEvents(events: $e) { insertedCount } }',
+        variables: { e: events },
+      }),
+    );
     // Send the headers and half the body, signal while the request is in flight, then finish it.
-    const request = http.request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length } });
+    const request = http.request(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': payload.length },
+    });
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
       request.on('response', (res) => {
         let body = '';
@@ -76,7 +87,13 @@ describe.each(STORE_KINDS)('graceful shutdown on %s', (kind) => {
 
     // Ten clients ingest; the subscribers see it live.
     let stop = false;
-    const { record, done } = startIngestClients({ url: () => first.url, prefix: `term-${kind}`, clients: 10, batchSize: 10, stop: () => stop });
+    const { record, done } = startIngestClients({
+      url: () => first.url,
+      prefix: `term-${kind}`,
+      clients: 10,
+      batchSize: 10,
+      stop: () => stop,
+    });
     let exitCode: number | null;
     try {
       await until(() => record.acknowledged.size >= 300 && subscribers.every((s) => s.ids.length >= 100), 120_000);

@@ -8,13 +8,19 @@ import { BASE_TIME, makeDoc, NODES, variedDocs, WORKCELL } from './support/fixtu
 import { openStore, STORE_KINDS } from './support/stores';
 
 /** The reference: what MongoDB's query language says, evaluated by mingo over the same documents. */
-function expected(docs: readonly EventDocument[], selector: Selector, order: ReadOrder = { field: 'event_timestamp', direction: -1 }): string[] {
+function expected(
+  docs: readonly EventDocument[],
+  selector: Selector,
+  order: ReadOrder = { field: 'event_timestamp', direction: -1 },
+): string[] {
   const query = new Query(selector);
   return docs
     .filter((doc) => query.test(doc as unknown as Record<string, unknown>))
     .sort((a, b) => {
       // The orders used here are by dates every document has (archived_at is null on active events).
-      const d = (a[order.field] as Date).getTime() - (b[order.field] as Date).getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
+      const d =
+        (a[order.field] as Date).getTime() - (b[order.field] as Date).getTime() ||
+        (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
       return d * order.direction;
     })
     .map((doc) => doc._id);
@@ -35,7 +41,7 @@ const at = (minutes: number) => new Date(BASE_TIME + minutes * 60_000);
 
 /** Raw selectors as a client sends them (JSON), covering pushed-down and mingo-evaluated parts. */
 const SELECTORS: Record<string, unknown> = {
-  'everything': {},
+  everything: {},
   'level range': { log_level: { $gte: 30 } },
   'level list': { log_level: { $in: [10, 40] } },
   'type equality': { event_type: 'node_start' },
@@ -49,14 +55,16 @@ const SELECTORS: Record<string, unknown> = {
   'null trace': { trace_id: null },
   'present trace': { trace_id: { $ne: null } },
   'trace not equal': { trace_id: { $ne: 'trace1' } },
-  'active': { archived: { $ne: true } },
-  'archived': { archived: true },
+  active: { archived: { $ne: true } },
+  archived: { archived: true },
   'archived before (ISO text)': { archived_at: { $lt: new Date(BASE_TIME + 100_000).toISOString() } },
   'archived after (EJSON)': { archived_at: { $gte: { $date: new Date(BASE_TIME + 100_000).toISOString() } } },
   'time window (naive ISO)': { event_timestamp: { $gte: '2025-01-06T08:05:00', $lt: '2025-01-06T08:20:00' } },
   'time equality': { event_timestamp: at(3).toISOString() },
-  'or': { $or: [{ log_level: 50 }, { alert: true }] },
-  'and with nested or over data': { $and: [{ log_level: { $gte: 20 } }, { $or: [{ event_type: 'node_error' }, { 'event_data.n': { $gt: 5 } }] }] },
+  or: { $or: [{ log_level: 50 }, { alert: true }] },
+  'and with nested or over data': {
+    $and: [{ log_level: { $gte: 20 } }, { $or: [{ event_type: 'node_error' }, { 'event_data.n': { $gt: 5 } }] }],
+  },
   'data number': { 'event_data.n': { $gt: 5 } },
   'data array contains': { 'event_data.tags': 'b' },
   'data array size': { 'event_data.tags': { $size: 2 } },
@@ -65,11 +73,11 @@ const SELECTORS: Record<string, unknown> = {
   'string payload': { event_data: 'plain string number 3' },
   'regex with options': { 'event_data.message': { $regex: '^start', $options: 'i' } },
   'literal search text': { search_text: { $regex: 'robot arm' } },
-  'not': { log_level: { $not: { $gte: 30 } } },
-  'nor': { $nor: [{ log_level: 10 }, { archived: true }] },
+  not: { log_level: { $not: { $gte: 30 } } },
+  nor: { $nor: [{ log_level: 10 }, { archived: true }] },
   'type mismatch number vs text': { log_level: { $gte: '30' } },
   'type mismatch boolean vs number': { alert: 1 },
-  'ids': { _id: { $in: ['nope'] } },
+  ids: { _id: { $in: ['nope'] } },
   'workcell and level': { 'source.workcell_id': WORKCELL, log_level: { $lte: 20 } },
 };
 
@@ -115,12 +123,16 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
 
   for (const [name, raw] of Object.entries(SELECTORS)) {
     it(`answers the selector "${name}" as MongoDB's query language does`, async (ctx) => {
-      if (ferret && FERRETDB_GAPS.has(name)) ctx.skip(`FerretDB v1 cannot answer "${name}"; real MongoDB and SQLite can`);
+      if (ferret && FERRETDB_GAPS.has(name))
+        ctx.skip(`FerretDB v1 cannot answer "${name}"; real MongoDB and SQLite can`);
       const selector = sanitizeSelector(raw, 20);
-      const all = await store.find({ $and: [selector, { _id: { $in: docs.map((d) => d._id) } }] }, {
-        order: { field: 'event_timestamp', direction: -1 },
-        limit: 1000,
-      });
+      const all = await store.find(
+        { $and: [selector, { _id: { $in: docs.map((d) => d._id) } }] },
+        {
+          order: { field: 'event_timestamp', direction: -1 },
+          limit: 1000,
+        },
+      );
       const want = expected(docs, selector);
       expect(all.map((d) => d._id)).toEqual(want);
       expect(await store.count({ $and: [selector, { _id: { $in: docs.map((d) => d._id) } }] })).toBe(want.length);
@@ -152,22 +164,32 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
   it('skips and limits in order', async () => {
     const selector = { _id: { $in: docs.map((d) => d._id) } };
     const want = expected(docs, selector);
-    const page = await store.find(selector, { order: { field: 'event_timestamp', direction: -1 }, skip: 50, limit: 25 });
+    const page = await store.find(selector, {
+      order: { field: 'event_timestamp', direction: -1 },
+      skip: 50,
+      limit: 25,
+    });
     expect(page.map((d) => d._id)).toEqual(want.slice(50, 75));
     const inexact = { $and: [selector, { 'event_data.n': { $gte: 0 } }] };
     const want2 = expected(docs, inexact);
-    const page2 = await store.find(inexact, { order: { field: 'event_timestamp', direction: -1 }, skip: 10, limit: 20 });
+    const page2 = await store.find(inexact, {
+      order: { field: 'event_timestamp', direction: -1 },
+      skip: 10,
+      limit: 20,
+    });
     expect(page2.map((d) => d._id)).toEqual(want2.slice(10, 30));
   });
 
   it('streams every match in order, in chunks', async () => {
     const selector = { $and: [{ log_level: { $gte: 20 } }, { _id: { $in: docs.map((d) => d._id) } }] };
     const seen: string[] = [];
-    for await (const doc of store.stream(selector, { order: { field: 'received_at', direction: 1 }, chunkSize: 13 })) seen.push(doc._id);
+    for await (const doc of store.stream(selector, { order: { field: 'received_at', direction: 1 }, chunkSize: 13 }))
+      seen.push(doc._id);
     expect(seen).toEqual(expected(docs, selector, { field: 'received_at', direction: 1 }));
     const inexact = { $and: [selector, { 'event_data.n': { $lt: 5 } }] };
     const seen2: string[] = [];
-    for await (const doc of store.stream(inexact, { order: { field: 'event_timestamp', direction: -1 }, chunkSize: 7 })) seen2.push(doc._id);
+    for await (const doc of store.stream(inexact, { order: { field: 'event_timestamp', direction: -1 }, chunkSize: 7 }))
+      seen2.push(doc._id);
     expect(seen2).toEqual(expected(docs, inexact));
   });
 

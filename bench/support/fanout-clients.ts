@@ -55,7 +55,8 @@ type SubscriberMessage =
   | { type: 'stop'; acks: [number, number][] }
   | { type: 'exit' };
 
-type IngestMessage = { type: 'ingest'; url: string; rate: number; durationMs: number; firstSeq: number } | { type: 'exit' };
+type IngestMessage =
+  { type: 'ingest'; url: string; rate: number; durationMs: number; firstSeq: number } | { type: 'exit' };
 
 // ---------------------------------------------------------------- subscriber process
 
@@ -69,7 +70,10 @@ function subscriberProcess(): void {
   let wallStart = now();
 
   const onMessage = (data: WebSocket.RawData) => {
-    const message = JSON.parse(String(data)) as { type: string; payload?: { data?: { eventLogged?: { eventData?: { seq?: number } } } } };
+    const message = JSON.parse(String(data)) as {
+      type: string;
+      payload?: { data?: { eventLogged?: { eventData?: { seq?: number } } } };
+    };
     if (message.type === 'next') {
       const seq = message.payload?.data?.eventLogged?.eventData?.seq;
       if (recording && typeof seq === 'number') {
@@ -103,7 +107,9 @@ function subscriberProcess(): void {
         void (async () => {
           // In waves, so the server's accept queue is not flooded.
           for (let i = 0; i < message.count; i += 100) {
-            await Promise.all(Array.from({ length: Math.min(100, message.count - i) }, () => connectOne(message.url, message.query)));
+            await Promise.all(
+              Array.from({ length: Math.min(100, message.count - i) }, () => connectOne(message.url, message.query)),
+            );
           }
           process.send!({ type: 'connected', count: sockets.length });
         })().catch((error: unknown) => {
@@ -127,7 +133,17 @@ function subscriberProcess(): void {
         recording = false;
         const cpu = process.cpuUsage(cpuStart);
         const wall = now() - wallStart;
-        process.send!({ type: 'summary', summary: summarizeDeliveries(message.acks, seqs, times, sockets.length, errors, (cpu.user + cpu.system) / 1000 / wall) });
+        process.send!({
+          type: 'summary',
+          summary: summarizeDeliveries(
+            message.acks,
+            seqs,
+            times,
+            sockets.length,
+            errors,
+            (cpu.user + cpu.system) / 1000 / wall,
+          ),
+        });
         return;
       }
       case 'exit':
@@ -138,7 +154,14 @@ function subscriberProcess(): void {
   });
 }
 
-function summarizeDeliveries(acks: [number, number][], seqs: number[], times: number[], subscribers: number, errors: number, cpuUtilization: number): DeliverySummary {
+function summarizeDeliveries(
+  acks: [number, number][],
+  seqs: number[],
+  times: number[],
+  subscribers: number,
+  errors: number,
+  cpuUtilization: number,
+): DeliverySummary {
   const ackOf = new Map(acks);
   const ordered = [...acks].sort((a, b) => a[0] - b[0]);
   const firstSeq = ordered[0]?.[0] ?? 0;
@@ -178,7 +201,12 @@ function summarizeDeliveries(acks: [number, number][], seqs: number[], times: nu
 // ---------------------------------------------------------------- ingest process
 
 const MUTATION = 'mutation Log($event: EventInput!) { logEvent(event: $event) { id } }';
-const NODE_IDS = ['01JGZ8Q5T30000000000000N01', '01JGZ8Q5T30000000000000N02', '01JGZ8Q5T30000000000000N03', '01JGZ8Q5T30000000000000N04'];
+const NODE_IDS = [
+  '01JGZ8Q5T30000000000000N01',
+  '01JGZ8Q5T30000000000000N02',
+  '01JGZ8Q5T30000000000000N03',
+  '01JGZ8Q5T30000000000000N04',
+];
 
 async function ingest(spec: Extract<IngestMessage, { type: 'ingest' }>): Promise<IngestResult> {
   const base = new URL(spec.url);
@@ -195,10 +223,24 @@ async function ingest(spec: Extract<IngestMessage, { type: 'ingest' }>): Promise
     new Promise<void>((resolve) => {
       const body = JSON.stringify({
         query: MUTATION,
-        variables: { event: { eventType: 'NODE_STATUS_UPDATE', logLevel: 'INFO', source: { nodeId: NODE_IDS[seq % NODE_IDS.length] }, eventData: { seq, message: `status ${seq}` } } },
+        variables: {
+          event: {
+            eventType: 'NODE_STATUS_UPDATE',
+            logLevel: 'INFO',
+            source: { nodeId: NODE_IDS[seq % NODE_IDS.length] },
+            eventData: { seq, message: `status ${seq}` },
+          },
+        },
       });
       const req = http.request(
-        { host: base.hostname, port: base.port, method: 'POST', path: '/graphql', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: base.hostname,
+          port: base.port,
+          method: 'POST',
+          path: '/graphql',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -251,7 +293,11 @@ function ingestProcess(): void {
 
 // ---------------------------------------------------------------- parent side
 
-function forkRole(role: string): { child: ChildProcess; request<T>(message: unknown, replyType?: string): Promise<T>; close(): Promise<void> } {
+function forkRole(role: string): {
+  child: ChildProcess;
+  request<T>(message: unknown, replyType?: string): Promise<T>;
+  close(): Promise<void>;
+} {
   const child = fork(__filename, [role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
@@ -290,7 +336,8 @@ export interface SubscriberFleet {
 export function startSubscriberFleet(): SubscriberFleet {
   const role = forkRole('--fanout-subscribers');
   return {
-    connect: async (url, count, query) => (await role.request<{ count: number }>({ type: 'connect', url, count, query }, 'connected')).count,
+    connect: async (url, count, query) =>
+      (await role.request<{ count: number }>({ type: 'connect', url, count, query }, 'connected')).count,
     start: async () => {
       await role.request({ type: 'start' }, 'started');
     },
@@ -309,7 +356,8 @@ export interface IngestClient {
 export function startIngestClient(): IngestClient {
   const role = forkRole('--fanout-ingest');
   return {
-    run: (url, rate, durationMs, firstSeq) => role.request<IngestResult>({ type: 'ingest', url, rate, durationMs, firstSeq }),
+    run: (url, rate, durationMs, firstSeq) =>
+      role.request<IngestResult>({ type: 'ingest', url, rate, durationMs, firstSeq }),
     close: () => role.close(),
   };
 }

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config';
 
 /** `BENCH_QUICK=1`: every size shrinks about tenfold, for a smoke run. */
-export const QUICK = process.env.BENCH_QUICK !== undefined && process.env.BENCH_QUICK !== '' && process.env.BENCH_QUICK !== '0';
+export const QUICK =
+  process.env.BENCH_QUICK !== undefined && process.env.BENCH_QUICK !== '' && process.env.BENCH_QUICK !== '0';
 
 /** `full` in a full run, about a tenth of it (at least `min`) in a quick run. */
 export function sized(full: number, min = 1): number {
@@ -32,7 +33,13 @@ export function tempDir(prefix: string): string {
  * `testConfig`), production mode unless NODE_ENV says otherwise.
  */
 export function benchConfig(env: Record<string, string>): Config {
-  return loadConfig({ NODE_ENV: process.env.NODE_ENV ?? 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  return loadConfig({
+    NODE_ENV: process.env.NODE_ENV ?? 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
 }
 
 /** The machine a result was measured on. */
@@ -97,7 +104,10 @@ export async function waitForQuiet(): Promise<void> {
  */
 export async function checkQuiet(when: string): Promise<number> {
   const busy = await busyCores();
-  if (busy > 0.25) console.log(`WARNING: other processes kept ${busy} of ${os.cpus().length} cores busy ${when}; the figures will be skewed.`);
+  if (busy > 0.25)
+    console.log(
+      `WARNING: other processes kept ${busy} of ${os.cpus().length} cores busy ${when}; the figures will be skewed.`,
+    );
   return busy;
 }
 
@@ -112,7 +122,13 @@ export function quantile(samples: readonly number[], q: number): number {
 }
 
 /** Median, p95, min and mean of samples. */
-export function summarize(samples: readonly number[]): { median: number; p95: number; min: number; mean: number; n: number } {
+export function summarize(samples: readonly number[]): {
+  median: number;
+  p95: number;
+  min: number;
+  mean: number;
+  n: number;
+} {
   return {
     median: quantile(samples, 0.5),
     p95: quantile(samples, 0.95),
@@ -141,16 +157,30 @@ export interface Target {
 }
 
 /** Evaluates `value comparator threshold`. */
-export function target(name: string, description: string, value: number, comparator: Target['comparator'], threshold: number): Target {
+export function target(
+  name: string,
+  description: string,
+  value: number,
+  comparator: Target['comparator'],
+  threshold: number,
+): Target {
   const met = comparator === '>=' ? value >= threshold : value < threshold;
   return { name, description, value: round(value), comparator, threshold, met };
 }
 
 /** Prints a left-aligned text table. */
-export function printTable(title: string, headers: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
+export function printTable(
+  title: string,
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): void {
   const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? String(round(cell)) : cell)));
   const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(headers));
   console.log(line(widths.map((w) => '-'.repeat(w))));
@@ -161,7 +191,9 @@ export function printTable(title: string, headers: readonly string[], rows: read
 export function printTargets(targets: readonly Target[]): void {
   console.log('');
   for (const t of targets) {
-    console.log(`${t.met ? 'MET   ' : 'MISSED'} ${t.name}: ${t.value} ${t.comparator} ${t.threshold} (${t.description})`);
+    console.log(
+      `${t.met ? 'MET   ' : 'MISSED'} ${t.name}: ${t.value} ${t.comparator} ${t.threshold} (${t.description})`,
+    );
   }
 }
 
@@ -196,7 +228,6 @@ export function writeResult(name: string, startedAt: Date, body: ResultBody): st
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
   return file;
 }
-
 
 /** Prints a progress line (stderr, so the tables on stdout stay clean). */
 export function progress(message: string): void {

@@ -25,7 +25,9 @@ const MINUTE = 60_000;
 const ulidLike = (tag: string, serial: number) => `01JGZ8Q5T3${tag}${String(serial).padStart(14, '0')}`;
 
 export const LAB_WORKCELLS: readonly string[] = Array.from({ length: 4 }, (_, i) => ulidLike('WC', i + 1));
-export const LAB_NODES: readonly string[][] = LAB_WORKCELLS.map((_, w) => Array.from({ length: 5 }, (_, n) => ulidLike('ND', w * 10 + n + 1)));
+export const LAB_NODES: readonly string[][] = LAB_WORKCELLS.map((_, w) =>
+  Array.from({ length: 5 }, (_, n) => ulidLike('ND', w * 10 + n + 1)),
+);
 const NODE_NAMES = ['robot_arm', 'liquid_handler', 'plate_reader', 'thermocycler', 'sealer'];
 const AUTHORS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', ''];
 const USERS: readonly string[] = AUTHORS.map((_, i) => ulidLike('PE', i + 1));
@@ -73,11 +75,17 @@ export class LabGenerator {
   *days(): Generator<EventDocument[]> {
     for (let day = 0; day < this.daysCount; day++) {
       const drafts = this.domainEvents(day);
-      const share = Math.floor(((day + 1) * this.options.total) / this.daysCount) - Math.floor((day * this.options.total) / this.daysCount);
+      const share =
+        Math.floor(((day + 1) * this.options.total) / this.daysCount) -
+        Math.floor((day * this.options.total) / this.daysCount);
       for (let i = drafts.length; i < share; i++) drafts.push(this.chatter(day));
       drafts.sort((a, b) => a.at - b.at);
       yield drafts.map((d) => {
-        const doc = buildEventDocument({ ...d.input, id: this.nextId(d.at), eventTimestamp: new Date(d.at) }, new Date(d.at + 200), 'event');
+        const doc = buildEventDocument(
+          { ...d.input, id: this.nextId(d.at), eventTimestamp: new Date(d.at) },
+          new Date(d.at + 200),
+          'event',
+        );
         return doc;
       });
     }
@@ -92,8 +100,23 @@ export class LabGenerator {
   }
 
   /** A domain event, top-level or through the structured logger (about a third). */
-  private domain(at: number, type: EventType, source: EventInput['source'], data: Record<string, unknown>, viaLogger = this.random() < 0.35): Draft {
-    if (viaLogger) return { at, input: { eventType: EventType.LOG_INFO, logLevel: EventLogLevel.INFO, source, eventData: { message: `${type} event`, event_type: type, ...data } } };
+  private domain(
+    at: number,
+    type: EventType,
+    source: EventInput['source'],
+    data: Record<string, unknown>,
+    viaLogger = this.random() < 0.35,
+  ): Draft {
+    if (viaLogger)
+      return {
+        at,
+        input: {
+          eventType: EventType.LOG_INFO,
+          logLevel: EventLogLevel.INFO,
+          source,
+          eventData: { message: `${type} event`, event_type: type, ...data },
+        },
+      };
     return { at, input: { eventType: type, logLevel: EventLogLevel.INFO, source, eventData: data } };
   }
 
@@ -121,14 +144,41 @@ export class LabGenerator {
       }
       const active = sessionStart ?? dayStart;
       if (sessionStart !== null) {
-        out.push(this.domain(sessionStart, EventType.WORKCELL_START, { workcellId: workcell, managerId: workcell }, { workcell_name: `Workcell ${w + 1}`, name: `Bay ${w + 1}` }, false));
-        nodes.forEach((node, n) => out.push(this.domain(sessionStart! + (n + 1) * MINUTE, EventType.NODE_START, { nodeId: node, workcellId: workcell }, { node_name: NODE_NAMES[n] })));
+        out.push(
+          this.domain(
+            sessionStart,
+            EventType.WORKCELL_START,
+            { workcellId: workcell, managerId: workcell },
+            { workcell_name: `Workcell ${w + 1}`, name: `Bay ${w + 1}` },
+            false,
+          ),
+        );
+        nodes.forEach((node, n) =>
+          out.push(
+            this.domain(
+              sessionStart! + (n + 1) * MINUTE,
+              EventType.NODE_START,
+              { nodeId: node, workcellId: workcell },
+              { node_name: NODE_NAMES[n] },
+            ),
+          ),
+        );
       }
       // Experiments run back to back, each a few workflows of action steps on the nodes.
       let t = active + 15 * MINUTE;
       while (t < sessionEnd - 2 * HOUR) {
         const experiment = ulidLike('EX', ++this.experimentSerial);
-        out.push(this.domain(t, EventType.EXPERIMENT_START, { experimentId: experiment, workcellId: workcell }, { experiment_name: `Run ${this.experimentSerial}`, experiment: { experiment_design: { experiment_name: `Design ${this.experimentSerial % 17}` } } }));
+        out.push(
+          this.domain(
+            t,
+            EventType.EXPERIMENT_START,
+            { experimentId: experiment, workcellId: workcell },
+            {
+              experiment_name: `Run ${this.experimentSerial}`,
+              experiment: { experiment_design: { experiment_name: `Design ${this.experimentSerial % 17}` } },
+            },
+          ),
+        );
         const workflows = 2 + Math.floor(this.random() * 4);
         for (let k = 0; k < workflows && t < sessionEnd - HOUR; k++) {
           const workflow = ulidLike('WF', ++this.workflowSerial);
@@ -136,7 +186,15 @@ export class LabGenerator {
           const user = USERS[AUTHORS.indexOf(author)]!;
           const started = t + this.between(MINUTE, 5 * MINUTE);
           const name = this.pick(WORKFLOW_NAMES);
-          out.push(this.domain(started, EventType.WORKFLOW_START, { workflowId: workflow, experimentId: experiment, workcellId: workcell, userId: user }, { workflow_id: workflow, name, author }, true));
+          out.push(
+            this.domain(
+              started,
+              EventType.WORKFLOW_START,
+              { workflowId: workflow, experimentId: experiment, workcellId: workcell, userId: user },
+              { workflow_id: workflow, name, author },
+              true,
+            ),
+          );
           let s = started;
           const steps = 3 + Math.floor(this.random() * 5);
           for (let step = 0; step < steps; step++) {
@@ -147,11 +205,29 @@ export class LabGenerator {
             const failed = this.random() < 0.02;
             const source = { nodeId: node, workflowId: workflow, workcellId: workcell };
             out.push(this.domain(begin - 1000, EventType.WORKFLOW_STEP_START, source, { step, workflow_id: workflow }));
-            out.push(this.domain(begin, EventType.ACTION_STATUS_CHANGE, source, { action_id: action, status: 'running' }));
+            out.push(
+              this.domain(begin, EventType.ACTION_STATUS_CHANGE, source, { action_id: action, status: 'running' }),
+            );
             out.push(this.domain(begin + 500, EventType.ACTION_START, source, { action_id: action }));
-            out.push(this.domain(end, EventType.ACTION_STATUS_CHANGE, source, { action_id: action, status: failed ? 'failed' : 'succeeded' }));
-            out.push(this.domain(end + 500, failed ? EventType.ACTION_FAILED : EventType.ACTION_COMPLETE, source, { action_id: action }));
-            out.push(this.domain(end + 1000, failed ? EventType.WORKFLOW_STEP_FAILED : EventType.WORKFLOW_STEP_COMPLETE, source, { step, workflow_id: workflow }));
+            out.push(
+              this.domain(end, EventType.ACTION_STATUS_CHANGE, source, {
+                action_id: action,
+                status: failed ? 'failed' : 'succeeded',
+              }),
+            );
+            out.push(
+              this.domain(end + 500, failed ? EventType.ACTION_FAILED : EventType.ACTION_COMPLETE, source, {
+                action_id: action,
+              }),
+            );
+            out.push(
+              this.domain(
+                end + 1000,
+                failed ? EventType.WORKFLOW_STEP_FAILED : EventType.WORKFLOW_STEP_COMPLETE,
+                source,
+                { step, workflow_id: workflow },
+              ),
+            );
             s = end + 1000;
           }
           const status = this.random() < 0.05 ? 'failed' : this.random() < 0.02 ? 'cancelled' : 'completed';
@@ -160,20 +236,42 @@ export class LabGenerator {
               s + 2000,
               EventType.WORKFLOW_COMPLETE,
               { workflowId: workflow, workcellId: workcell, userId: user },
-              { workflow_id: workflow, name, author, status, duration_seconds: (s + 2000 - started) / 1000, start_time: new Date(started).toISOString(), end_time: new Date(s + 2000).toISOString(), step_count: steps },
+              {
+                workflow_id: workflow,
+                name,
+                author,
+                status,
+                duration_seconds: (s + 2000 - started) / 1000,
+                start_time: new Date(started).toISOString(),
+                end_time: new Date(s + 2000).toISOString(),
+                step_count: steps,
+              },
               false,
             ),
           );
           t = s + this.between(2 * MINUTE, 20 * MINUTE);
         }
         const outcome = this.random() < 0.06 ? EventType.EXPERIMENT_FAILED : EventType.EXPERIMENT_COMPLETE;
-        out.push(this.domain(t, outcome, { experimentId: experiment, workcellId: workcell }, { status: outcome === EventType.EXPERIMENT_FAILED ? 'failed' : 'completed' }));
+        out.push(
+          this.domain(
+            t,
+            outcome,
+            { experimentId: experiment, workcellId: workcell },
+            { status: outcome === EventType.EXPERIMENT_FAILED ? 'failed' : 'completed' },
+          ),
+        );
         t += this.between(10 * MINUTE, 40 * MINUTE);
       }
       const stops = w === 2 ? weekday === 5 : !(w === 3 && this.random() < 0.1); // workcell 4 sometimes restarts without a stop
       if (stops) {
-        nodes.forEach((node, n) => out.push(this.domain(sessionEnd - (n + 1) * MINUTE, EventType.NODE_STOP, { nodeId: node, workcellId: workcell }, {})));
-        out.push(this.domain(sessionEnd, EventType.WORKCELL_STOP, { workcellId: workcell, managerId: workcell }, {}, false));
+        nodes.forEach((node, n) =>
+          out.push(
+            this.domain(sessionEnd - (n + 1) * MINUTE, EventType.NODE_STOP, { nodeId: node, workcellId: workcell }, {}),
+          ),
+        );
+        out.push(
+          this.domain(sessionEnd, EventType.WORKCELL_STOP, { workcellId: workcell, managerId: workcell }, {}, false),
+        );
         if (w === 2) this.openSince.delete(w);
       }
     });
@@ -186,10 +284,50 @@ export class LabGenerator {
     const w = Math.floor(this.random() * LAB_WORKCELLS.length);
     const node = this.pick(LAB_NODES[w]!);
     const r = this.random();
-    if (r < 0.3) return { at, input: { eventType: EventType.NODE_STATUS_UPDATE, logLevel: EventLogLevel.DEBUG, source: { nodeId: node, workcellId: LAB_WORKCELLS[w]! }, eventData: { status: { idle: this.random() < 0.7 }, temperature: Math.round(200 + this.random() * 150) / 10 } } };
-    if (r < 0.4) return { at, input: { eventType: EventType.MANAGER_HEALTH_CHECK, logLevel: EventLogLevel.DEBUG, source: { managerId: LAB_WORKCELLS[w]! }, eventData: { healthy: true } } };
-    const level = r < 0.75 ? EventLogLevel.DEBUG : r < 0.95 ? EventLogLevel.INFO : r < 0.99 ? EventLogLevel.WARNING : EventLogLevel.ERROR;
-    const type = { [EventLogLevel.DEBUG]: EventType.LOG_DEBUG, [EventLogLevel.INFO]: EventType.LOG_INFO, [EventLogLevel.WARNING]: EventType.LOG_WARNING, [EventLogLevel.ERROR]: EventType.LOG_ERROR }[level as 10 | 20 | 30 | 40];
-    return { at, input: { eventType: type, logLevel: level, source: { nodeId: node, workcellId: LAB_WORKCELLS[w]! }, eventData: { message: `${NODE_NAMES[LAB_NODES[w]!.indexOf(node)]}: reading ${Math.round(this.random() * 1000)}` } } };
+    if (r < 0.3)
+      return {
+        at,
+        input: {
+          eventType: EventType.NODE_STATUS_UPDATE,
+          logLevel: EventLogLevel.DEBUG,
+          source: { nodeId: node, workcellId: LAB_WORKCELLS[w]! },
+          eventData: { status: { idle: this.random() < 0.7 }, temperature: Math.round(200 + this.random() * 150) / 10 },
+        },
+      };
+    if (r < 0.4)
+      return {
+        at,
+        input: {
+          eventType: EventType.MANAGER_HEALTH_CHECK,
+          logLevel: EventLogLevel.DEBUG,
+          source: { managerId: LAB_WORKCELLS[w]! },
+          eventData: { healthy: true },
+        },
+      };
+    const level =
+      r < 0.75
+        ? EventLogLevel.DEBUG
+        : r < 0.95
+          ? EventLogLevel.INFO
+          : r < 0.99
+            ? EventLogLevel.WARNING
+            : EventLogLevel.ERROR;
+    const type = {
+      [EventLogLevel.DEBUG]: EventType.LOG_DEBUG,
+      [EventLogLevel.INFO]: EventType.LOG_INFO,
+      [EventLogLevel.WARNING]: EventType.LOG_WARNING,
+      [EventLogLevel.ERROR]: EventType.LOG_ERROR,
+    }[level as 10 | 20 | 30 | 40];
+    return {
+      at,
+      input: {
+        eventType: type,
+        logLevel: level,
+        source: { nodeId: node, workcellId: LAB_WORKCELLS[w]! },
+        eventData: {
+          message: `${NODE_NAMES[LAB_NODES[w]!.indexOf(node)]}: reading ${Math.round(this.random() * 1000)}`,
+        },
+      },
+    };
   }
 }

@@ -64,7 +64,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
           method: request.method,
           path: request.path,
           agent,
-          headers: request.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(request.body) },
+          headers:
+            request.body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(request.body) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -73,9 +76,12 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
             latenciesMs.push(performance.now() - started);
             const body = Buffer.concat(chunks).toString('utf8');
             responseBytes += body.length;
-            if (res.statusCode !== 200) fail(`${request.method} ${request.path}: HTTP ${res.statusCode} ${body.slice(0, 300)}`);
-            else if (spec.mustContain !== undefined && !body.includes(spec.mustContain)) fail(`${request.path}: no ${spec.mustContain} in ${body.slice(0, 300)}`);
-            else if (spec.mustNotContain !== undefined && body.includes(spec.mustNotContain)) fail(`${request.path}: ${body.slice(0, 300)}`);
+            if (res.statusCode !== 200)
+              fail(`${request.method} ${request.path}: HTTP ${res.statusCode} ${body.slice(0, 300)}`);
+            else if (spec.mustContain !== undefined && !body.includes(spec.mustContain))
+              fail(`${request.path}: no ${spec.mustContain} in ${body.slice(0, 300)}`);
+            else if (spec.mustNotContain !== undefined && body.includes(spec.mustNotContain))
+              fail(`${request.path}: ${body.slice(0, 300)}`);
             resolve();
           });
           res.on('error', (error) => {
@@ -102,7 +108,15 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const elapsedMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   agent.destroy();
-  return { completed: spec.total, failed, firstFailure, elapsedMs, latenciesMs, clientCpuMs: (cpu.user + cpu.system) / 1000, responseBytes };
+  return {
+    completed: spec.total,
+    failed,
+    firstFailure,
+    elapsedMs,
+    latenciesMs,
+    clientCpuMs: (cpu.user + cpu.system) / 1000,
+    responseBytes,
+  };
 }
 
 /** A load client process. */

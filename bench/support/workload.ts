@@ -14,8 +14,14 @@ import { seededRandom } from '../../test/support/fixtures';
 export const WORKLOAD_VERSION = 1;
 
 /** 20 instrument nodes, 4 workcells (5 nodes each). */
-export const NODE_IDS: readonly string[] = Array.from({ length: 20 }, (_, i) => `01JGZ8Q5T30000000000000N${String(i + 1).padStart(2, '0')}`);
-export const WORKCELL_IDS: readonly string[] = Array.from({ length: 4 }, (_, i) => `01JGZ8Q5T3000000000000WC${String(i + 1).padStart(2, '0')}`);
+export const NODE_IDS: readonly string[] = Array.from(
+  { length: 20 },
+  (_, i) => `01JGZ8Q5T30000000000000N${String(i + 1).padStart(2, '0')}`,
+);
+export const WORKCELL_IDS: readonly string[] = Array.from(
+  { length: 4 },
+  (_, i) => `01JGZ8Q5T3000000000000WC${String(i + 1).padStart(2, '0')}`,
+);
 
 /** First instant of the year the generated events span. */
 export const YEAR_START = Date.UTC(2025, 0, 1);
@@ -54,7 +60,12 @@ const TYPE_WEIGHTS: readonly [EventType, number][] = [
 ];
 
 /** Types whose events are failures, the "what went wrong" filter of a dashboard. */
-export const FAILURE_TYPES: readonly EventType[] = [EventType.NODE_ERROR, EventType.ACTION_FAILED, EventType.WORKFLOW_STEP_FAILED, EventType.EXPERIMENT_FAILED];
+export const FAILURE_TYPES: readonly EventType[] = [
+  EventType.NODE_ERROR,
+  EventType.ACTION_FAILED,
+  EventType.WORKFLOW_STEP_FAILED,
+  EventType.EXPERIMENT_FAILED,
+];
 
 const TOTAL_WEIGHT = TYPE_WEIGHTS.reduce((sum, [, w]) => sum + w, 0);
 
@@ -72,7 +83,8 @@ function levelOf(type: EventType, random: () => number): EventLogLevel {
     case EventType.LOG_CRITICAL:
       return EventLogLevel.CRITICAL;
     default:
-      if (type.endsWith('_failed') || type.endsWith('_error') || type.endsWith('_abort')) return random() < 0.1 ? EventLogLevel.CRITICAL : EventLogLevel.ERROR;
+      if (type.endsWith('_failed') || type.endsWith('_error') || type.endsWith('_abort'))
+        return random() < 0.1 ? EventLogLevel.CRITICAL : EventLogLevel.ERROR;
       {
         const r = random();
         return r < 0.25 ? EventLogLevel.DEBUG : r < 0.93 ? EventLogLevel.INFO : EventLogLevel.WARNING;
@@ -80,7 +92,17 @@ function levelOf(type: EventType, random: () => number): EventLogLevel {
   }
 }
 
-const VERBS = ['Moved', 'Dispensed', 'Aspirated', 'Heated', 'Read plate', 'Scanned barcode', 'Opened lid', 'Closed lid', 'Homed axis'];
+const VERBS = [
+  'Moved',
+  'Dispensed',
+  'Aspirated',
+  'Heated',
+  'Read plate',
+  'Scanned barcode',
+  'Opened lid',
+  'Closed lid',
+  'Homed axis',
+];
 const OBJECTS = ['plate', 'tip rack', 'reservoir', 'sample tube', 'gripper', 'thermocycler', 'sealer'];
 
 /**
@@ -126,7 +148,11 @@ export class EventGenerator {
       message: `${VERBS[Math.floor(random() * VERBS.length)]} ${OBJECTS[Math.floor(random() * OBJECTS.length)]} (step ${i % 50})`,
       duration_ms: Math.round(random() * 5000),
     };
-    if (random() < 0.2) eventData.details = { position: [Math.round(random() * 100), Math.round(random() * 100)], ok: level < EventLogLevel.ERROR };
+    if (random() < 0.2)
+      eventData.details = {
+        position: [Math.round(random() * 100), Math.round(random() * 100)],
+        ok: level < EventLogLevel.ERROR,
+      };
     return {
       id: this.nextId(ts),
       eventType: type,

@@ -29,7 +29,10 @@ export function dataOf(raw: unknown): Record<string, unknown> {
 /** An `event_data.event_type` as a stored type value (`"EXPERIMENT_START"`, `"EventType.EXPERIMENT_START"` -> `experiment_start`), or null. */
 function namedType(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  const type = value.trim().toLowerCase().replace(/^eventtype\./, '');
+  const type = value
+    .trim()
+    .toLowerCase()
+    .replace(/^eventtype\./, '');
   return EVENT_TYPE_VALUES.has(type) ? type : null;
 }
 
@@ -46,7 +49,13 @@ export function effectiveType(eventType: string, data: Record<string, unknown>):
 /** The analytics view of a stored document. */
 export function toAnalyticsEvent(doc: EventDocument): AnalyticsEvent {
   const data = dataOf(doc.event_data);
-  return { id: doc._id, t: doc.event_timestamp.getTime(), type: effectiveType(doc.event_type, data), source: doc.source, data };
+  return {
+    id: doc._id,
+    t: doc.event_timestamp.getTime(),
+    type: effectiveType(doc.event_type, data),
+    source: doc.source,
+    data,
+  };
 }
 
 /**
@@ -55,7 +64,10 @@ export function toAnalyticsEvent(doc: EventDocument): AnalyticsEvent {
  * SQL alone; the caller checks the effective type of each candidate.
  */
 export function loggedTypeSelector(logType: string, types: readonly string[]): Selector {
-  const hint = types.length === 1 ? { search_text: { $regex: escapeRegExp(types[0]!) } } : { $or: types.map((type) => ({ search_text: { $regex: escapeRegExp(type) } })) };
+  const hint =
+    types.length === 1
+      ? { search_text: { $regex: escapeRegExp(types[0]!) } }
+      : { $or: types.map((type) => ({ search_text: { $regex: escapeRegExp(type) } })) };
   return { $and: [{ event_type: logType }, hint] };
 }
 
@@ -101,7 +113,11 @@ export function workflowIdOf(e: AnalyticsEvent): string | null {
 
 /** Whether an event names `id` as its workcell the way MADSci's stop and name lookups ask. */
 export function namesWorkcell(e: AnalyticsEvent, id: string): boolean {
-  return e.source.workcell_id === id || e.source.manager_id === id || (e.data.workcell_id !== undefined && pyStr(e.data.workcell_id) === id);
+  return (
+    e.source.workcell_id === id ||
+    e.source.manager_id === id ||
+    (e.data.workcell_id !== undefined && pyStr(e.data.workcell_id) === id)
+  );
 }
 
 /** Nested lookups on a payload (`a.b.c`), undefined when any step is not an object. */
@@ -117,6 +133,7 @@ export function dig(data: Record<string, unknown>, ...path: string[]): unknown {
 
 /** The first candidate that is a non-blank string, trimmed. */
 export function firstName(...candidates: unknown[]): string | null {
-  for (const candidate of candidates) if (typeof candidate === 'string' && candidate.trim() !== '') return candidate.trim();
+  for (const candidate of candidates)
+    if (typeof candidate === 'string' && candidate.trim() !== '') return candidate.trim();
   return null;
 }

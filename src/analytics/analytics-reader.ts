@@ -1,6 +1,14 @@
 import type { EventDocument } from '../store/event-document';
 import type { EventStore, ReadOrder, Selector } from '../store/event-store';
-import { dig, firstName, loggedTypeSelector, LOG_TYPES, namesWorkcell, toAnalyticsEvent, type AnalyticsEvent } from './analytics-event';
+import {
+  dig,
+  firstName,
+  loggedTypeSelector,
+  LOG_TYPES,
+  namesWorkcell,
+  toAnalyticsEvent,
+  type AnalyticsEvent,
+} from './analytics-event';
 import { pyStr, pyTruthy } from './python';
 
 /** The fields the reports use: everything else (notably the search text) is never read. */
@@ -17,7 +25,9 @@ const before = (a: EventDocument, b: EventDocument): boolean => {
 /** Merges streams that are each in (event_timestamp, _id) order into one in that order. */
 export async function* mergeOrdered(streams: AsyncIterable<EventDocument>[]): AsyncGenerator<EventDocument> {
   const iterators = streams.map((stream) => stream[Symbol.asyncIterator]());
-  const heads: (EventDocument | null)[] = await Promise.all(iterators.map(async (it) => ((await it.next()).value as EventDocument | undefined) ?? null));
+  const heads: (EventDocument | null)[] = await Promise.all(
+    iterators.map(async (it) => ((await it.next()).value as EventDocument | undefined) ?? null),
+  );
   try {
     for (;;) {
       let min = -1;
@@ -52,13 +62,22 @@ export class AnalyticsReader {
     // The window's start is where the keyset read begins, not a condition: SQLite would take a
     // constant lower bound for its index range instead of the keyset position, and rescan the
     // window from its start for every chunk.
-    const inWindow = (selector: Selector): Selector => (window ? { $and: [{ event_timestamp: { $lte: new Date(window.to) } }, selector] } : selector);
+    const inWindow = (selector: Selector): Selector =>
+      window ? { $and: [{ event_timestamp: { $lte: new Date(window.to) } }, selector] } : selector;
     const selectors = [
       ...types.filter((type) => !LOG_TYPES.includes(type)).map((type) => ({ event_type: type })),
       ...LOG_TYPES.map((type) => loggedTypeSelector(type, types)),
     ];
-    const order: ReadOrder = { field: 'event_timestamp', direction: 1, ...(window ? { after: { value: new Date(window.from - 1), id: '\uffff' } } : {}) };
-    for await (const doc of mergeOrdered(selectors.map((selector) => this.store.stream(inWindow(selector), { order, chunkSize: CHUNK, projection: PROJECTION })))) {
+    const order: ReadOrder = {
+      field: 'event_timestamp',
+      direction: 1,
+      ...(window ? { after: { value: new Date(window.from - 1), id: '\uffff' } } : {}),
+    };
+    for await (const doc of mergeOrdered(
+      selectors.map((selector) =>
+        this.store.stream(inWindow(selector), { order, chunkSize: CHUNK, projection: PROJECTION }),
+      ),
+    )) {
       const e = toAnalyticsEvent(doc);
       if (wanted.has(e.type) && (!window || e.t >= window.from)) yield e;
     }
@@ -100,8 +119,14 @@ export class AnalyticsLookups {
   constructor(private readonly reader: AnalyticsReader) {}
 
   /** Resolves everything the getters below will be asked about. */
-  async resolve(need: { workcellChecks?: Iterable<string>; nodes?: Iterable<string>; experiments?: Iterable<string>; workcells?: Iterable<string> }): Promise<void> {
-    const fresh = <T>(ids: Iterable<string> | undefined, cache: Map<string, T>) => [...new Set(ids ?? [])].filter((id) => id !== '' && !cache.has(id));
+  async resolve(need: {
+    workcellChecks?: Iterable<string>;
+    nodes?: Iterable<string>;
+    experiments?: Iterable<string>;
+    workcells?: Iterable<string>;
+  }): Promise<void> {
+    const fresh = <T>(ids: Iterable<string> | undefined, cache: Map<string, T>) =>
+      [...new Set(ids ?? [])].filter((id) => id !== '' && !cache.has(id));
     const checks = fresh(need.workcellChecks, this.workcells);
     const nodes = fresh(need.nodes, this.nodeNames);
     const experiments = fresh(need.experiments, this.experimentNames);
@@ -115,7 +140,8 @@ export class AnalyticsLookups {
     }
 
     const types = new Set<string>();
-    if (checks.some((id) => !isWorkcell.has(id))) ['workcell_start', 'workcell_stop', 'lab_start', 'lab_stop'].forEach((t) => types.add(t));
+    if (checks.some((id) => !isWorkcell.has(id)))
+      ['workcell_start', 'workcell_stop', 'lab_start', 'lab_stop'].forEach((t) => types.add(t));
     if (workcells.length > 0) ['workcell_start', 'lab_start'].forEach((t) => types.add(t));
     if (nodes.length > 0) types.add('node_start');
     if (experiments.length > 0) types.add('experiment_start');
@@ -138,7 +164,12 @@ export class AnalyticsLookups {
 
     if (types.size > 0) {
       for await (const e of this.reader.events([...types])) {
-        if (e.type === 'workcell_start' || e.type === 'workcell_stop' || e.type === 'lab_start' || e.type === 'lab_stop') {
+        if (
+          e.type === 'workcell_start' ||
+          e.type === 'workcell_stop' ||
+          e.type === 'lab_start' ||
+          e.type === 'lab_stop'
+        ) {
           if (e.data.workcell_id !== undefined) {
             const named = pyStr(e.data.workcell_id);
             if (checkSet.has(named)) isWorkcell.add(named);
@@ -148,12 +179,18 @@ export class AnalyticsLookups {
           for (const id of workcellSet) {
             if (decidedWorkcells.has(id) || !namesWorkcell(e, id) || !take('w', id, 3)) continue;
             const candidates = [e.data.name, e.data.workcell_name, e.data.lab_name, e.data.display_name];
-            const name = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '' && !c.startsWith('Workcell '));
+            const name = candidates.find(
+              (c): c is string => typeof c === 'string' && c.trim() !== '' && !c.startsWith('Workcell '),
+            );
             if (name !== undefined) decidedWorkcells.set(id, name.trim());
           }
         }
         if (e.type === 'node_start' && nodeSet.size > 0) {
-          const ids = new Set([e.data.node_id, e.source.node_id, e.source.workcell_id].filter((v): v is string => typeof v === 'string' && nodeSet.has(v)));
+          const ids = new Set(
+            [e.data.node_id, e.source.node_id, e.source.workcell_id].filter(
+              (v): v is string => typeof v === 'string' && nodeSet.has(v),
+            ),
+          );
           for (const id of ids) {
             if (decidedNodes.has(id) || !take('n', id, 5)) continue;
             const name = e.data.node_name;
@@ -163,9 +200,12 @@ export class AnalyticsLookups {
         }
         if (e.type === 'experiment_start' && experimentSet.size > 0) {
           const ids = new Set(
-            [e.source.experiment_id, e.data.experiment_id, dig(e.data, 'experiment', '_id'), dig(e.data, 'experiment', 'experiment_id')].filter(
-              (v): v is string => typeof v === 'string' && experimentSet.has(v),
-            ),
+            [
+              e.source.experiment_id,
+              e.data.experiment_id,
+              dig(e.data, 'experiment', '_id'),
+              dig(e.data, 'experiment', 'experiment_id'),
+            ].filter((v): v is string => typeof v === 'string' && experimentSet.has(v)),
           );
           for (const id of ids) {
             if (decidedExperiments.has(id) || !take('x', id, 5)) continue;

@@ -13,7 +13,13 @@ import { buildPeriodsReport } from './periods-report';
 import { periodsReportCsv, sessionReportCsv, userReportCsv } from './report-csv';
 import { DEFAULT_REPORT_TIMEZONE, savedReportName } from './report-files';
 import { periodsReportJson, sessionReportJson, userReportJson } from './report-json';
-import { withRenderings, type Rendered, type SessionUtilizationReport, type UserUtilizationReport, type UtilizationPeriodsReport } from './report-types';
+import {
+  withRenderings,
+  type Rendered,
+  type SessionUtilizationReport,
+  type UserUtilizationReport,
+  type UtilizationPeriodsReport,
+} from './report-types';
 import { analysisWindow, buildSessionReport, type ReportContext } from './session-report';
 import { buildUserReport } from './user-report';
 
@@ -66,7 +72,9 @@ export class AnalyticsService {
    * Sessions and their utilization (docs/utilization-reports.md#session-report). Without `from`/`to` the window is the whole
    * collection; with one of them, 24 hours from or to it.
    */
-  async sessionUtilization(args: { from?: Date | null; to?: Date | null } = {}): Promise<Rendered<SessionUtilizationReport>> {
+  async sessionUtilization(
+    args: { from?: Date | null; to?: Date | null } = {},
+  ): Promise<Rendered<SessionUtilizationReport>> {
     const ctx = this.context();
     const window = await analysisWindow(ctx.reader, ctx.now, args.from?.getTime(), args.to?.getTime());
     return withRenderings(await buildSessionReport(ctx, window), sessionReportJson, sessionReportCsv);
@@ -89,15 +97,25 @@ export class AnalyticsService {
     const timezone = args.timezone ?? DEFAULT_REPORT_TIMEZONE;
     let zone = timezone;
     if (!isValidTimeZone(timezone)) {
-      if (args.unknownTimezone !== 'utc') throw new BadUserInputError(`Unknown time zone ${JSON.stringify(timezone)}; use an IANA name such as "America/Chicago" or "UTC"`, 'timezone');
+      if (args.unknownTimezone !== 'utc')
+        throw new BadUserInputError(
+          `Unknown time zone ${JSON.stringify(timezone)}; use an IANA name such as "America/Chicago" or "UTC"`,
+          'timezone',
+        );
       zone = 'UTC';
     }
     const ctx = this.context();
     const window = await analysisWindow(ctx.reader, ctx.now, args.from?.getTime(), args.to?.getTime());
     if (window.from >= window.to) {
-      throw new BadUserInputError(`Invalid analysis time period: start time must be before end time (${new Date(window.from).toISOString()} >= ${new Date(window.to).toISOString()})`, 'from');
+      throw new BadUserInputError(
+        `Invalid analysis time period: start time must be before end time (${new Date(window.from).toISOString()} >= ${new Date(window.to).toISOString()})`,
+        'from',
+      );
     }
-    const report = await buildPeriodsReport(ctx, window, period, timezone, { includeUsers: args.includeUsers ?? true, zone });
+    const report = await buildPeriodsReport(ctx, window, period, timezone, {
+      includeUsers: args.includeUsers ?? true,
+      zone,
+    });
     return withRenderings(report, periodsReportJson, periodsReportCsv);
   }
 
@@ -105,9 +123,20 @@ export class AnalyticsService {
    * Event counts per group and, with `bucket`, per time bucket in `timezone`, counted by the
    * store. Empty buckets inside the range appear with count 0.
    */
-  eventCounts(args: { filter?: EventFilter | null; groupBy: EventGroupBy; bucket?: TimeBucket | null; timezone?: string | null }): Promise<EventCountRow[]> {
+  eventCounts(args: {
+    filter?: EventFilter | null;
+    groupBy: EventGroupBy;
+    bucket?: TimeBucket | null;
+    timezone?: string | null;
+  }): Promise<EventCountRow[]> {
     const selector = this.events.selectorFor(args.filter);
-    return countEvents(this.store, selector, { groupBy: args.groupBy, bucket: args.bucket, timezone: args.timezone, from: args.filter?.from, to: args.filter?.to });
+    return countEvents(this.store, selector, {
+      groupBy: args.groupBy,
+      bucket: args.bucket,
+      timezone: args.timezone,
+      from: args.filter?.from,
+      to: args.filter?.to,
+    });
   }
 
   /** Every event a filter matches, oldest first, streamed in chunks (for downloads). */
@@ -134,7 +163,10 @@ export class AnalyticsService {
    * is refused. Overwrites a file of the same name.
    * @throws BadUserInputError for an unsafe file name.
    */
-  async saveReport(report: UtilizationReportKind, args: PeriodsArgs & { fileName?: string | null }): Promise<ExportOutcome> {
+  async saveReport(
+    report: UtilizationReportKind,
+    args: PeriodsArgs & { fileName?: string | null },
+  ): Promise<ExportOutcome> {
     if (args.fileName != null) this.exportPath(args.fileName);
     const { csv, fileName } = await this.reportCsv(report, args);
     const file = this.exportPath(args.fileName ?? fileName);
@@ -151,7 +183,10 @@ export class AnalyticsService {
     const dir = path.resolve(this.options.exportDir);
     const file = path.resolve(dir, fileName);
     if (!SAFE_FILE_NAME.test(fileName) || path.dirname(file) !== dir) {
-      throw new BadUserInputError('fileName must be a plain file name (letters, digits, ".", "_", "-", spaces) inside the export directory', 'fileName');
+      throw new BadUserInputError(
+        'fileName must be a plain file name (letters, digits, ".", "_", "-", spaces) inside the export directory',
+        'fileName',
+      );
     }
     return file;
   }

@@ -30,7 +30,13 @@ const GROUP_FIELDS: Record<EventGroupBy, GroupField | null> = {
   [EventGroupBy.USER]: 'source.user_id',
 };
 
-const UNITS = { [TimeBucket.MINUTE]: 'minute', [TimeBucket.HOUR]: 'hour', [TimeBucket.DAY]: 'day', [TimeBucket.WEEK]: 'week', [TimeBucket.MONTH]: 'month' } as const;
+const UNITS = {
+  [TimeBucket.MINUTE]: 'minute',
+  [TimeBucket.HOUR]: 'hour',
+  [TimeBucket.DAY]: 'day',
+  [TimeBucket.WEEK]: 'week',
+  [TimeBucket.MONTH]: 'month',
+} as const;
 
 /**
  * Bucket edges covering `[from, to)` in `zone`: the first is the start of the unit holding `from`
@@ -43,7 +49,11 @@ export function bucketBoundaries(from: number, to: number, bucket: TimeBucket, z
   let edge = DateTime.fromMillis(from, { zone }).startOf(unit);
   const edges = [edge.toMillis()];
   while (edges.at(-1)! < to) {
-    if (edges.length > MAX_BUCKETS) throw new BadUserInputError(`At most ${MAX_BUCKETS} buckets per query; narrow the time range or use a larger bucket`, 'bucket');
+    if (edges.length > MAX_BUCKETS)
+      throw new BadUserInputError(
+        `At most ${MAX_BUCKETS} buckets per query; narrow the time range or use a larger bucket`,
+        'bucket',
+      );
     edge = edge.plus({ [`${unit}s`]: 1 });
     edges.push(edge.toMillis());
   }
@@ -68,7 +78,13 @@ const byKey = (a: string | null, b: string | null) => (a === b ? 0 : a === null 
 export async function countEvents(
   store: EventStore,
   selector: Selector,
-  args: { groupBy: EventGroupBy; bucket?: TimeBucket | null; timezone?: string | null; from?: Date | null; to?: Date | null },
+  args: {
+    groupBy: EventGroupBy;
+    bucket?: TimeBucket | null;
+    timezone?: string | null;
+    from?: Date | null;
+    to?: Date | null;
+  },
 ): Promise<EventCountRow[]> {
   const field = GROUP_FIELDS[args.groupBy];
   if (!args.bucket) {
@@ -80,7 +96,11 @@ export async function countEvents(
       .sort((a, b) => b.count - a.count || byKey(a.key, b.key));
   }
   const zone = args.timezone ?? 'UTC';
-  if (!isValidTimeZone(zone)) throw new BadUserInputError(`Unknown time zone ${JSON.stringify(zone)}; use an IANA name such as "America/Chicago" or "UTC"`, 'timezone');
+  if (!isValidTimeZone(zone))
+    throw new BadUserInputError(
+      `Unknown time zone ${JSON.stringify(zone)}; use an IANA name such as "America/Chicago" or "UTC"`,
+      'timezone',
+    );
   let from = args.from?.getTime();
   let to = args.to?.getTime();
   if (from === undefined) {
@@ -104,7 +124,10 @@ export async function countEvents(
   }
   const buckets = boundaries.length - 1;
   if (keys.size * buckets > MAX_COUNT_ROWS) {
-    throw new BadUserInputError(`${keys.size} keys x ${buckets} buckets exceed ${MAX_COUNT_ROWS} rows; narrow the filter or use a larger bucket`, 'bucket');
+    throw new BadUserInputError(
+      `${keys.size} keys x ${buckets} buckets exceed ${MAX_COUNT_ROWS} rows; narrow the filter or use a larger bucket`,
+      'bucket',
+    );
   }
   const sortedKeys = [...keys.keys()].sort(byKey);
   const rows: EventCountRow[] = [];

@@ -50,8 +50,14 @@ export function isValidTimeZone(zone: string): boolean {
  * at `to`.
  */
 export function makeBuckets(window: Window, type: PeriodType, zone: string): Bucket[] {
-  const approximate = (window.to - window.from) / { hourly: 3_600_000, daily: 86_400_000, weekly: 604_800_000, monthly: 2_419_200_000 }[type];
-  if (approximate > MAX_PERIODS) throw new BadUserInputError(`At most ${MAX_PERIODS} periods per report; narrow the window or use a longer period`, 'period');
+  const approximate =
+    (window.to - window.from) /
+    { hourly: 3_600_000, daily: 86_400_000, weekly: 604_800_000, monthly: 2_419_200_000 }[type];
+  if (approximate > MAX_PERIODS)
+    throw new BadUserInputError(
+      `At most ${MAX_PERIODS} periods per report; narrow the window or use a longer period`,
+      'period',
+    );
   const end = DateTime.fromMillis(window.to, { zone });
   let current = DateTime.fromMillis(window.from, { zone });
   if (type === 'monthly') current = current.startOf('month');
@@ -62,7 +68,13 @@ export function makeBuckets(window: Window, type: PeriodType, zone: string): Buc
   while (current < end) {
     const next = current.plus(step);
     const stop = next < end ? next : end;
-    buckets.push({ index: buckets.length, start: current.toMillis(), end: stop.toMillis(), zonedStart: current, periodInfo: periodInfo(type, current) });
+    buckets.push({
+      index: buckets.length,
+      start: current.toMillis(),
+      end: stop.toMillis(),
+      zonedStart: current,
+      periodInfo: periodInfo(type, current),
+    });
     current = stop;
   }
   return buckets;

@@ -13,7 +13,8 @@ const fixed1 = (x: number) => pyFixed(x, 1);
 function jsonValue(value: unknown): JsonValue {
   if (value === undefined) return null;
   if (Array.isArray(value)) return value.map(jsonValue);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(v)]));
   return value as JsonValue;
 }
 
@@ -44,8 +45,12 @@ export class ExperimentEvents {
       if (!x) out.records.set(id, (x = {}));
       if (e.type === 'experiment_start') {
         const design = dig(e.data, 'experiment', 'experiment_design');
-        const hasName = design !== null && typeof design === 'object' && !Array.isArray(design) && 'experiment_name' in design;
-        x.start = { t: e.t, name: hasName ? jsonValue((design as Record<string, unknown>).experiment_name) : 'Unknown Experiment' };
+        const hasName =
+          design !== null && typeof design === 'object' && !Array.isArray(design) && 'experiment_name' in design;
+        x.start = {
+          t: e.t,
+          name: hasName ? jsonValue((design as Record<string, unknown>).experiment_name) : 'Unknown Experiment',
+        };
       } else {
         x.complete = { t: e.t, status: 'status' in e.data ? jsonValue(e.data.status) : 'completed' };
       }
@@ -79,10 +84,31 @@ export class ExperimentEvents {
       if (x.complete) {
         const secs = (x.complete.t - x.start.t) / 1000;
         const hours = secs / 3600;
-        const display = secs < 60 ? `${fixed1(secs)} seconds` : secs < 3600 ? `${fixed1(secs / 60)} minutes` : `${fixed1(hours)} hours`;
-        entry = { experimentId: id, experimentName: x.start.name, startTime: new Date(x.start.t), endTime: new Date(x.complete.t), status: x.complete.status, durationHours: hours, durationDisplay: display };
+        const display =
+          secs < 60
+            ? `${fixed1(secs)} seconds`
+            : secs < 3600
+              ? `${fixed1(secs / 60)} minutes`
+              : `${fixed1(hours)} hours`;
+        entry = {
+          experimentId: id,
+          experimentName: x.start.name,
+          startTime: new Date(x.start.t),
+          endTime: new Date(x.complete.t),
+          status: x.complete.status,
+          durationHours: hours,
+          durationDisplay: display,
+        };
       } else {
-        entry = { experimentId: id, experimentName: x.start.name, startTime: new Date(x.start.t), endTime: null, status: 'in_progress', durationHours: null, durationDisplay: 'Ongoing' };
+        entry = {
+          experimentId: id,
+          experimentName: x.start.name,
+          startTime: new Date(x.start.t),
+          endTime: null,
+          status: 'in_progress',
+          durationHours: null,
+          durationDisplay: 'Ongoing',
+        };
       }
       details.push({ startText: pyIso(x.start.t), entry });
     }

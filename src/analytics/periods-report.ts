@@ -54,7 +54,8 @@ interface Peak {
 }
 
 /** `a += x` in Python (int + int stays int). */
-const plus = (a: PyNum, x: PyNum): PyNum => (typeof a === 'number' && typeof x === 'number' ? a + x : F(val(a) + val(x)));
+const plus = (a: PyNum, x: PyNum): PyNum =>
+  typeof a === 'number' && typeof x === 'number' ? a + x : F(val(a) + val(x));
 
 const hoursBetween = (from: number, to: number): number => (to - from) / 1000 / 3600;
 
@@ -70,12 +71,22 @@ class BucketNodes {
   }
 
   result(): BucketResult['nodes'] {
-    return [...this.nodes].map(([nodeId, n]) => ({ nodeId, utilization: pyRound(pyMean(n.utilizations), 1), busy: pyRound(n.busy, 3) }));
+    return [...this.nodes].map(([nodeId, n]) => ({
+      nodeId,
+      utilization: pyRound(pyMean(n.utilizations), 1),
+      busy: pyRound(n.busy, 3),
+    }));
   }
 }
 
 /** Daily and monthly buckets (docs/utilization-reports.md#daily-and-monthly-buckets): clipped to the window, active hours pro-rated from whole sessions. */
-function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: Window, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult | null {
+function proportionalBucket(
+  bucket: Bucket,
+  type: 'daily' | 'monthly',
+  window: Window,
+  entries: readonly UtilizationSession[],
+  experiments: ExperimentEvents,
+): BucketResult | null {
   const start = Math.max(bucket.start, window.from);
   const end = Math.min(bucket.end, window.to);
   if (start >= end) return null;
@@ -90,13 +101,24 @@ function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: W
     if (os >= oe) continue;
     const util = F(entry.systemUtilizationPercent);
     const overlap = hoursBetween(os, oe);
-    const share = entry.durationHours > 0 ? entry.activeTimeHours * (overlap / entry.durationHours) : overlap * (entry.systemUtilizationPercent / 100);
+    const share =
+      entry.durationHours > 0
+        ? entry.activeTimeHours * (overlap / entry.durationHours)
+        : overlap * (entry.systemUtilizationPercent / 100);
     runtime = plus(runtime, F(overlap));
     active = plus(active, F(share));
     // MADSci adds each node's whole-session busy hours to every bucket the session touches.
     for (const n of entry.nodes) nodes.add(n.nodeId, F(n.utilizationPercent), n.busyTimeHours);
     const own = inBucket.filter((x) => x.t >= os && x.t <= oe);
-    fragments.push({ sessionType: entry.sessionType, sessionId: entry.sessionId, utilization: util, experiments: own.length, runtime: F(overlap), active: F(share), experimentIds: own.map((x) => x.id) });
+    fragments.push({
+      sessionType: entry.sessionType,
+      sessionId: entry.sessionId,
+      utilization: util,
+      experiments: own.length,
+      runtime: F(overlap),
+      active: F(share),
+      experimentIds: own.map((x) => x.id),
+    });
   }
   return {
     bucket,
@@ -113,7 +135,11 @@ function proportionalBucket(bucket: Bucket, type: 'daily' | 'monthly', window: W
 }
 
 /** Weekly buckets (docs/utilization-reports.md#weekly-buckets): not clipped; utilization weighted by overlap; node busy hours pro-rated. */
-function weeklyBucket(bucket: Bucket, entries: readonly UtilizationSession[], experiments: ExperimentEvents): BucketResult {
+function weeklyBucket(
+  bucket: Bucket,
+  entries: readonly UtilizationSession[],
+  experiments: ExperimentEvents,
+): BucketResult {
   const inBucket = experiments.within(bucket.start, bucket.end);
   const nodes = new BucketNodes();
   const fragments: Fragment[] = [];
@@ -178,7 +204,11 @@ function slice(events: readonly AnalyticsEvent[], from: number, to: number): Ana
  * start inside it, cut at its end, or a default session covering it. All buckets' sessions are
  * analysed in one pass.
  */
-async function hourlyBuckets(ctx: ReportContext, buckets: readonly Bucket[], lifecycle: readonly AnalyticsEvent[]): Promise<BucketResult[]> {
+async function hourlyBuckets(
+  ctx: ReportContext,
+  buckets: readonly Bucket[],
+  lifecycle: readonly AnalyticsEvent[],
+): Promise<BucketResult[]> {
   const perBucket = buckets.map((b) => {
     const specs = deriveSessions(slice(lifecycle, b.start, b.end), b.start, b.end);
     return specs.length > 0 ? specs : [defaultSession(b.start, b.end)];
@@ -197,7 +227,11 @@ async function hourlyBuckets(ctx: ReportContext, buckets: readonly Bucket[], lif
       experiments: summary.totalExperiments,
       runtime: summary.totalSystemRuntimeHours,
       active: summary.totalActiveTimeHours,
-      nodes: summary.nodes.map((n) => ({ nodeId: n.nodeId, utilization: n.averageUtilizationPercent, busy: n.totalBusyTimeHours })),
+      nodes: summary.nodes.map((n) => ({
+        nodeId: n.nodeId,
+        utilization: n.averageUtilizationPercent,
+        busy: n.totalBusyTimeHours,
+      })),
       fragments: own.map((e) => ({
         sessionType: e.sessionType,
         sessionId: e.sessionId,
@@ -231,7 +265,11 @@ function seriesPeak(type: PeriodType, values: readonly PyNum[], series: readonly
     const display = series[index]!.periodDisplay;
     return { peakUtilization: peak, peakPeriod: display, peakContext: peakWording(type, display) };
   }
-  return { peakUtilization: peak, peakPeriod: 'Unknown', peakContext: `Peak utilization: ${typeof peak === 'number' ? peak : peak.value}%` };
+  return {
+    peakUtilization: peak,
+    peakPeriod: 'Unknown',
+    peakContext: `Peak utilization: ${typeof peak === 'number' ? peak : peak.value}%`,
+  };
 }
 
 /** Builds the periods report (docs/utilization-reports.md#periods-report). The window must satisfy `from < to`. */
@@ -253,11 +291,16 @@ export async function buildPeriodsReport(
   if (type === 'hourly') {
     results = await hourlyBuckets(ctx, buckets, lifecycle);
   } else {
-    const specs = deriveSessions(lifecycle, window.from, window.to).filter((s) => s.end >= window.from && s.start <= window.to);
+    const specs = deriveSessions(lifecycle, window.from, window.to).filter(
+      (s) => s.end >= window.from && s.start <= window.to,
+    );
     const entries = await sessionEntries(ctx, specs, { experimentNames: false, workcellNames: true });
     results = [];
     for (const bucket of buckets) {
-      const result = type === 'weekly' ? weeklyBucket(bucket, entries, experiments) : proportionalBucket(bucket, type, window, entries, experiments);
+      const result =
+        type === 'weekly'
+          ? weeklyBucket(bucket, entries, experiments)
+          : proportionalBucket(bucket, type, window, entries, experiments);
       if (result) results.push(result);
     }
   }
@@ -278,7 +321,10 @@ async function summarize(
   const activeUtilizations: PyNum[] = [];
   const activeExperiments: number[] = [];
   const nodeMetrics = new Map<string, { utilizations: PyNum[]; busy: PyNum; series: NodeSeriesPoint[] }>();
-  const workcellMetrics = new Map<string, { utilizations: PyNum[]; experiments: number[]; runtime: PyNum[]; active: PyNum[]; series: WorkcellSeriesPoint[] }>();
+  const workcellMetrics = new Map<
+    string,
+    { utilizations: PyNum[]; experiments: number[]; runtime: PyNum[]; active: PyNum[]; series: WorkcellSeriesPoint[] }
+  >();
   const experimentIds = new Set<string>();
   const points: UtilizationPeriodPoint[] = [];
   for (const r of results) {
@@ -294,12 +340,23 @@ async function summarize(
       if (!m) nodeMetrics.set(n.nodeId, (m = { utilizations: [], busy: 0, series: [] }));
       m.utilizations.push(n.utilization);
       m.busy = plus(m.busy, n.busy);
-      m.series.push({ periodNumber: number, periodType: info.type, periodDisplay: info.display, date: r.date, utilization: val(n.utilization), busyHours: val(n.busy) });
+      m.series.push({
+        periodNumber: number,
+        periodType: info.type,
+        periodDisplay: info.display,
+        date: r.date,
+        utilization: val(n.utilization),
+        busyHours: val(n.busy),
+      });
     }
     for (const f of r.fragments) {
       if (f.sessionType !== 'workcell' && f.sessionType !== 'lab') continue;
       let m = workcellMetrics.get(f.sessionId);
-      if (!m) workcellMetrics.set(f.sessionId, (m = { utilizations: [], experiments: [], runtime: [], active: [], series: [] }));
+      if (!m)
+        workcellMetrics.set(
+          f.sessionId,
+          (m = { utilizations: [], experiments: [], runtime: [], active: [], series: [] }),
+        );
       m.utilizations.push(f.utilization);
       m.experiments.push(f.experiments);
       m.runtime.push(f.runtime);
@@ -338,7 +395,8 @@ async function summarize(
   const runtimeTotal = pySum(results.map((r) => r.runtime));
   const activeTotal = pySum(results.map((r) => r.active));
   let averageUtilization: PyNum;
-  if (type === 'monthly') averageUtilization = val(runtimeTotal) > 0 ? pyRound(F((val(activeTotal) / val(runtimeTotal)) * 100), 2) : 0;
+  if (type === 'monthly')
+    averageUtilization = val(runtimeTotal) > 0 ? pyRound(F((val(activeTotal) / val(runtimeTotal)) * 100), 2) : 0;
   else averageUtilization = activeUtilizations.length > 0 ? pyRound(pyMean(activeUtilizations), 2) : 0;
 
   let peak: Peak = NO_PEAK;
@@ -346,7 +404,11 @@ async function summarize(
   for (const r of results) {
     if (val(r.utilization) > val(best)) {
       best = r.utilization;
-      peak = { peakUtilization: pyRound(r.utilization, 2), peakPeriod: r.bucket.periodInfo.display, peakContext: peakWording(type, r.bucket.periodInfo.display) };
+      peak = {
+        peakUtilization: pyRound(r.utilization, 2),
+        peakPeriod: r.bucket.periodInfo.display,
+        peakContext: peakWording(type, r.bucket.periodInfo.display),
+      };
     }
   }
 
@@ -373,7 +435,8 @@ async function summarize(
     return {
       workcellId,
       workcellName: name,
-      displayName: name.startsWith('Workcell ') && name.includes(last8(workcellId)) ? name : `${name} (${last8(workcellId)})`,
+      displayName:
+        name.startsWith('Workcell ') && name.includes(last8(workcellId)) ? name : `${name} (${last8(workcellId)})`,
       averageUtilization: val(pyRound(pyMean(m.utilizations), 2)),
       peakUtilization: val(p.peakUtilization),
       peakPeriod: p.peakPeriod,
@@ -434,7 +497,10 @@ async function summarize(
 const INSUFFICIENT: PeriodTrend = { direction: 'insufficient_data', changePercent: 0 };
 
 /** MADSci's trends over the system series (docs/utilization-reports.md#summary-peaks-and-trends): first and last period with utilization compared. */
-export function trends(points: readonly Pick<UtilizationPeriodPoint, 'utilization' | 'experiments'>[]): { utilization: PeriodTrend; experiments: PeriodTrend } {
+export function trends(points: readonly Pick<UtilizationPeriodPoint, 'utilization' | 'experiments'>[]): {
+  utilization: PeriodTrend;
+  experiments: PeriodTrend;
+} {
   const active = points.filter((p) => p.utilization > 0);
   if (points.length < 2 || active.length < 2) return { utilization: INSUFFICIENT, experiments: INSUFFICIENT };
   const direction = (change: number) => (change > 5 ? 'increasing' : change < -5 ? 'decreasing' : 'stable');
@@ -445,7 +511,19 @@ export function trends(points: readonly Pick<UtilizationPeriodPoint, 'utilizatio
   const uChange = ((uLast - uFirst) / uFirst) * 100;
   const xChange = xFirst === 0 ? 0 : ((xLast - xFirst) / xFirst) * 100;
   return {
-    utilization: { direction: direction(uChange), changePercent: roundFloat(uChange, 2), firstValue: roundFloat(uFirst, 2), lastValue: roundFloat(uLast, 2), activePeriodsAnalyzed: active.length },
-    experiments: { direction: xFirst === 0 ? 'stable' : direction(xChange), changePercent: roundFloat(xChange, 2), firstValue: xFirst, lastValue: xLast, activePeriodsAnalyzed: active.length },
+    utilization: {
+      direction: direction(uChange),
+      changePercent: roundFloat(uChange, 2),
+      firstValue: roundFloat(uFirst, 2),
+      lastValue: roundFloat(uLast, 2),
+      activePeriodsAnalyzed: active.length,
+    },
+    experiments: {
+      direction: xFirst === 0 ? 'stable' : direction(xChange),
+      changePercent: roundFloat(xChange, 2),
+      firstValue: xFirst,
+      lastValue: xLast,
+      activePeriodsAnalyzed: active.length,
+    },
   };
 }

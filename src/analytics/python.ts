@@ -181,7 +181,9 @@ export function roundFloat(x: number, digits: number): number {
 export function pyFixed(x: number, digits: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  const text = scaledHalfEven(x, digits).toString().padStart(digits + 1, '0');
+  const text = scaledHalfEven(x, digits)
+    .toString()
+    .padStart(digits + 1, '0');
   const body = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
   return x < 0 || Object.is(x, -0) ? `-${body}` : body;
 }
@@ -233,7 +235,9 @@ export const last8 = (text: string): string => text.slice(-8);
 
 /** Python's `str.title()` for the ASCII words MADSci titles (`workcell` -> `Workcell`). */
 export function pyTitle(text: string): string {
-  return text.toLowerCase().replace(/(^|[^a-z])([a-z])/g, (_m, before: string, letter: string) => before + letter.toUpperCase());
+  return text
+    .toLowerCase()
+    .replace(/(^|[^a-z])([a-z])/g, (_m, before: string, letter: string) => before + letter.toUpperCase());
 }
 
 /** Python's `isoformat()` of a naive UTC datetime at `ms`: `YYYY-MM-DDTHH:MM:SS[.ffffff]`. */

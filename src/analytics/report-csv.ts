@@ -1,7 +1,13 @@
 import Papa from 'papaparse';
 import { analysisType } from './report-json';
 import { csvCell, F, pyIso, pyIsoUtc, type PyJson } from './python';
-import type { PeriodTopUser, SessionUtilizationReport, UserUtilization, UserUtilizationReport, UtilizationPeriodsReport } from './report-types';
+import type {
+  PeriodTopUser,
+  SessionUtilizationReport,
+  UserUtilization,
+  UserUtilizationReport,
+  UtilizationPeriodsReport,
+} from './report-types';
 
 /**
  * MADSci's CSV of each typed report. Python's csv module prints an int as `0` and a float as
@@ -34,7 +40,10 @@ function inKeyOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
  */
 function toCsv(rows: readonly (readonly Cell[])[]): string {
   if (rows.length === 0) return '';
-  return `${Papa.unparse(rows.map((row) => row.map(csvCell)), { newline: '\r\n' })}\r\n`;
+  return `${Papa.unparse(
+    rows.map((row) => row.map(csvCell)),
+    { newline: '\r\n' },
+  )}\r\n`;
 }
 
 /** The session report as MADSci's CSV (docs/utilization-reports.md#session-report-csv). Its totals add up at least one session, so they are floats. */
@@ -60,16 +69,41 @@ export function sessionReportCsv(r: SessionUtilizationReport): string {
     [],
   ];
   if (any) {
-    rows.push(['=== SESSION DETAILS ==='], ['Session Type', 'Session Name', 'Start Time', 'End Time', 'Duration (hours)', 'System Utilization (%)', 'Total Experiments', 'Nodes Active']);
+    rows.push(
+      ['=== SESSION DETAILS ==='],
+      [
+        'Session Type',
+        'Session Name',
+        'Start Time',
+        'End Time',
+        'Duration (hours)',
+        'System Utilization (%)',
+        'Total Experiments',
+        'Nodes Active',
+      ],
+    );
     for (const s of r.sessions) {
-      rows.push([s.sessionType, s.sessionName, iso(s.startTime), iso(s.endTime), float(s.durationHours), float(s.systemUtilizationPercent), s.totalExperiments, s.nodesActive]);
+      rows.push([
+        s.sessionType,
+        s.sessionName,
+        iso(s.startTime),
+        iso(s.endTime),
+        float(s.durationHours),
+        float(s.systemUtilizationPercent),
+        s.totalExperiments,
+        s.nodesActive,
+      ]);
     }
     rows.push([]);
   }
   const nodes = inKeyOrder(r.nodes, (n) => n.nodeId);
   if (nodes.length > 0) {
-    rows.push(['=== NODE SUMMARY ==='], ['Node ID', 'Average Utilization (%)', 'Total Busy Time (hours)', 'Sessions Active']);
-    for (const n of nodes) rows.push([n.nodeId, float(n.averageUtilizationPercent), float(n.totalBusyTimeHours), n.sessionsActive]);
+    rows.push(
+      ['=== NODE SUMMARY ==='],
+      ['Node ID', 'Average Utilization (%)', 'Total Busy Time (hours)', 'Sessions Active'],
+    );
+    for (const n of nodes)
+      rows.push([n.nodeId, float(n.averageUtilizationPercent), float(n.totalBusyTimeHours), n.sessionsActive]);
   }
   return toCsv(rows);
 }
@@ -101,13 +135,35 @@ export function userReportCsv(r: UserUtilizationReport): string {
     ['Author Attribution Rate (%)', floatIf(anyWorkflow, r.authorAttributionRatePercent)],
     [],
     ['=== USER DETAILS ==='],
-    ['Author', 'Total Workflows', 'Completed', 'Failed', 'Cancelled', 'Total Runtime (hours)', 'Avg Duration (hours)', 'Completion Rate (%)', 'Shortest (hours)', 'Longest (hours)'],
+    [
+      'Author',
+      'Total Workflows',
+      'Completed',
+      'Failed',
+      'Cancelled',
+      'Total Runtime (hours)',
+      'Avg Duration (hours)',
+      'Completion Rate (%)',
+      'Shortest (hours)',
+      'Longest (hours)',
+    ],
   ];
   for (const u of inKeyOrder(r.users, (user) => user.author)) {
     const [runtime, average] = userFigures(u);
     const shortest = u.shortestWorkflowHours === null ? null : float(u.shortestWorkflowHours);
     const longest = u.longestWorkflowHours === null ? null : float(u.longestWorkflowHours);
-    rows.push([u.author, u.totalWorkflows, u.completedWorkflows, u.failedWorkflows, u.cancelledWorkflows, runtime, average, float(u.completionRatePercent), shortest, longest]);
+    rows.push([
+      u.author,
+      u.totalWorkflows,
+      u.completedWorkflows,
+      u.failedWorkflows,
+      u.cancelledWorkflows,
+      runtime,
+      average,
+      float(u.completionRatePercent),
+      shortest,
+      longest,
+    ]);
   }
   return toCsv(rows);
 }
@@ -144,38 +200,102 @@ export function periodsReportCsv(r: UtilizationPeriodsReport): string {
     ['Total Periods', r.totalPeriods],
     [],
     ['=== TIME SERIES DATA ==='],
-    ['Period Number', 'Period Type', 'Period Display', 'Date', 'Start Time', 'Utilization (%)', 'Experiments', 'Runtime (hours)'],
+    [
+      'Period Number',
+      'Period Type',
+      'Period Display',
+      'Date',
+      'Start Time',
+      'Utilization (%)',
+      'Experiments',
+      'Runtime (hours)',
+    ],
   ];
   for (const p of r.periods) {
-    rows.push([p.periodNumber, p.periodType, p.periodDisplay, p.date, p.localStartTime, floatIf(p.sessions > 0, p.utilization), p.experiments, floatIf(p.sessions > 0, p.runtimeHours)]);
+    rows.push([
+      p.periodNumber,
+      p.periodType,
+      p.periodDisplay,
+      p.date,
+      p.localStartTime,
+      floatIf(p.sessions > 0, p.utilization),
+      p.experiments,
+      floatIf(p.sessions > 0, p.runtimeHours),
+    ]);
   }
   rows.push([], ['=== NODE SUMMARY ===']);
   const nodes = inKeyOrder(r.nodes, (n) => n.nodeId);
   if (nodes.length > 0) {
-    rows.push(['Node ID', 'Node Name', 'Display Name', 'Average Utilization (%)', 'Peak Utilization (%)', 'Peak Period', 'Total Busy (hours)']);
+    rows.push([
+      'Node ID',
+      'Node Name',
+      'Display Name',
+      'Average Utilization (%)',
+      'Peak Utilization (%)',
+      'Peak Period',
+      'Total Busy (hours)',
+    ]);
     for (const n of nodes) {
-      rows.push([n.nodeId, n.nodeName, n.displayName, float(n.averageUtilization), floatIf(n.peakPeriod !== null, n.peakUtilization), n.peakPeriod, float(n.totalBusyHours)]);
+      rows.push([
+        n.nodeId,
+        n.nodeName,
+        n.displayName,
+        float(n.averageUtilization),
+        floatIf(n.peakPeriod !== null, n.peakUtilization),
+        n.peakPeriod,
+        float(n.totalBusyHours),
+      ]);
     }
   } else {
-    rows.push([type === 'daily' ? 'No node activity detected during this daily analysis period' : 'No node data available for this time period']);
+    rows.push([
+      type === 'daily'
+        ? 'No node activity detected during this daily analysis period'
+        : 'No node data available for this time period',
+    ]);
   }
   rows.push([]);
   const workcells = inKeyOrder(r.workcells, (w) => w.workcellId);
   if (workcells.length > 0) {
     rows.push(
       ['=== WORKCELL SUMMARY ==='],
-      ['Workcell ID', 'Workcell Name', 'Display Name', 'Average Utilization (%)', 'Peak Utilization (%)', 'Peak Period', 'Total Experiments', 'Total Runtime (hours)', 'Total Active Time (hours)'],
+      [
+        'Workcell ID',
+        'Workcell Name',
+        'Display Name',
+        'Average Utilization (%)',
+        'Peak Utilization (%)',
+        'Peak Period',
+        'Total Experiments',
+        'Total Runtime (hours)',
+        'Total Active Time (hours)',
+      ],
     );
     for (const w of workcells) {
       rows.push([
-        w.workcellId, w.workcellName, w.displayName, float(w.averageUtilization), floatIf(w.peakPeriod !== null, w.peakUtilization), w.peakPeriod,
-        w.totalExperiments, float(w.totalRuntimeHours), float(w.totalActiveTimeHours),
+        w.workcellId,
+        w.workcellName,
+        w.displayName,
+        float(w.averageUtilization),
+        floatIf(w.peakPeriod !== null, w.peakUtilization),
+        w.peakPeriod,
+        w.totalExperiments,
+        float(w.totalRuntimeHours),
+        float(w.totalActiveTimeHours),
       ]);
     }
     rows.push([]);
   }
   if (r.userSummary) {
-    rows.push(['=== USER UTILIZATION ==='], ['Author', 'Total Workflows', 'Total Runtime (hours)', 'Completion Rate (%)', 'Average Workflow Duration (hours)']);
+    rows.push(
+      ['=== USER UTILIZATION ==='],
+      [
+        'Author',
+        'Total Workflows',
+        'Total Runtime (hours)',
+        'Completion Rate (%)',
+        'Average Workflow Duration (hours)',
+      ],
+    );
     for (const u of r.topUsers ?? []) {
       const [runtime, average] = userFigures(u);
       rows.push([u.author, u.totalWorkflows, runtime, float(u.completionRatePercent), average]);
@@ -184,9 +304,20 @@ export function periodsReportCsv(r: UtilizationPeriodsReport): string {
   }
   const { total, experiments } = r.experimentDetails;
   if (experiments.length > 0) {
-    rows.push(['=== EXPERIMENT DETAILS ==='], ['Experiment ID', 'Experiment Name', 'Start Time', 'End Time', 'Status', 'Duration (hours)', 'Duration Display']);
+    rows.push(
+      ['=== EXPERIMENT DETAILS ==='],
+      ['Experiment ID', 'Experiment Name', 'Start Time', 'End Time', 'Status', 'Duration (hours)', 'Duration Display'],
+    );
     for (const x of experiments) {
-      rows.push([x.experimentId, x.experimentName, iso(x.startTime), iso(x.endTime), x.status, x.durationHours === null ? null : float(x.durationHours), x.durationDisplay]);
+      rows.push([
+        x.experimentId,
+        x.experimentName,
+        iso(x.startTime),
+        iso(x.endTime),
+        x.status,
+        x.durationHours === null ? null : float(x.durationHours),
+        x.durationDisplay,
+      ]);
     }
     if (experiments.length < total) rows.push([`... and ${total - experiments.length} more experiments`]);
     rows.push([]);

@@ -25,7 +25,11 @@ export function durationObject(seconds: number): Json {
   const minutes = seconds / 60;
   const hours = seconds / 3600;
   const [display, unit, value]: [string, string, number] =
-    seconds < 60 ? [`${pyFixed(seconds, 1)}s`, 'seconds', seconds] : seconds < 3600 ? [`${pyFixed(minutes, 1)}m`, 'minutes', minutes] : [`${pyFixed(hours, 1)}h`, 'hours', hours];
+    seconds < 60
+      ? [`${pyFixed(seconds, 1)}s`, 'seconds', seconds]
+      : seconds < 3600
+        ? [`${pyFixed(minutes, 1)}m`, 'minutes', minutes]
+        : [`${pyFixed(hours, 1)}h`, 'hours', hours];
   return { display, seconds, minutes, hours, primary_unit: unit, primary_value: value };
 }
 
@@ -40,7 +44,11 @@ function sessionJson(s: UtilizationSession): Json {
       display_name: n.displayName,
       utilization_percent: n.utilizationPercent,
       state: n.state,
-      timing: { busy_time: durationObject(n.busySeconds), idle_time: durationObject(n.idleSeconds), total_time: durationObject(n.totalSeconds) },
+      timing: {
+        busy_time: durationObject(n.busySeconds),
+        idle_time: durationObject(n.idleSeconds),
+        total_time: durationObject(n.totalSeconds),
+      },
       raw_hours: { busy: n.busyTimeHours, idle: n.idleTimeHours, total: n.totalTimeHours },
       busy_time_hours: n.busyTimeHours,
       idle_time_hours: n.idleTimeHours,
@@ -52,10 +60,18 @@ function sessionJson(s: UtilizationSession): Json {
     session_name: s.sessionName,
     start_time: iso(s.startTime),
     end_time: iso(s.endTime),
-    timing: { duration: durationObject(s.durationSeconds), active_time: durationObject(s.activeSeconds), idle_time: durationObject(idle) },
+    timing: {
+      duration: durationObject(s.durationSeconds),
+      active_time: durationObject(s.activeSeconds),
+      idle_time: durationObject(idle),
+    },
     system_utilization_percent: s.systemUtilizationPercent,
     total_experiments: s.totalExperiments,
-    experiment_details: s.experiments.map((x) => ({ experiment_id: x.experimentId, experiment_name: x.experimentName, display_name: x.displayName })),
+    experiment_details: s.experiments.map((x) => ({
+      experiment_id: x.experimentId,
+      experiment_name: x.experimentName,
+      display_name: x.displayName,
+    })),
     nodes_active: s.nodesActive,
     node_utilizations: nodeUtilizations,
     raw_hours: { duration: s.durationHours, active: s.activeTimeHours, idle: idle / 3600 },
@@ -68,7 +84,11 @@ function sessionJson(s: UtilizationSession): Json {
 export function sessionReportJson(r: SessionUtilizationReport): Json {
   const nodeSummary: Json = {};
   for (const n of r.nodes) {
-    nodeSummary[n.nodeId] = { average_utilization_percent: n.averageUtilizationPercent, total_busy_time_hours: n.totalBusyTimeHours, sessions_active: n.sessionsActive };
+    nodeSummary[n.nodeId] = {
+      average_utilization_percent: n.averageUtilizationPercent,
+      total_busy_time_hours: n.totalBusyTimeHours,
+      sessions_active: n.sessionsActive,
+    };
   }
   return {
     report_metadata: {
@@ -86,7 +106,11 @@ export function sessionReportJson(r: SessionUtilizationReport): Json {
       total_experiments: r.totalExperiments,
       nodes_tracked: r.nodesTracked,
       node_summary: nodeSummary,
-      analysis_period: { start_time: iso(r.analysisStart), end_time: iso(r.analysisEnd), duration_hours: r.analysisDurationHours },
+      analysis_period: {
+        start_time: iso(r.analysisStart),
+        end_time: iso(r.analysisEnd),
+        duration_hours: r.analysisDurationHours,
+      },
     },
     session_details: r.sessions.map(sessionJson),
   };
@@ -144,7 +168,13 @@ export const analysisType = (r: UtilizationPeriodsReport): string => r.period.to
 
 function trendJson(t: PeriodTrend): Json {
   if (t.direction === 'insufficient_data') return { direction: t.direction, change_percent: t.changePercent };
-  return { direction: t.direction, change_percent: t.changePercent, first_value: t.firstValue, last_value: t.lastValue, active_periods_analyzed: t.activePeriodsAnalyzed };
+  return {
+    direction: t.direction,
+    change_percent: t.changePercent,
+    first_value: t.firstValue,
+    last_value: t.lastValue,
+    active_periods_analyzed: t.activePeriodsAnalyzed,
+  };
 }
 
 function experimentJson(x: PeriodExperiment): Json {
@@ -233,8 +263,14 @@ export function periodsReportJson(r: UtilizationPeriodsReport): Json {
       },
     ]),
   );
-  out.trends = { utilization_trend: trendJson(r.trends.utilization), experiment_trend: trendJson(r.trends.experiments) };
-  out.experiment_details = { total_experiments: r.experimentDetails.total, experiments: r.experimentDetails.experiments.map(experimentJson) };
+  out.trends = {
+    utilization_trend: trendJson(r.trends.utilization),
+    experiment_trend: trendJson(r.trends.experiments),
+  };
+  out.experiment_details = {
+    total_experiments: r.experimentDetails.total,
+    experiments: r.experimentDetails.experiments.map(experimentJson),
+  };
   out.time_series = {
     system: r.periods.map((p) => ({
       period_number: p.periodNumber,
@@ -253,7 +289,14 @@ export function periodsReportJson(r: UtilizationPeriodsReport): Json {
         .filter((n) => n.series.length > 0)
         .map((n) => [
           n.nodeId,
-          n.series.map((s) => ({ period_number: s.periodNumber, period_type: s.periodType, period_display: s.periodDisplay, date: s.date, utilization: s.utilization, busy_hours: s.busyHours })),
+          n.series.map((s) => ({
+            period_number: s.periodNumber,
+            period_type: s.periodType,
+            period_display: s.periodDisplay,
+            date: s.date,
+            utilization: s.utilization,
+            busy_hours: s.busyHours,
+          })),
         ]),
     ),
     workcells: Object.fromEntries(

@@ -209,7 +209,15 @@ export interface PeriodWorkcellUtilization {
 }
 
 /** One of the periods report's top authors. */
-export type PeriodTopUser = Pick<UserUtilization, 'author' | 'totalWorkflows' | 'totalRuntimeHours' | 'completionRatePercent' | 'averageWorkflowDurationHours' | 'timedWorkflows'>;
+export type PeriodTopUser = Pick<
+  UserUtilization,
+  | 'author'
+  | 'totalWorkflows'
+  | 'totalRuntimeHours'
+  | 'completionRatePercent'
+  | 'averageWorkflowDurationHours'
+  | 'timedWorkflows'
+>;
 
 /** The user part of the periods report beyond its top users (MADSci's JSON only). */
 export interface PeriodUserSummary {
@@ -223,7 +231,13 @@ export interface PeriodUserSummary {
 /** MADSci's trend of a series: first and last active period compared. */
 export type PeriodTrend =
   | { direction: 'insufficient_data'; changePercent: 0 }
-  | { direction: 'increasing' | 'decreasing' | 'stable'; changePercent: number; firstValue: number; lastValue: number; activePeriodsAnalyzed: number };
+  | {
+      direction: 'increasing' | 'decreasing' | 'stable';
+      changePercent: number;
+      firstValue: number;
+      lastValue: number;
+      activePeriodsAnalyzed: number;
+    };
 
 /** An experiment that started in the window of a periods report. */
 export interface PeriodExperiment {
@@ -279,7 +293,11 @@ export interface MadsciRenderings {
 export type Rendered<T> = T & MadsciRenderings;
 
 /** Adds lazily built MADSci renderings to a typed report (the object itself is kept). */
-export function withRenderings<T extends object>(report: T, json: (report: T) => Record<string, unknown>, csv: (report: T) => string): Rendered<T> {
+export function withRenderings<T extends object>(
+  report: T,
+  json: (report: T) => Record<string, unknown>,
+  csv: (report: T) => string,
+): Rendered<T> {
   let jsonText: Record<string, unknown> | undefined;
   let csvText: string | undefined;
   return Object.defineProperties(report, {

@@ -1,7 +1,20 @@
 import type { AnalyticsLookups, AnalyticsReader } from './analytics-reader';
 import { div, F, pySum, pyTitle, roundFloat, val, last8, type PyNum } from './python';
-import type { SessionExperiment, SessionNodeUtilization, SessionUtilizationReport, UtilizationSession } from './report-types';
-import { ACTIVITY_TYPES, analyseSessions, defaultSession, deriveSessions, LIFECYCLE_TYPES, type SessionAnalysis, type SessionSpec } from './sessions';
+import type {
+  SessionExperiment,
+  SessionNodeUtilization,
+  SessionUtilizationReport,
+  UtilizationSession,
+} from './report-types';
+import {
+  ACTIVITY_TYPES,
+  analyseSessions,
+  defaultSession,
+  deriveSessions,
+  LIFECYCLE_TYPES,
+  type SessionAnalysis,
+  type SessionSpec,
+} from './sessions';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -25,7 +38,12 @@ export interface Window {
  * from or to it; none gives the whole collection with a minute either side, or the last 24 hours
  * when the collection is empty (MADSci's intended fallback: docs/madsci-compatibility.md#d5-fallbacks-instead-of-crashes).
  */
-export async function analysisWindow(reader: AnalyticsReader, now: number, from?: number | null, to?: number | null): Promise<Window> {
+export async function analysisWindow(
+  reader: AnalyticsReader,
+  now: number,
+  from?: number | null,
+  to?: number | null,
+): Promise<Window> {
   if (from != null && to != null) return { from, to };
   if (from != null) return { from, to: from + DAY_MS };
   if (to != null) return { from: to - DAY_MS, to };
@@ -36,27 +54,37 @@ export async function analysisWindow(reader: AnalyticsReader, now: number, from?
 
 /** MADSci's `sessionName`, as MADSci behaves (docs/madsci-compatibility.md#d12-session-names). */
 function sessionName(spec: SessionSpec): string {
-  return spec.sessionType === 'default_analysis' ? 'Complete Database Analysis' : `${pyTitle(spec.sessionType)} ${last8(spec.sessionId)}`;
+  return spec.sessionType === 'default_analysis'
+    ? 'Complete Database Analysis'
+    : `${pyTitle(spec.sessionType)} ${last8(spec.sessionId)}`;
 }
 
 /**
  * Every id the entries of these analyses need looked up, so that one pass answers all: node
  * names are asked for workcells too, and workcell names (periods report) for every session.
  */
-function lookupNeeds(analyses: readonly SessionAnalysis[], options: { experimentNames: boolean; workcellNames?: boolean }) {
+function lookupNeeds(
+  analyses: readonly SessionAnalysis[],
+  options: { experimentNames: boolean; workcellNames?: boolean },
+) {
   const nodes = new Set<string>();
   const experiments = new Set<string>();
   const workcells = new Set<string>();
   for (const a of analyses) {
     for (const n of a.nodes) nodes.add(n.nodeId);
     if (options.experimentNames) for (const x of a.experimentIds) experiments.add(x);
-    if (options.workcellNames && (a.spec.sessionType === 'workcell' || a.spec.sessionType === 'lab')) workcells.add(a.spec.sessionId);
+    if (options.workcellNames && (a.spec.sessionType === 'workcell' || a.spec.sessionType === 'lab'))
+      workcells.add(a.spec.sessionId);
   }
   return { workcellChecks: [...nodes], nodes: [...nodes], experiments: [...experiments], workcells: [...workcells] };
 }
 
 /** Analyses sessions and turns them into the report's sessions, names resolved. */
-export async function sessionEntries(ctx: ReportContext, specs: readonly SessionSpec[], options: { experimentNames: boolean; workcellNames?: boolean }): Promise<UtilizationSession[]> {
+export async function sessionEntries(
+  ctx: ReportContext,
+  specs: readonly SessionSpec[],
+  options: { experimentNames: boolean; workcellNames?: boolean },
+): Promise<UtilizationSession[]> {
   const analyses = await analyseSessions(specs, (from, to) => ctx.reader.events(ACTIVITY_TYPES, { from, to }));
   await ctx.lookups.resolve(lookupNeeds(analyses, options));
   return analyses.map((a) => toSession(a, ctx.lookups));
@@ -138,7 +166,8 @@ export function overallSummary(entries: readonly UtilizationSession[]): OverallS
     totalSessions: entries.length,
     totalSystemRuntimeHours: pySum(entries.map((e) => F(e.durationHours))),
     totalActiveTimeHours: pySum(entries.map((e) => F(e.activeTimeHours))),
-    averageSystemUtilizationPercent: entries.length > 0 ? div(pySum(entries.map((e) => F(e.systemUtilizationPercent))), entries.length) : 0,
+    averageSystemUtilizationPercent:
+      entries.length > 0 ? div(pySum(entries.map((e) => F(e.systemUtilizationPercent))), entries.length) : 0,
     totalExperiments: entries.reduce((sum, e) => sum + e.experiments.length, 0),
     nodes: [...nodes].map(([nodeId, node]) => ({
       nodeId,

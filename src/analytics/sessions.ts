@@ -1,4 +1,12 @@
-import { actionIdOf, actionStatusOf, experimentIdOf, namesWorkcell, nodeIdOf, ownerIdOf, type AnalyticsEvent } from './analytics-event';
+import {
+  actionIdOf,
+  actionStatusOf,
+  experimentIdOf,
+  namesWorkcell,
+  nodeIdOf,
+  ownerIdOf,
+  type AnalyticsEvent,
+} from './analytics-event';
 import { F, pyMax, pySum, type PyNum } from './python';
 
 /** A period during which a workcell (or lab) ran, derived from lifecycle events (docs/utilization-reports.md#sessions). */
@@ -19,10 +27,20 @@ export const LIFECYCLE_TYPES: readonly string[] = [...SESSION_START_TYPES, ...SE
 
 /** Types that count as activity inside a session (docs/utilization-reports.md#activity-events). */
 export const ACTIVITY_TYPES: readonly string[] = [
-  'experiment_start', 'experiment_complete', 'experiment_failed', 'experiment_cancelled',
-  'workcell_start', 'workcell_stop', 'lab_start', 'lab_stop',
-  'node_start', 'node_stop', 'node_status_update',
-  'action_status_change', 'workflow_start', 'workflow_complete',
+  'experiment_start',
+  'experiment_complete',
+  'experiment_failed',
+  'experiment_cancelled',
+  'workcell_start',
+  'workcell_stop',
+  'lab_start',
+  'lab_stop',
+  'node_start',
+  'node_stop',
+  'node_status_update',
+  'action_status_change',
+  'workflow_start',
+  'workflow_complete',
 ];
 
 const isStart = (type: string) => type === 'workcell_start' || type === 'lab_start';
@@ -52,7 +70,13 @@ export function deriveSessions(lifecycle: readonly AnalyticsEvent[], from: numbe
 
 /** The session that stands for the whole window when no start event lies in it. */
 export function defaultSession(from: number, to: number): SessionSpec {
-  return { sessionType: 'default_analysis', sessionId: `analysis_${Math.trunc(from / 1000)}`, sessionName: null, start: from, end: to };
+  return {
+    sessionType: 'default_analysis',
+    sessionId: `analysis_${Math.trunc(from / 1000)}`,
+    sessionName: null,
+    start: from,
+    end: to,
+  };
 }
 
 /** One node's figures in a session (seconds; docs/utilization-reports.md#nodes-in-a-session). */
@@ -153,7 +177,10 @@ class NodeState {
       totalSeconds: total,
       activeSeconds: active,
       busySeconds: busy,
-      idleSeconds: pyMax(0, typeof active === 'number' && typeof busy === 'number' ? active - busy : F(activeValue - busyValue)),
+      idleSeconds: pyMax(
+        0,
+        typeof active === 'number' && typeof busy === 'number' ? active - busy : F(activeValue - busyValue),
+      ),
       utilization: activeValue > 0 ? (busyValue / activeValue) * 100 : 0,
       state: this.actions.size > 0 ? 'busy' : 'idle',
     };
@@ -177,7 +204,11 @@ export class SessionAccumulator {
         this.running.add(x);
         this.starts.set(x, e.t);
       }
-    } else if (e.type === 'experiment_complete' || e.type === 'experiment_failed' || e.type === 'experiment_cancelled') {
+    } else if (
+      e.type === 'experiment_complete' ||
+      e.type === 'experiment_failed' ||
+      e.type === 'experiment_cancelled'
+    ) {
       const x = experimentIdOf(e);
       if (x && this.starts.has(x)) {
         this.intervals.push([this.starts.get(x)!, e.t]);
@@ -214,7 +245,10 @@ export class SessionAccumulator {
  * Analyses many sessions in one time-ordered pass over the activity events of their span: each
  * event goes to every session whose `[start, end]` holds it. Results come in `specs` order.
  */
-export async function analyseSessions(specs: readonly SessionSpec[], read: (from: number, to: number) => AsyncIterable<AnalyticsEvent>): Promise<SessionAnalysis[]> {
+export async function analyseSessions(
+  specs: readonly SessionSpec[],
+  read: (from: number, to: number) => AsyncIterable<AnalyticsEvent>,
+): Promise<SessionAnalysis[]> {
   const results: SessionAnalysis[] = new Array(specs.length);
   if (specs.length === 0) return results;
   const order = specs.map((_, i) => i).sort((a, b) => specs[a]!.start - specs[b]!.start || a - b);

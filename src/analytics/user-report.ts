@@ -50,7 +50,11 @@ function asFloat(value: unknown): number | null {
 
 /** MADSci's `extractAuthor` (docs/utilization-reports.md#user-report). */
 function authorOf(data: Record<string, unknown>): string | null {
-  return firstName(data.author, dig(data, 'definition_metadata', 'author'), dig(data, 'workflow_definition_metadata', 'author'));
+  return firstName(
+    data.author,
+    dig(data, 'definition_metadata', 'author'),
+    dig(data, 'workflow_definition_metadata', 'author'),
+  );
 }
 
 /** The status a completion event reports ((docs/utilization-reports.md#user-report)). */
@@ -88,7 +92,15 @@ export async function buildUserReport(ctx: ReportContext, window: Window): Promi
     let wf = workflows.get(id);
     if (!wf) {
       const name = [e.data.name, e.data.workflow_name].find((v): v is string => typeof v === 'string');
-      wf = { workflowId: id, workflowName: name ?? 'Unknown', author: authorOf(e.data), startTime: null, endTime: null, durationSeconds: null, status: 'unknown' };
+      wf = {
+        workflowId: id,
+        workflowName: name ?? 'Unknown',
+        author: authorOf(e.data),
+        startTime: null,
+        endTime: null,
+        durationSeconds: null,
+        status: 'unknown',
+      };
       workflows.set(id, wf);
       totals.set(id, { author: e.data.author, duration: null, status: 'unknown' });
     }
@@ -142,15 +154,25 @@ export async function buildUserReport(ctx: ReportContext, window: Window): Promi
     if (wf.durationSeconds !== null) {
       const hours = wf.durationSeconds / 3600;
       user.totalRuntimeHours = F(val(user.totalRuntimeHours) + hours);
-      if (user.shortestWorkflowHours === null || hours < val(user.shortestWorkflowHours)) user.shortestWorkflowHours = F(hours);
-      if (user.longestWorkflowHours === null || hours > val(user.longestWorkflowHours)) user.longestWorkflowHours = F(hours);
+      if (user.shortestWorkflowHours === null || hours < val(user.shortestWorkflowHours))
+        user.shortestWorkflowHours = F(hours);
+      if (user.longestWorkflowHours === null || hours > val(user.longestWorkflowHours))
+        user.longestWorkflowHours = F(hours);
     }
-    user.workflows.push({ workflowId: wf.workflowId, workflowName: wf.workflowName, startTime: wf.startTime, endTime: wf.endTime, durationSeconds: wf.durationSeconds, status: wf.status });
+    user.workflows.push({
+      workflowId: wf.workflowId,
+      workflowName: wf.workflowName,
+      startTime: wf.startTime,
+      endTime: wf.endTime,
+      durationSeconds: wf.durationSeconds,
+      status: wf.status,
+    });
   }
   for (const user of users.values()) {
     user.completionRatePercent = F(roundFloat((user.completedWorkflows / user.totalWorkflows) * 100, 2));
     const durations = user.workflows.filter((w) => w.durationSeconds !== null).map((w) => F(w.durationSeconds! / 3600));
-    if (durations.length > 0) user.averageWorkflowDurationHours = F(roundFloat(val(pySum(durations)) / durations.length, 3));
+    if (durations.length > 0)
+      user.averageWorkflowDurationHours = F(roundFloat(val(pySum(durations)) / durations.length, 3));
     user.totalRuntimeHours = pyRound(user.totalRuntimeHours, 2);
     if (user.shortestWorkflowHours !== null) user.shortestWorkflowHours = pyRound(user.shortestWorkflowHours, 3);
     if (user.longestWorkflowHours !== null) user.longestWorkflowHours = pyRound(user.longestWorkflowHours, 3);
@@ -170,8 +192,10 @@ export async function buildUserReport(ctx: ReportContext, window: Window): Promi
     workflowsWithAuthors: withAuthors,
     workflowsWithoutAuthors: all.length - withAuthors,
     totalRuntimeHours: roundFloat(val(pySum(durations)) / 3600, 2),
-    averageWorkflowDurationHours: durations.length > 0 ? roundFloat(val(pySum(durations)) / durations.length / 3600, 3) : 0,
-    completionRatePercent: all.length > 0 ? roundFloat((all.filter((t) => t.status === 'completed').length / all.length) * 100, 2) : 0,
+    averageWorkflowDurationHours:
+      durations.length > 0 ? roundFloat(val(pySum(durations)) / durations.length / 3600, 3) : 0,
+    completionRatePercent:
+      all.length > 0 ? roundFloat((all.filter((t) => t.status === 'completed').length / all.length) * 100, 2) : 0,
     authorAttributionRatePercent: all.length > 0 ? roundFloat((withAuthors / all.length) * 100, 2) : 0,
     users: list.map((u) => ({
       author: u.author,

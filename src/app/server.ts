@@ -55,7 +55,10 @@ export async function startServer(options: {
   // Every store call is timed for /metrics.
   const store = instrumentStore(options.store);
   await store.init();
-  const services = createServices(config, store, packageVersion(), logger, { clock: options.clock, retentionIntervalMs: options.retentionIntervalMs });
+  const services = createServices(config, store, packageVersion(), logger, {
+    clock: options.clock,
+    retentionIntervalMs: options.retentionIntervalMs,
+  });
   // Live fan-out is connected (Redis subscribed) before the first subscriber can arrive.
   await services.live.start();
   const schema = await createSchema();
@@ -95,10 +98,17 @@ export async function startServer(options: {
   app.use(createWebRouter(config));
   app.use(probesRouter(services.health, store.engine));
   // One per-client rate limit for every door (MADSci's headers; GraphQL's error shape here).
-  const rateLimit = rateLimitMiddleware(services.rateLimiter, (detail) => graphqlErrorBody(detail, ErrorCode.RATE_LIMITED));
+  const rateLimit = rateLimitMiddleware(services.rateLimiter, (detail) =>
+    graphqlErrorBody(detail, ErrorCode.RATE_LIMITED),
+  );
   app.use('/graphql', rateLimit, ...graphqlHandlers);
   // Downloads: utilization reports as CSV, events as CSV or NDJSON.
-  app.use('/export', rateLimit, requireRole(services.auth, Role.READER, 'Exports', graphqlErrorBody), createExportRouter({ analytics: services.analytics, schema }));
+  app.use(
+    '/export',
+    rateLimit,
+    requireRole(services.auth, Role.READER, 'Exports', graphqlErrorBody),
+    createExportRouter({ analytics: services.analytics, schema }),
+  );
   // MADSci's REST dialect (POST /event, GET /events, ...): its own CORS, rate limit and JSON parser.
   app.use(createMadsciRouter({ services, config, logger }));
   app.use(bodyErrorHandler(config));

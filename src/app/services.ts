@@ -53,7 +53,10 @@ export function createServices(
   } = {},
 ): Services {
   const events = new EventService(store, config.limits);
-  const live = new LiveService(events, store, createLiveBus(config.live, logger), { ...config.live, alertLevel: config.alerts.level });
+  const live = new LiveService(events, store, createLiveBus(config.live, logger), {
+    ...config.live,
+    alertLevel: config.alerts.level,
+  });
   const alerts = new AlertService(config.alerts, logger);
   // Newly stored events go live and, when they are alerts, out by email and webhook.
   events.onLogged((docs) => live.publish(docs));
@@ -73,5 +76,18 @@ export function createServices(
   const analytics = new AnalyticsService(store, events, { exportDir: config.exportDir }, clock);
   const auth = new AuthService(new ApiKeyVerifier(config.auth.apiKeys), config.auth.anonymousRole);
   const rateLimiter = createRateLimiter(config.rateLimit);
-  return { config, store, events, health: new HealthService(store, version), live, alerts, archive, backups, retention, analytics, auth, rateLimiter };
+  return {
+    config,
+    store,
+    events,
+    health: new HealthService(store, version),
+    live,
+    alerts,
+    archive,
+    backups,
+    retention,
+    analytics,
+    auth,
+    rateLimiter,
+  };
 }

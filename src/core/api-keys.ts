@@ -42,7 +42,9 @@ export function parseApiKeys(text: string): ApiKeyEntry[] {
       const [roleText, salt, hash, ...rest] = item.split(':');
       const role = roleText === undefined ? null : parseRole(roleText);
       if (!role || !salt || !hash || rest.length > 0 || !/^[0-9a-f]{64}$/i.test(hash)) {
-        throw new ApiKeyFormatError(`API_KEYS entry ${i + 1} is not role:salt:sha256hex (role reader, writer or admin)`);
+        throw new ApiKeyFormatError(
+          `API_KEYS entry ${i + 1} is not role:salt:sha256hex (role reader, writer or admin)`,
+        );
       }
       return { role, salt, hash: hash.toLowerCase() };
     });
@@ -53,7 +55,11 @@ export class ApiKeyVerifier {
   private readonly entries: readonly { role: Role; salt: string; hash: Buffer }[];
 
   constructor(entries: readonly ApiKeyEntry[]) {
-    this.entries = entries.map((entry) => ({ role: entry.role, salt: entry.salt, hash: Buffer.from(entry.hash, 'hex') }));
+    this.entries = entries.map((entry) => ({
+      role: entry.role,
+      salt: entry.salt,
+      hash: Buffer.from(entry.hash, 'hex'),
+    }));
   }
 
   /** Whether any key is configured. */

@@ -12,10 +12,16 @@ export interface BooleanSpellings {
 }
 
 /** pydantic's lax booleans (MADSci's REST query parameters and event fields). */
-export const PYDANTIC_BOOLEANS: BooleanSpellings = { true: ['1', 'on', 't', 'true', 'y', 'yes'], false: ['0', 'off', 'f', 'false', 'n', 'no'] };
+export const PYDANTIC_BOOLEANS: BooleanSpellings = {
+  true: ['1', 'on', 't', 'true', 'y', 'yes'],
+  false: ['0', 'off', 'f', 'false', 'n', 'no'],
+};
 
 /** Environment variables: true/false, 1/0, yes/no, on/off. */
-export const SETTING_BOOLEANS: BooleanSpellings = { true: ['true', '1', 'yes', 'on'], false: ['false', '0', 'no', 'off'] };
+export const SETTING_BOOLEANS: BooleanSpellings = {
+  true: ['true', '1', 'yes', 'on'],
+  false: ['false', '0', 'no', 'off'],
+};
 
 /** The `/export` download parameters: true/false, 1/0, yes/no. */
 export const DOWNLOAD_BOOLEANS: BooleanSpellings = { true: ['true', '1', 'yes'], false: ['false', '0', 'no'] };

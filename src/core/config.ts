@@ -18,11 +18,26 @@ const boolFrom = (fallback: boolean) =>
   }, z.boolean().default(fallback));
 
 /** MADSci's log level names, for `ALERT_LEVEL=ERROR` as well as `ALERT_LEVEL=40`. */
-const LEVEL_BY_NAME: Readonly<Record<string, number>> = { NOTSET: 0, DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
+const LEVEL_BY_NAME: Readonly<Record<string, number>> = {
+  NOTSET: 0,
+  DEBUG: 10,
+  INFO: 20,
+  WARNING: 30,
+  ERROR: 40,
+  CRITICAL: 50,
+};
 
 /** A comma-separated list; empty items dropped. */
 const listFrom = (fallback: string) =>
-  z.string().default(fallback).transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+  z
+    .string()
+    .default(fallback)
+    .transform((text) =>
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    );
 
 /** The environment this server reads, validated. Everything else gets config passed down. */
 const EnvSchema = z.object({
@@ -84,7 +99,13 @@ const EnvSchema = z.object({
   ),
   BACKUP_ENABLED: boolFrom(true),
   // Live subscriptions (graphql-ws) and their fan-out across instances.
-  REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
   REDIS_CHANNEL: z.string().min(1).default('lab-events:events'),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: intFrom(20, 1, 10_000),
   SUBSCRIBER_BUFFER: intFrom(1000, 1, 1_000_000),
@@ -93,8 +114,15 @@ const EnvSchema = z.object({
   WS_KEEPALIVE_MS: intFrom(12_000, 0),
   // Alerts (docs/madsci-compatibility.md#d28-which-events-alert-and-the-alert-mail): the level, email through SMTP, webhooks, and the delivery queue.
   ALERT_LEVEL: z.preprocess(
-    (value) => (typeof value === 'string' && value.trim().toUpperCase() in LEVEL_BY_NAME ? LEVEL_BY_NAME[value.trim().toUpperCase()] : emptyAsUndefined(value)),
-    z.coerce.number().int().refine((level) => Object.values(LEVEL_BY_NAME).includes(level), 'must be a level name or 0, 10, 20, 30, 40, 50').default(40),
+    (value) =>
+      typeof value === 'string' && value.trim().toUpperCase() in LEVEL_BY_NAME
+        ? LEVEL_BY_NAME[value.trim().toUpperCase()]
+        : emptyAsUndefined(value),
+    z.coerce
+      .number()
+      .int()
+      .refine((level) => Object.values(LEVEL_BY_NAME).includes(level), 'must be a level name or 0, 10, 20, 30, 40, 50')
+      .default(40),
   ),
   SMTP_SERVER: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   SMTP_PORT: intFrom(587, 1, 65535),
@@ -113,7 +141,10 @@ const EnvSchema = z.object({
   ALERT_TIMEOUT_MS: intFrom(10_000, 1),
   // Browser pages and metrics. IDE_ENABLED unset: on, except under NODE_ENV=production.
   IDE_ENABLED: boolFrom(true),
-  IDE_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').default('X-API-Key'),
+  IDE_API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+    .default('X-API-Key'),
   DASHBOARD_ENABLED: boolFrom(true),
   METRICS_ENABLED: boolFrom(true),
   // GraphQL introspection (HTTP and WebSocket). Unset: on, except under NODE_ENV=production.

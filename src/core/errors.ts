@@ -156,7 +156,10 @@ export class SlowConsumerError extends AppError {
 /** A WebSocket asked for more subscriptions at once than `MAX_SUBSCRIPTIONS_PER_CONNECTION`. */
 export class TooManySubscriptionsError extends AppError {
   constructor(max: number) {
-    super(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `At most ${max} subscriptions may be active on one connection; complete one first or open another connection`);
+    super(
+      ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+      `At most ${max} subscriptions may be active on one connection; complete one first or open another connection`,
+    );
   }
 }
 

@@ -11,9 +11,19 @@ export function parseIsoInstant(text: string): Date | null {
   // luxon: it dominates the input cost of a 1 000-event batch. Other ISO-8601 forms go to luxon.
   const match = RFC3339.exec(trimmed);
   if (match) {
-    const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => (part === undefined ? 0 : Number(part)));
+    const [year, month, day, hour, minute, second] = match
+      .slice(1, 7)
+      .map((part) => (part === undefined ? 0 : Number(part)));
     // Out-of-range parts (Feb 30, 24:00) are left to luxon, which decides as before.
-    if (month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth(year!, month!) && hour! <= 23 && minute! <= 59 && second! <= 59) {
+    if (
+      month! >= 1 &&
+      month! <= 12 &&
+      day! >= 1 &&
+      day! <= daysInMonth(year!, month!) &&
+      hour! <= 23 &&
+      minute! <= 59 &&
+      second! <= 59
+    ) {
       const naive = match[7] === undefined && !/[zZ]$/.test(trimmed);
       const ms = Date.parse(naive ? `${trimmed}Z` : trimmed);
       if (!Number.isNaN(ms)) return new Date(ms);

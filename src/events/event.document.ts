@@ -26,10 +26,17 @@ export function buildEventDocument(input: EventInput, receivedAt: Date, path: st
     const value = input.source?.[name];
     if (value == null) continue;
     const normalized = normalizeUlid(value);
-    if (!normalized) throw new BadUserInputError(`source.${name} must be a ULID, got ${JSON.stringify(value.slice(0, 40))}`, `${path}.source.${name}`);
+    if (!normalized)
+      throw new BadUserInputError(
+        `source.${name} must be a ULID, got ${JSON.stringify(value.slice(0, 40))}`,
+        `${path}.source.${name}`,
+      );
     source[key] = normalized;
   }
-  for (const [name, value] of [['traceId', input.traceId], ['spanId', input.spanId]] as const) {
+  for (const [name, value] of [
+    ['traceId', input.traceId],
+    ['spanId', input.spanId],
+  ] as const) {
     if (value != null && value.length > MAX_TRACE_LENGTH) {
       throw new BadUserInputError(`${name} may be at most ${MAX_TRACE_LENGTH} characters`, `${path}.${name}`);
     }

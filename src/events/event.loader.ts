@@ -7,9 +7,12 @@ export type EventLoader = DataLoader<string, EventDocument | null>;
 
 /** Made per operation in the context factory, so nothing is cached across requests. */
 export function createEventLoader(events: EventService): EventLoader {
-  return new DataLoader<string, EventDocument | null>(async (ids) => {
-    const found = await events.findByIds(ids);
-    const byId = new Map(found.map((doc) => [doc._id, doc]));
-    return ids.map((id) => byId.get(id) ?? null);
-  }, { maxBatchSize: 1000 });
+  return new DataLoader<string, EventDocument | null>(
+    async (ids) => {
+      const found = await events.findByIds(ids);
+      const byId = new Map(found.map((doc) => [doc._id, doc]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+    { maxBatchSize: 1000 },
+  );
 }

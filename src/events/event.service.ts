@@ -14,7 +14,12 @@ import { ReceiptOrder } from './receipt-order';
 export interface ConnectionSlice {
   edges: { cursor: string; node: EventDocument }[];
   /** `hasPreviousPage` costs a query, so it is a function the caller runs only when needed. */
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: () => Promise<boolean>; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: () => Promise<boolean>;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
   /** The selector the page was read with, for a lazily counted total. */
   selector: Selector;
 }
@@ -62,14 +67,19 @@ export class EventService {
    */
   async logEvents(inputs: readonly EventInput[], path = 'events'): Promise<LogEventsOutcome> {
     if (inputs.length > this.limits.maxBatchSize) {
-      throw new BadUserInputError(`A batch may hold at most ${this.limits.maxBatchSize} events, got ${inputs.length}`, path);
+      throw new BadUserInputError(
+        `A batch may hold at most ${this.limits.maxBatchSize} events, got ${inputs.length}`,
+        path,
+      );
     }
     const turn = this.receipts.take();
     let docs: EventDocument[];
     let insertedIds: string[];
     let duplicateIds: string[];
     try {
-      docs = inputs.map((input, i) => buildEventDocument(input, turn.receivedAt, inputs.length === 1 && path === 'event' ? path : `${path}[${i}]`));
+      docs = inputs.map((input, i) =>
+        buildEventDocument(input, turn.receivedAt, inputs.length === 1 && path === 'event' ? path : `${path}[${i}]`),
+      );
       ({ insertedIds, duplicateIds } = await this.store.insertMany(docs));
     } catch (error) {
       turn.skip();
@@ -138,7 +148,12 @@ export class EventService {
    * A page of a cursor connection ordered by (eventTimestamp, id). Keyset pagination: events
    * inserted meanwhile never shift a page, so a walk sees each pre-existing event exactly once.
    */
-  async connection(args: { filter?: EventFilter | null; first?: number | null; after?: string | null; orderBy?: EventOrder | null }): Promise<ConnectionSlice> {
+  async connection(args: {
+    filter?: EventFilter | null;
+    first?: number | null;
+    after?: string | null;
+    orderBy?: EventOrder | null;
+  }): Promise<ConnectionSlice> {
     const first = this.pageSize(args.first, 'first');
     const selector = this.selectorFor(args.filter);
     const direction = args.orderBy === EventOrder.OLDEST_FIRST ? 1 : -1;
@@ -168,7 +183,12 @@ export class EventService {
   }
 
   /** An offset page, newest first. */
-  async page(args: { filter?: EventFilter | null; limit?: number | null; offset?: number | null; order?: ReadOrder }): Promise<{ items: EventDocument[]; limit: number; offset: number; selector: Selector }> {
+  async page(args: {
+    filter?: EventFilter | null;
+    limit?: number | null;
+    offset?: number | null;
+    order?: ReadOrder;
+  }): Promise<{ items: EventDocument[]; limit: number; offset: number; selector: Selector }> {
     const limit = this.pageSize(args.limit, 'limit');
     const offset = this.offset(args.offset);
     const selector = this.selectorFor(args.filter);

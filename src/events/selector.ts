@@ -5,8 +5,24 @@ import type { Selector } from '../store/event-store';
 
 /** Query operators a raw selector may use. Everything else ($where, $expr, $function, ...) is refused. */
 export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
-  '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$regex', '$options',
-  '$and', '$or', '$nor', '$not', '$elemMatch', '$size', '$all',
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$regex',
+  '$options',
+  '$and',
+  '$or',
+  '$nor',
+  '$not',
+  '$elemMatch',
+  '$size',
+  '$all',
 ]);
 
 const LOGICAL = new Set(['$and', '$or', '$nor']);
@@ -89,14 +105,16 @@ function sanitizeOperand(
     case '$regex':
       return checkRegex(operand, condition.$options);
     case '$options':
-      if (typeof operand !== 'string' || !/^[imsx]*$/.test(operand)) fail('$options may contain only the flags i, m, s and x');
+      if (typeof operand !== 'string' || !/^[imsx]*$/.test(operand))
+        fail('$options may contain only the flags i, m, s and x');
       if (!('$regex' in condition)) fail('$options needs $regex');
       return operand;
     case '$exists':
       if (typeof operand !== 'boolean' && typeof operand !== 'number') fail('$exists takes a boolean');
       return operand;
     case '$size':
-      if (typeof operand !== 'number' || !Number.isInteger(operand) || operand < 0) fail('$size takes a non-negative integer');
+      if (typeof operand !== 'number' || !Number.isInteger(operand) || operand < 0)
+        fail('$size takes a non-negative integer');
       return operand;
     case '$not':
       if (!isPlainObject(operand)) fail('$not takes an object of operators');
@@ -145,7 +163,12 @@ function checkRegex(pattern: unknown, options: unknown): string {
 }
 
 function checkFieldPath(key: string): void {
-  if (key.length === 0 || key.length > 200 || key.includes('\0') || key.split('.').some((s) => s === '' || s.startsWith('$'))) {
+  if (
+    key.length === 0 ||
+    key.length > 200 ||
+    key.includes('\0') ||
+    key.split('.').some((s) => s === '' || s.startsWith('$'))
+  ) {
     fail(`Invalid field path ${JSON.stringify(key.slice(0, 80))}`);
   }
 }
@@ -166,7 +189,8 @@ function ejsonDate(value: unknown): Date {
   // EJSON: {"$date": "<ISO>"}, {"$date": <epoch ms>} or {"$date": {"$numberLong": "<epoch ms>"}}.
   const raw = isPlainObject(value) && typeof value.$numberLong === 'string' ? Number(value.$numberLong) : value;
   const date = typeof raw === 'string' ? parseIsoInstant(raw) : typeof raw === 'number' ? new Date(raw) : null;
-  if (!date || Number.isNaN(date.getTime())) fail(`Invalid {"$date": ...} value ${JSON.stringify(value)?.slice(0, 80)}`);
+  if (!date || Number.isNaN(date.getTime()))
+    fail(`Invalid {"$date": ...} value ${JSON.stringify(value)?.slice(0, 80)}`);
   return date;
 }
 

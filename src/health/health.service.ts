@@ -30,14 +30,29 @@ export class HealthService {
     const database = await this.store.ping();
     const base = { version: this.version, uptimeSeconds: (Date.now() - this.startedAt) / 1000, database };
     if (!database.connected) {
-      return { ...base, healthy: false, description: 'Database connection failed', totalEvents: null, archivedEvents: null };
+      return {
+        ...base,
+        healthy: false,
+        description: 'Database connection failed',
+        totalEvents: null,
+        archivedEvents: null,
+      };
     }
     try {
-      const [totalEvents, archivedEvents] = await Promise.all([this.store.count({}), this.store.count({ archived: true })]);
+      const [totalEvents, archivedEvents] = await Promise.all([
+        this.store.count({}),
+        this.store.count({ archived: true }),
+      ]);
       return { ...base, healthy: true, description: 'Event Manager is running normally', totalEvents, archivedEvents };
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      return { ...base, healthy: false, description: `Database connection failed: ${text}`, totalEvents: null, archivedEvents: null };
+      return {
+        ...base,
+        healthy: false,
+        description: `Database connection failed: ${text}`,
+        totalEvents: null,
+        archivedEvents: null,
+      };
     }
   }
 }

@@ -56,7 +56,12 @@ export interface BatchRun {
  */
 export async function runBatches(
   step: () => Promise<BatchStep>,
-  options: { batchSize: number; maxBatches?: number; beforeBatch?: () => Promise<boolean>; pause?: () => Promise<void> },
+  options: {
+    batchSize: number;
+    maxBatches?: number;
+    beforeBatch?: () => Promise<boolean>;
+    pause?: () => Promise<void>;
+  },
 ): Promise<BatchRun> {
   const pause = options.pause ?? yieldToEventLoop;
   let changed = 0;
@@ -83,7 +88,12 @@ export async function runBatches(
  * how many changed and whether any matched. Only active events change, so two callers racing
  * never archive one event twice.
  */
-export async function archiveBatch(store: EventStore, selector: Selector, batchSize: number, archivedAt: Date): Promise<BatchStep> {
+export async function archiveBatch(
+  store: EventStore,
+  selector: Selector,
+  batchSize: number,
+  archivedAt: Date,
+): Promise<BatchStep> {
   const ids = await store.findIds(selector, { order: OLDEST_FIRST, limit: batchSize });
   if (ids.length === 0) return { matched: 0, changed: 0 };
   return { matched: ids.length, changed: await store.setArchived(ids, archivedAt) };
@@ -96,7 +106,10 @@ export async function archiveBatch(store: EventStore, selector: Selector, batchS
  * `archived_at` is then null) is not deleted; it selects by `_id` first, so it is a key lookup.
  */
 export async function purgeBatch(store: EventStore, cutoff: Date, batchSize: number): Promise<BatchStep> {
-  const ids = await store.findIds(purgeableBefore(cutoff), { order: { field: 'archived_at', direction: 1 }, limit: batchSize });
+  const ids = await store.findIds(purgeableBefore(cutoff), {
+    order: { field: 'archived_at', direction: 1 },
+    limit: batchSize,
+  });
   if (ids.length === 0) return { matched: 0, changed: 0 };
   return { matched: ids.length, changed: await store.deleteMany({ _id: { $in: ids }, archived_at: { $lt: cutoff } }) };
 }
@@ -121,7 +134,11 @@ export class ArchiveService {
    * @param batchSize events per batch; null or 0 means `ARCHIVE_BATCH_SIZE`.
    * @throws BadUserInputError when neither `ids` (non-empty) nor `before` is given, or for a bad `batchSize`.
    */
-  async archive(args: { ids?: readonly string[] | null; before?: Date | null; batchSize?: number | null }): Promise<ArchiveOutcome> {
+  async archive(args: {
+    ids?: readonly string[] | null;
+    before?: Date | null;
+    batchSize?: number | null;
+  }): Promise<ArchiveOutcome> {
     const batchSize = this.batchSize(args.batchSize);
     const ids = args.ids ?? [];
     let archived: number;
@@ -129,7 +146,8 @@ export class ArchiveService {
       archived = await this.setArchivedInBatches(ids, batchSize, true);
     } else if (args.before != null) {
       const selector = archivableBefore(args.before);
-      archived = (await runBatches(() => archiveBatch(this.store, selector, batchSize, this.clock()), { batchSize })).changed;
+      archived = (await runBatches(() => archiveBatch(this.store, selector, batchSize, this.clock()), { batchSize }))
+        .changed;
     } else {
       throw new BadUserInputError('Either ids or before must be provided', 'ids');
     }
@@ -149,12 +167,18 @@ export class ArchiveService {
    */
   async purge(olderThanDays = 365): Promise<PurgeOutcome> {
     if (!Number.isInteger(olderThanDays) || olderThanDays < 0 || olderThanDays > 1_000_000) {
-      throw new BadUserInputError(`olderThanDays must be an integer from 0 to 1000000, got ${olderThanDays}`, 'olderThanDays');
+      throw new BadUserInputError(
+        `olderThanDays must be an integer from 0 to 1000000, got ${olderThanDays}`,
+        'olderThanDays',
+      );
     }
     const cutoff = new Date(this.clock().getTime() - olderThanDays * DAY_MS);
     const batchSize = this.defaultBatchSize;
     const { changed: deleted } = await runBatches(() => purgeBatch(this.store, cutoff, batchSize), { batchSize });
-    return { deletedCount: deleted, message: `Permanently deleted ${deleted} archived events older than ${olderThanDays} days` };
+    return {
+      deletedCount: deleted,
+      message: `Permanently deleted ${deleted} archived events older than ${olderThanDays} days`,
+    };
   }
 
   private async setArchivedInBatches(ids: readonly string[], batchSize: number, archive: boolean): Promise<number> {
@@ -169,7 +193,10 @@ export class ArchiveService {
   private batchSize(value: number | null | undefined): number {
     if (value == null || value === 0) return this.defaultBatchSize;
     if (!Number.isInteger(value) || value < 0 || value > MAX_ARCHIVE_BATCH) {
-      throw new BadUserInputError(`batchSize must be an integer from 1 to ${MAX_ARCHIVE_BATCH} (0 or null: ${this.defaultBatchSize}), got ${value}`, 'batchSize');
+      throw new BadUserInputError(
+        `batchSize must be an integer from 1 to ${MAX_ARCHIVE_BATCH} (0 or null: ${this.defaultBatchSize}), got ${value}`,
+        'batchSize',
+      );
     }
     return value;
   }

@@ -95,15 +95,22 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
     throw new BackupFormatError(`${MANIFEST_FILE} is not JSON`);
   }
   const parsed = ManifestSchema.safeParse(json);
-  if (!parsed.success) throw new BackupFormatError(`${MANIFEST_FILE} is not a ${BACKUP_FORMAT} manifest: ${parsed.error.issues[0]?.message ?? ''}`);
+  if (!parsed.success)
+    throw new BackupFormatError(
+      `${MANIFEST_FILE} is not a ${BACKUP_FORMAT} manifest: ${parsed.error.issues[0]?.message ?? ''}`,
+    );
   const manifest = parsed.data;
   if (manifest.formatVersion > BACKUP_FORMAT_VERSION) {
-    throw new BackupFormatError(`backup format version ${manifest.formatVersion} is newer than this server reads (${BACKUP_FORMAT_VERSION})`);
+    throw new BackupFormatError(
+      `backup format version ${manifest.formatVersion} is newer than this server reads (${BACKUP_FORMAT_VERSION})`,
+    );
   }
   for (const file of manifest.files) {
-    if (safeRelativePath(file.path) === null) throw new BackupFormatError(`${MANIFEST_FILE} names a file outside the backup: ${JSON.stringify(file.path)}`);
+    if (safeRelativePath(file.path) === null)
+      throw new BackupFormatError(`${MANIFEST_FILE} names a file outside the backup: ${JSON.stringify(file.path)}`);
   }
-  if (!manifest.files.some((file) => file.path === manifest.dataFile)) throw new BackupFormatError(`${MANIFEST_FILE} does not list its data file`);
+  if (!manifest.files.some((file) => file.path === manifest.dataFile))
+    throw new BackupFormatError(`${MANIFEST_FILE} does not list its data file`);
   return manifest;
 }
 
@@ -158,7 +165,11 @@ async function writeFileSynced(file: string, data: string | Buffer): Promise<voi
  * written and the file's size and SHA-256.
  * @throws Error naming the event when a document cannot be BSON (a NUL in a key, say).
  */
-export async function writeBsonGz(file: string, docs: AsyncIterable<EventDocument>, signal?: AbortSignal): Promise<BackupFile & { count: number }> {
+export async function writeBsonGz(
+  file: string,
+  docs: AsyncIterable<EventDocument>,
+  signal?: AbortSignal,
+): Promise<BackupFile & { count: number }> {
   let count = 0;
   async function* chunks(): AsyncGenerator<Buffer> {
     let parts: Buffer[] = [];
@@ -230,13 +241,16 @@ export async function* readBsonGz(file: string): AsyncGenerator<Record<string, u
       offset = 0;
       while (pending.length - offset >= 4) {
         const size = pending.readInt32LE(offset);
-        if (size < 5 || size > MAX_DOCUMENT_BYTES) throw new BackupFormatError(`corrupt BSON in ${path.basename(file)}: a document claims ${size} bytes`);
+        if (size < 5 || size > MAX_DOCUMENT_BYTES)
+          throw new BackupFormatError(`corrupt BSON in ${path.basename(file)}: a document claims ${size} bytes`);
         if (pending.length - offset < size) break;
         let doc: Record<string, unknown>;
         try {
           doc = BSON.deserialize(pending.subarray(offset, offset + size));
         } catch (error) {
-          throw new BackupFormatError(`corrupt BSON in ${path.basename(file)}: ${(error as Error).message}`, { cause: error });
+          throw new BackupFormatError(`corrupt BSON in ${path.basename(file)}: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
         offset += size;
         yield doc;
@@ -249,5 +263,6 @@ export async function* readBsonGz(file: string): AsyncGenerator<Record<string, u
   } finally {
     gunzip.destroy();
   }
-  if (pending.length - offset > 0) throw new BackupFormatError(`${path.basename(file)} ends inside a document (truncated)`);
+  if (pending.length - offset > 0)
+    throw new BackupFormatError(`${path.basename(file)} ends inside a document (truncated)`);
 }

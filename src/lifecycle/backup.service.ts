@@ -217,7 +217,10 @@ export class BackupService {
       await this.verifyForRestore(dir, manifest);
     } catch (error) {
       if (error instanceof BackupFormatError) {
-        throw new BadUserInputError(`Backup ${path.basename(dir)} cannot be restored: ${error.message}. Nothing was changed.`, 'path');
+        throw new BadUserInputError(
+          `Backup ${path.basename(dir)} cannot be restored: ${error.message}. Nothing was changed.`,
+          'path',
+        );
       }
       throw error;
     }
@@ -232,7 +235,10 @@ export class BackupService {
       }
     } catch (error) {
       if (error instanceof BackupFormatError) {
-        throw new BadUserInputError(`Backup ${path.basename(dir)} changed after it was verified: ${error.message}`, 'path');
+        throw new BadUserInputError(
+          `Backup ${path.basename(dir)} changed after it was verified: ${error.message}`,
+          'path',
+        );
       }
       throw error;
     }
@@ -302,7 +308,8 @@ export class BackupService {
     const base = this.settings.dir;
     const candidate = path.resolve(base, input);
     const relative = path.relative(base, candidate);
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) refuse(`Backups are restored only from ${base}; not`);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative))
+      refuse(`Backups are restored only from ${base}; not`);
     let real: string;
     let realBase: string;
     try {
@@ -312,7 +319,8 @@ export class BackupService {
       return refuse('No backup at');
     }
     // Backups are the directories right inside BACKUP_DIR; a link that resolves elsewhere is refused.
-    if (path.dirname(real) !== realBase || path.basename(real).startsWith('.')) refuse(`Not a backup directory in ${base}`);
+    if (path.dirname(real) !== realBase || path.basename(real).startsWith('.'))
+      refuse(`Not a backup directory in ${base}`);
     if (!fs.statSync(real).isDirectory()) refuse('Not a backup directory');
     return real;
   }
@@ -337,8 +345,15 @@ export class BackupService {
       await fsp.mkdir(path.join(partial, database), { recursive: true });
       const docs = this.store.stream({}, { order: { field: 'event_timestamp', direction: 1 }, chunkSize: BATCH });
       const data = await writeBsonGz(path.join(partial, database, `${collection}.bson.gz`), docs, this.abort.signal);
-      const metadata = await writeMetadataGz(path.join(partial, database, `${collection}.metadata.json.gz`), collection);
-      const files: BackupFile[] = [data, metadata].map((file) => ({ path: path.relative(partial, file.path).split(path.sep).join('/'), bytes: file.bytes, sha256: file.sha256 }));
+      const metadata = await writeMetadataGz(
+        path.join(partial, database, `${collection}.metadata.json.gz`),
+        collection,
+      );
+      const files: BackupFile[] = [data, metadata].map((file) => ({
+        path: path.relative(partial, file.path).split(path.sep).join('/'),
+        bytes: file.bytes,
+        sha256: file.sha256,
+      }));
       const manifest: BackupManifest = {
         format: BACKUP_FORMAT,
         formatVersion: BACKUP_FORMAT_VERSION,
@@ -355,9 +370,21 @@ export class BackupService {
       await writeManifest(partial, manifest);
       const final = path.join(this.settings.dir, name);
       await fsp.rename(partial, final);
-      const sizeBytes = files.reduce((sum, file) => sum + file.bytes, 0) + (await fsp.stat(path.join(final, MANIFEST_FILE))).size;
-      this.options.logger?.info({ backup: final, events: data.count, bytes: sizeBytes, seconds: (performance.now() - started) / 1000 }, 'Backup written');
-      return { path: final, createdAt, description, eventCount: data.count, sizeBytes, valid: true, status: 'completed' };
+      const sizeBytes =
+        files.reduce((sum, file) => sum + file.bytes, 0) + (await fsp.stat(path.join(final, MANIFEST_FILE))).size;
+      this.options.logger?.info(
+        { backup: final, events: data.count, bytes: sizeBytes, seconds: (performance.now() - started) / 1000 },
+        'Backup written',
+      );
+      return {
+        path: final,
+        createdAt,
+        description,
+        eventCount: data.count,
+        sizeBytes,
+        valid: true,
+        status: 'completed',
+      };
     } catch (error) {
       await fsp.rm(partial, { recursive: true, force: true });
       throw error;
@@ -366,7 +393,9 @@ export class BackupService {
 
   /** Keeps the newest `BACKUP_MAX_COUNT` backups; removes the rest. */
   private async rotate(): Promise<void> {
-    const infos = (await Promise.all((await this.backupDirs()).map((dir) => this.inspect(dir, false)))).filter((info): info is BackupInfo => info !== null);
+    const infos = (await Promise.all((await this.backupDirs()).map((dir) => this.inspect(dir, false)))).filter(
+      (info): info is BackupInfo => info !== null,
+    );
     for (const old of infos.sort(newestFirst).slice(this.settings.maxCount)) {
       await fsp.rm(old.path, { recursive: true, force: true });
       this.options.logger?.info({ backup: old.path }, 'Old backup removed by rotation');
@@ -382,7 +411,9 @@ export class BackupService {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    const dirs = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => path.join(this.settings.dir, entry.name));
+    const dirs = entries
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => path.join(this.settings.dir, entry.name));
     return dirs.filter((dir) => fs.existsSync(path.join(dir, MANIFEST_FILE)));
   }
 
@@ -403,7 +434,15 @@ export class BackupService {
       manifest = await readManifest(dir);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return { path: dir, createdAt: stat.mtime, description: null, eventCount: 0, sizeBytes, valid: false, status: `invalid: ${reason}` };
+      return {
+        path: dir,
+        createdAt: stat.mtime,
+        description: null,
+        eventCount: 0,
+        sizeBytes,
+        valid: false,
+        status: `invalid: ${reason}`,
+      };
     }
     const info: BackupInfo = {
       path: dir,
@@ -456,16 +495,20 @@ export class BackupService {
       const stat = await fsp.lstat(full).catch(() => null);
       if (!stat?.isFile()) throw new BackupFormatError(`${file.path} is missing or not a regular file`);
       // A linked directory on the way could lead outside the backup.
-      if (!(await fsp.realpath(full)).startsWith(dir + path.sep)) throw new BackupFormatError(`${file.path} lies outside the backup`);
-      if ((await hashFile(full)).sha256 !== file.sha256) throw new BackupFormatError(`checksum mismatch in ${file.path}`);
+      if (!(await fsp.realpath(full)).startsWith(dir + path.sep))
+        throw new BackupFormatError(`${file.path} lies outside the backup`);
+      if ((await hashFile(full)).sha256 !== file.sha256)
+        throw new BackupFormatError(`checksum mismatch in ${file.path}`);
       if (file.path !== manifest.dataFile) continue;
       // The checksum matched; the documents must also parse, all of them, and be as many as listed.
       let count = 0;
       for await (const raw of readBsonGz(full)) {
-        if (typeof raw._id !== 'string' && (raw._id === null || typeof raw._id !== 'object')) throw new BackupFormatError(`document ${count} has no _id`);
+        if (typeof raw._id !== 'string' && (raw._id === null || typeof raw._id !== 'object'))
+          throw new BackupFormatError(`document ${count} has no _id`);
         count++;
       }
-      if (count !== manifest.eventCount) throw new BackupFormatError(`${file.path} holds ${count} events, the manifest says ${manifest.eventCount}`);
+      if (count !== manifest.eventCount)
+        throw new BackupFormatError(`${file.path} holds ${count} events, the manifest says ${manifest.eventCount}`);
     }
   }
 
@@ -473,7 +516,11 @@ export class BackupService {
   private async freeName(name: string): Promise<string> {
     for (let n = 1; ; n++) {
       const candidate = n === 1 ? name : `${name}_${n}`;
-      if (!fs.existsSync(path.join(this.settings.dir, candidate)) && !fs.existsSync(path.join(this.settings.dir, `.partial-${candidate}`))) return candidate;
+      if (
+        !fs.existsSync(path.join(this.settings.dir, candidate)) &&
+        !fs.existsSync(path.join(this.settings.dir, `.partial-${candidate}`))
+      )
+        return candidate;
     }
   }
 
@@ -499,7 +546,10 @@ function stamp(date: Date): string {
 
 /** The directory-name suffix for a description: MADSci's `manual_backup` by default, else a safe slug. */
 function suffixOf(description: string | null): string {
-  const slug = (description ?? '').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64);
+  const slug = (description ?? '')
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 64);
   return slug === '' ? 'manual_backup' : slug;
 }
 

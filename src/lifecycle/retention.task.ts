@@ -67,7 +67,13 @@ export class RetentionTask {
     private readonly options: RetentionTaskOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.lease = new Lease(store, RETENTION_LEASE, options.owner ?? instanceId(), options.leaseTtlMs ?? 10 * 60_000, this.clock);
+    this.lease = new Lease(
+      store,
+      RETENTION_LEASE,
+      options.owner ?? instanceId(),
+      options.leaseTtlMs ?? 10 * 60_000,
+      this.clock,
+    );
   }
 
   /** Milliseconds between runs. */
@@ -108,7 +114,9 @@ export class RetentionTask {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.runOnce()
-        .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'Retention run failed; it will be retried at the next interval'))
+        .catch((error: unknown) =>
+          this.options.logger?.warn({ err: error }, 'Retention run failed; it will be retried at the next interval'),
+        )
         .finally(() => {
           if (!this.stopping) this.schedule(this.intervalMs);
         });
@@ -119,7 +127,14 @@ export class RetentionTask {
 
   private async run(): Promise<RetentionRunResult> {
     const startedAt = this.clock();
-    const result: RetentionRunResult = { ran: false, archivedCount: 0, deletedCount: 0, batches: 0, complete: false, startedAt };
+    const result: RetentionRunResult = {
+      ran: false,
+      archivedCount: 0,
+      deletedCount: 0,
+      batches: 0,
+      complete: false,
+      startedAt,
+    };
     if (this.stopping || !(await this.lease.acquire())) return result;
     const logger = this.options.logger;
     try {
@@ -135,7 +150,10 @@ export class RetentionTask {
         pause: () => new Promise<void>((resolve) => setTimeout(resolve, pauseMs)),
       };
       const softCutoff = new Date(startedAt.getTime() - this.settings.softDeleteAfterDays * DAY_MS);
-      const archived = await runBatches(() => archiveBatch(this.store, archivableBefore(softCutoff), batchSize, this.clock()), walk);
+      const archived = await runBatches(
+        () => archiveBatch(this.store, archivableBefore(softCutoff), batchSize, this.clock()),
+        walk,
+      );
       const hardCutoff = new Date(this.clock().getTime() - this.settings.hardDeleteAfterDays * DAY_MS);
       const deleted = this.stopping
         ? { changed: 0, batches: 0, complete: false }
@@ -146,13 +164,25 @@ export class RetentionTask {
         batches: archived.batches + deleted.batches,
         complete: archived.complete && deleted.complete,
       });
-      const summary = { archived: result.archivedCount, deleted: result.deletedCount, batches: result.batches, softCutoff, hardCutoff };
-      if (!result.complete) logger?.info(summary, 'Retention run stopped at its batch limit; it will continue next run');
-      else if (result.archivedCount + result.deletedCount > 0) logger?.info(summary, 'Retention run archived and deleted events');
+      const summary = {
+        archived: result.archivedCount,
+        deleted: result.deletedCount,
+        batches: result.batches,
+        softCutoff,
+        hardCutoff,
+      };
+      if (!result.complete)
+        logger?.info(summary, 'Retention run stopped at its batch limit; it will continue next run');
+      else if (result.archivedCount + result.deletedCount > 0)
+        logger?.info(summary, 'Retention run archived and deleted events');
       else logger?.debug(summary, 'Retention run found nothing to do');
       return result;
     } finally {
-      await this.lease.release().catch((error: unknown) => logger?.warn({ err: error }, 'Could not release the retention lease; it will expire'));
+      await this.lease
+        .release()
+        .catch((error: unknown) =>
+          logger?.warn({ err: error }, 'Could not release the retention lease; it will expire'),
+        );
     }
   }
 }

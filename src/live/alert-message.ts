@@ -1,7 +1,14 @@
 import { madsciEventFields, presentSource } from '../events/madsci-event';
 import type { EventDocument } from '../store/event-document';
 
-const LEVEL_NAMES: Readonly<Record<number, string>> = { 0: 'NOTSET', 10: 'DEBUG', 20: 'INFO', 30: 'WARNING', 40: 'ERROR', 50: 'CRITICAL' };
+const LEVEL_NAMES: Readonly<Record<number, string>> = {
+  0: 'NOTSET',
+  10: 'DEBUG',
+  20: 'INFO',
+  30: 'WARNING',
+  40: 'ERROR',
+  50: 'CRITICAL',
+};
 
 /** MADSci's name of a level (`ERROR` for 40); an undefined level shows as its number. */
 export function levelName(level: number): string {

@@ -59,7 +59,8 @@ export class AlertService {
     });
     const email = config.email;
     this.addresses = email?.addresses ?? [];
-    if (email && this.addresses.length === 0) logger.warn('SMTP_SERVER is set but ALERT_EMAIL_ADDRESSES is empty: no alert emails will be sent');
+    if (email && this.addresses.length === 0)
+      logger.warn('SMTP_SERVER is set but ALERT_EMAIL_ADDRESSES is empty: no alert emails will be sent');
     this.transporter =
       email && this.addresses.length > 0
         ? createTransport({
@@ -122,7 +123,11 @@ export class AlertService {
           to: address,
           subject: alertSubject(doc),
           text: alertBody(doc),
-          headers: { Importance: email.importance, 'X-Priority': xPriority(email.importance), 'X-MADSci-Event-ID': doc._id },
+          headers: {
+            Importance: email.importance,
+            'X-Priority': xPriority(email.importance),
+            'X-MADSci-Event-ID': doc._id,
+          },
         });
       },
     };

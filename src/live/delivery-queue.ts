@@ -117,7 +117,9 @@ export class DeliveryQueue {
   private pump(): void {
     while (!this.closed && this.running < this.options.concurrency) {
       // The oldest delivery whose destination has a free slot.
-      const index = this.waiting.findIndex((entry) => (this.runningPerKey.get(entry.job.key) ?? 0) < this.options.concurrencyPerKey);
+      const index = this.waiting.findIndex(
+        (entry) => (this.runningPerKey.get(entry.job.key) ?? 0) < this.options.concurrencyPerKey,
+      );
       if (index < 0) return;
       const [entry] = this.waiting.splice(index, 1);
       this.running += 1;

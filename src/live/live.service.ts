@@ -76,7 +76,10 @@ export class LiveService {
    * in receipt order (`received_at`, then `_id`), then live ones: no gap, no duplicate.
    * @throws BadUserInputError for an invalid filter or an unknown `after` id.
    */
-  async eventLogged(args: { filter?: EventFilter | null; after?: string | null }, connection?: LiveConnection): Promise<AsyncIterableIterator<EventDocument>> {
+  async eventLogged(
+    args: { filter?: EventFilter | null; after?: string | null },
+    connection?: LiveConnection,
+  ): Promise<AsyncIterableIterator<EventDocument>> {
     const selector = this.events.selectorFor(args.filter);
     let order: ReadOrder | null = null;
     if (args.after != null) {

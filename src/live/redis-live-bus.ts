@@ -25,7 +25,9 @@ interface BusMessage {
  * `received_at` and `archived_at` into ISO strings, and filters compare them as instants.
  */
 export function parseBusMessage(text: string): BusMessage {
-  const message = JSON.parse(text) as Omit<BusMessage, 'd'> & { d: (Omit<EventDocument, 'event_timestamp' | 'received_at' | 'archived_at'> & Record<string, unknown>)[] };
+  const message = JSON.parse(text) as Omit<BusMessage, 'd'> & {
+    d: (Omit<EventDocument, 'event_timestamp' | 'received_at' | 'archived_at'> & Record<string, unknown>)[];
+  };
   return {
     ...message,
     d: message.d.map((doc) => ({
@@ -53,7 +55,9 @@ export function serializeBatch(origin: string, batch: number, docs: readonly Eve
     size += text.length + 1;
   }
   if (group.length > 0) groups.push(group);
-  return groups.map((texts, p) => `{"o":${JSON.stringify(origin)},"b":${batch},"p":${p},"n":${groups.length},"d":[${texts.join(',')}]}`);
+  return groups.map(
+    (texts, p) => `{"o":${JSON.stringify(origin)},"b":${batch},"p":${p},"n":${groups.length},"d":[${texts.join(',')}]}`,
+  );
 }
 
 /**
@@ -88,7 +92,10 @@ export class RedisLiveBus implements LiveBus {
     }
     if (!entry || entry.batch !== message.b || entry.next !== message.p) {
       this.partial.delete(message.o);
-      this.logger.warn({ origin: message.o, batch: message.b }, 'dropped an incomplete batch of live events from Redis');
+      this.logger.warn(
+        { origin: message.o, batch: message.b },
+        'dropped an incomplete batch of live events from Redis',
+      );
       return;
     }
     entry.docs.push(...message.d);
@@ -108,7 +115,10 @@ export class RedisLiveBus implements LiveBus {
     const options = { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: `lab-events:${this.instanceId}` };
     this.publisher = new Redis(url, options);
     this.subscriber = new Redis(url, options);
-    for (const [role, client] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
+    for (const [role, client] of [
+      ['publisher', this.publisher],
+      ['subscriber', this.subscriber],
+    ] as const) {
       client.on('error', (error: Error) => logger.warn({ err: error, role }, 'Redis connection error (live events)'));
     }
   }
@@ -153,6 +163,9 @@ export class RedisLiveBus implements LiveBus {
     if (this.closed) return;
     this.closed = true;
     this.fanout.clear();
-    await Promise.all([this.publisher.quit().catch(() => this.publisher.disconnect()), this.subscriber.quit().catch(() => this.subscriber.disconnect())]);
+    await Promise.all([
+      this.publisher.quit().catch(() => this.publisher.disconnect()),
+      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
+    ]);
   }
 }

@@ -160,12 +160,15 @@ export function operationLabel(name: string | null | undefined, resolved = true)
  * Counts one run of the retention task; pass it as the task's `onRun` (its outcome: a result with
  * `archivedCount` and `deletedCount`, or an error).
  */
-export function countRetentionRun(outcome: { result: { archivedCount: number; deletedCount: number } } | { error: unknown }): void {
+export function countRetentionRun(
+  outcome: { result: { archivedCount: number; deletedCount: number } } | { error: unknown },
+): void {
   if ('error' in outcome) {
     metrics.retentionRuns.inc({ outcome: 'failure' });
     return;
   }
   metrics.retentionRuns.inc({ outcome: 'success' });
-  if (outcome.result.archivedCount > 0) metrics.retentionEvents.inc({ action: 'archived' }, outcome.result.archivedCount);
+  if (outcome.result.archivedCount > 0)
+    metrics.retentionEvents.inc({ action: 'archived' }, outcome.result.archivedCount);
   if (outcome.result.deletedCount > 0) metrics.retentionEvents.inc({ action: 'deleted' }, outcome.result.deletedCount);
 }

@@ -107,7 +107,10 @@ export interface EventStore {
    * With `projection`, only those fields (and `_id` and the order field) are read; the others
    * hold their defaults (MADSci's: level 20, `{}`, null, false; `''` search text; `event_timestamp` for `received_at`).
    */
-  stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] }): AsyncIterable<EventDocument>;
+  stream(
+    selector: Selector,
+    options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] },
+  ): AsyncIterable<EventDocument>;
   /** Ids of matching documents in the given order (no payload read). */
   findIds(selector: Selector, options: FindOptions): Promise<string[]>;
   /**

@@ -28,7 +28,10 @@ export function groupValue(doc: EventDocument, field: CountGroupsOptions['groupF
  * Counts documents the way {@link EventStore.countGroups} does, in memory: for selectors a store
  * cannot answer in its database alone.
  */
-export async function countGroupsOf(docs: AsyncIterable<EventDocument>, options: CountGroupsOptions): Promise<GroupCount[]> {
+export async function countGroupsOf(
+  docs: AsyncIterable<EventDocument>,
+  options: CountGroupsOptions,
+): Promise<GroupCount[]> {
   const groups = new Map<string, GroupCount>();
   for await (const doc of docs) {
     let bucket: number | null = null;

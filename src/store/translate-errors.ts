@@ -26,7 +26,10 @@ const STORE_CALLS = [
  * (a driver's outage errors become `StoreUnavailableError`), once, on the class's prototype: the
  * promise-returning calls and the `stream` iterables alike. Methods keep their names and `this`.
  */
-export function translateStoreErrors(storeClass: { prototype: EventStore }, translate: (error: unknown) => unknown): void {
+export function translateStoreErrors(
+  storeClass: { prototype: EventStore },
+  translate: (error: unknown) => unknown,
+): void {
   const proto = storeClass.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of STORE_CALLS) {
     const method = proto[name]!;

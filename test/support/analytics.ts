@@ -10,7 +10,13 @@ export const X1 = '01JGZ8Q5T30000000000000X01';
 export const W1 = '01JGZ8Q5T3000000000000WF01';
 
 /** An event of a fixture: a naive (UTC) timestamp, a type, a source and a payload. */
-export function ev(at: string, eventType: EventType, source: EventSourceInput = {}, eventData: unknown = {}, extra: Partial<EventInput> = {}): EventInput {
+export function ev(
+  at: string,
+  eventType: EventType,
+  source: EventSourceInput = {},
+  eventData: unknown = {},
+  extra: Partial<EventInput> = {},
+): EventInput {
   return { eventTimestamp: at, eventType, source, eventData, ...extra };
 }
 
@@ -21,7 +27,12 @@ export const WORKED_EXAMPLE: EventInput[] = [
   ev('2025-01-06T08:30:00', 'EXPERIMENT_START', { experimentId: X1 }, { experiment_name: 'Exp A' }),
   ev('2025-01-06T09:00:00', 'ACTION_STATUS_CHANGE', { nodeId: N1 }, { action_id: 'A1', status: 'running' }),
   ev('2025-01-06T09:30:00', 'ACTION_STATUS_CHANGE', { nodeId: N1 }, { action_id: 'A1', status: 'succeeded' }),
-  ev('2025-01-06T09:45:00', 'WORKFLOW_COMPLETE', { workcellId: WC }, { workflow_id: W1, name: 'transfer', author: 'alice', status: 'completed', duration_seconds: 2700 }),
+  ev(
+    '2025-01-06T09:45:00',
+    'WORKFLOW_COMPLETE',
+    { workcellId: WC },
+    { workflow_id: W1, name: 'transfer', author: 'alice', status: 'completed', duration_seconds: 2700 },
+  ),
   ev('2025-01-06T10:00:00', 'LOG_INFO', { nodeId: N1 }, { message: 'noise' }),
   ev('2025-01-06T10:30:00', 'EXPERIMENT_COMPLETE', { experimentId: X1 }, { status: 'completed' }),
   ev('2025-01-06T11:00:00', 'WORKCELL_STOP', { workcellId: WC, managerId: WC }, {}),
@@ -31,7 +42,8 @@ export const WORKED_EXAMPLE: EventInput[] = [
 export async function logAll(server: TestServer, events: EventInput[]): Promise<void> {
   for (let i = 0; i < events.length; i += 1000) {
     const { logEvents } = await server.ok(LogEventsDocument, { events: events.slice(i, i + 1000) });
-    if (logEvents.insertedCount !== Math.min(1000, events.length - i)) throw new Error(`stored ${logEvents.insertedCount} events`);
+    if (logEvents.insertedCount !== Math.min(1000, events.length - i))
+      throw new Error(`stored ${logEvents.insertedCount} events`);
   }
 }
 

@@ -36,7 +36,12 @@ function sleepSync(ms: number): void {
 
 function installChromium(): void {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args: string[]) => execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+  const apt = (args: string[]) =>
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 900_000,
+    });
   for (;;) {
     if (fs.existsSync(CHROMIUM_PATH)) return;
     let fd: number;
@@ -73,12 +78,17 @@ export function chromiumUnavailableReason(): string | null {
       availability = { ok: true };
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-      availability = { ok: false, reason: `${error instanceof Error ? error.message : String(error)}${stderr ? `\n${stderr}` : ''}` };
+      availability = {
+        ok: false,
+        reason: `${error instanceof Error ? error.message : String(error)}${stderr ? `\n${stderr}` : ''}`,
+      };
     }
   }
   if (availability.ok) return null;
   const banner = '!'.repeat(100);
-  console.error(`\n${banner}\nBROWSER TESTS SKIPPED: headless Chromium could not be installed.\n${availability.reason}\n${banner}\n`);
+  console.error(
+    `\n${banner}\nBROWSER TESTS SKIPPED: headless Chromium could not be installed.\n${availability.reason}\n${banner}\n`,
+  );
   return availability.reason;
 }
 
@@ -111,7 +121,10 @@ export function isLocalRequest(url: string): boolean {
  * Opens a context whose every non-loopback request is aborted and recorded (`page.route` on the
  * context covers pages and workers), with downloads accepted.
  */
-export async function guardedContext(browser: Browser, options: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<GuardedContext> {
+export async function guardedContext(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; timezoneId?: string } = {},
+): Promise<GuardedContext> {
   const context = await browser.newContext({
     acceptDownloads: true,
     viewport: options.viewport ?? { width: 1400, height: 900 },
@@ -135,7 +148,10 @@ export async function guardedContext(browser: Browser, options: { viewport?: { w
     });
     page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
     page.on('response', (response) => {
-      if (response.status() >= 400) consoleErrors.push(`HTTP ${response.status()} for ${response.request().method()} ${response.url()}: ${response.request().postData()?.slice(-200) ?? ''}`);
+      if (response.status() >= 400)
+        consoleErrors.push(
+          `HTTP ${response.status()} for ${response.request().method()} ${response.url()}: ${response.request().postData()?.slice(-200) ?? ''}`,
+        );
     });
     page.on('requestfailed', (request: Request) => {
       if (!isLocalRequest(request.url())) return;

@@ -19,7 +19,10 @@ export const FERRETDB_VERSION = 'v1.24.2';
 
 /** Where the built binary is cached (`$LAB_EVENTS_CACHE` or `~/.cache/lab-events`). */
 export function cacheDir(): string {
-  return process.env.LAB_EVENTS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'lab-events');
+  return (
+    process.env.LAB_EVENTS_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'lab-events')
+  );
 }
 
 const TOOL_DIR = path.resolve(__dirname, '..', '..', 'tools', 'ferretdb');
@@ -78,11 +81,9 @@ export async function startFerretDb(options: { port?: number; dataDir?: string }
   const binary = ensureFerretDb();
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-ferretdb-'));
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn(
-    binary,
-    [`-listen-addr=127.0.0.1:${port}`, `-sqlite-dir=${dataDir}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child: ChildProcess = spawn(binary, [`-listen-addr=127.0.0.1:${port}`, `-sqlite-dir=${dataDir}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -1,7 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startFerretDb, type FerretDbHandle } from './ferretdb';
 
-
 let ferret: FerretDbHandle | null = null;
 
 /** Starts the databases the suite needs once, for every test file. */

@@ -62,23 +62,38 @@ export function startIngestClients(options: {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
       }
-      let body: { data?: { logEvents?: { insertedCount: number; duplicateCount: number } } | null; errors?: { message: string; extensions?: { code?: string } }[] } = {};
+      let body: {
+        data?: { logEvents?: { insertedCount: number; duplicateCount: number } } | null;
+        errors?: { message: string; extensions?: { code?: string } }[];
+      } = {};
       try {
         body = JSON.parse(text) as typeof body;
       } catch {
         // Not JSON: counted as silent below unless the status says it failed.
       }
       const result = body.data?.logEvents;
-      if (status === 200 && !body.errors?.length && result && result.insertedCount + result.duplicateCount === batchSize) {
+      if (
+        status === 200 &&
+        !body.errors?.length &&
+        result &&
+        result.insertedCount + result.duplicateCount === batchSize
+      ) {
         for (const id of ids) record.acknowledged.add(id);
       } else if (body.errors?.length || status >= 400) {
-        record.failed.push({ ids, status, code: body.errors?.[0]?.extensions?.code ?? null, message: body.errors?.[0]?.message ?? text.slice(0, 200) });
+        record.failed.push({
+          ids,
+          status,
+          code: body.errors?.[0]?.extensions?.code ?? null,
+          message: body.errors?.[0]?.message ?? text.slice(0, 200),
+        });
       } else {
         record.silent.push({ ids, status, body: text.slice(0, 500) });
       }
     }
   };
-  const done = Promise.all(Array.from({ length: options.clients ?? 10 }, (_, client) => loop(client))).then(() => undefined);
+  const done = Promise.all(Array.from({ length: options.clients ?? 10 }, (_, client) => loop(client))).then(
+    () => undefined,
+  );
   return { record, done };
 }
 
@@ -99,7 +114,10 @@ export async function storedIds(url: string, ids: readonly string[]): Promise<Se
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'query($ids: [ID!]!) { eventsByIds(ids: $ids) { id } }', variables: { ids: chunk } }),
+      body: JSON.stringify({
+        query: 'query($ids: [ID!]!) { eventsByIds(ids: $ids) { id } }',
+        variables: { ids: chunk },
+      }),
     });
     const body = (await response.json()) as { data?: { eventsByIds: ({ id: string } | null)[] }; errors?: unknown[] };
     if (!body.data) throw new Error(`eventsByIds failed: ${JSON.stringify(body.errors)}`);

@@ -13,7 +13,9 @@ export interface PythonInfo {
 /** The first of `python3`, `python` that is Python 3.10 or newer (MADSci's floor), or null. */
 export function findPython(): PythonInfo | null {
   for (const command of ['python3', 'python']) {
-    const probe = spawnSync(command, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' });
+    const probe = spawnSync(command, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+      encoding: 'utf8',
+    });
     if (probe.status !== 0) continue;
     const version = probe.stdout.trim();
     const [major, minor] = version.split('.').map(Number);
@@ -30,9 +32,17 @@ export interface RunResult {
 }
 
 /** Runs a command to completion without blocking the event loop (servers in this process keep answering). */
-export function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -53,8 +63,18 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
  * `.ready` marker) is thrown away and redone.
  * @throws Error with pip's output when the install fails.
  */
-export async function ensureVenv(python: PythonInfo, name: string, requirements: string, log: (line: string) => void = console.log): Promise<string> {
-  const hash = crypto.createHash('sha256').update(fs.readFileSync(requirements)).update(python.version).digest('hex').slice(0, 12);
+export async function ensureVenv(
+  python: PythonInfo,
+  name: string,
+  requirements: string,
+  log: (line: string) => void = console.log,
+): Promise<string> {
+  const hash = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(requirements))
+    .update(python.version)
+    .digest('hex')
+    .slice(0, 12);
   const dir = path.join(cacheDir(), `venv-${name}-${hash}`);
   const venvPython = path.join(dir, 'bin', 'python');
   const ready = path.join(dir, '.ready');

@@ -30,7 +30,9 @@ export function ensureRedisServer(log: (line: string) => void = console.log): st
   const root = process.getuid?.() === 0;
   const sudo = !root && spawnSync('sudo', ['-n', 'true']).status === 0;
   if (!root && !sudo) {
-    throw new Error('redis-server is not installed and cannot be installed here (not root, no passwordless sudo): run `apt-get install -y redis-server`');
+    throw new Error(
+      'redis-server is not installed and cannot be installed here (not root, no passwordless sudo): run `apt-get install -y redis-server`',
+    );
   }
   log('installing redis-server with apt-get (first run only)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-redis-install-'));
@@ -39,10 +41,14 @@ export function ensureRedisServer(log: (line: string) => void = console.log): st
   try {
     const script = `command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server; }`;
     const command = ['flock', path.join(os.tmpdir(), 'lab-events-redis-install.lock'), 'sh', '-c', script];
-    execFileSync(sudo ? 'sudo' : command[0]!, sudo ? ['-n', 'env', `POLICYRCD=${policy}`, 'DEBIAN_FRONTEND=noninteractive', ...command] : command.slice(1), {
-      env: { ...process.env, POLICYRCD: policy, DEBIAN_FRONTEND: 'noninteractive' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    execFileSync(
+      sudo ? 'sudo' : command[0]!,
+      sudo ? ['-n', 'env', `POLICYRCD=${policy}`, 'DEBIAN_FRONTEND=noninteractive', ...command] : command.slice(1),
+      {
+        env: { ...process.env, POLICYRCD: policy, DEBIAN_FRONTEND: 'noninteractive' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -67,7 +73,22 @@ export async function startRedis(): Promise<RedisHandle> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -30,13 +30,21 @@ export interface TestServer {
  * Starts a server of this kind with extra environment; `options.clock` replaces the lifecycle's
  * clock (archive times, retention thresholds), so a test can move time.
  */
-export async function startTestServer(kind: StoreKind, env: Record<string, string> = {}, options: { clock?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+  options: { clock?: () => Date } = {},
+): Promise<TestServer> {
   const { env: storeVars, cleanup } = storeEnv(kind);
   const config = testConfig({ ...storeVars, ...env });
   const logger = createLogger(config.logLevel);
   const handle = await startServer({ config, store: createStore(config, logger), logger, clock: options.clock });
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${handle.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(`${handle.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
   const gql = async <T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<GqlResponse<T>> => {
     const response = await post(JSON.stringify({ query: print(document), variables }));
     const json = (await response.json()) as { data?: T | null; errors?: GraphQLFormattedError[] };

@@ -53,7 +53,9 @@ export function testConfig(env: Record<string, string>): Config {
 export async function openStore(kind: StoreKind): Promise<{ store: EventStore; dispose: () => Promise<void> }> {
   const { env, cleanup } = storeEnv(kind);
   const config = testConfig(env);
-  const store = config.mongo ? new MongoEventStore(config.mongo) : new SqliteEventStore(path.join(config.dataDir, 'events.db'));
+  const store = config.mongo
+    ? new MongoEventStore(config.mongo)
+    : new SqliteEventStore(path.join(config.dataDir, 'events.db'));
   await store.init();
   return {
     store,

@@ -10,7 +10,13 @@ export function wsUrl(httpUrl: string): string {
 
 /** A graphql-ws client over `ws` (Node 20 has no global WebSocket), connecting at once, never retrying. */
 export function liveClient(httpUrl: string): Client {
-  return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined });
+  return createClient({
+    url: wsUrl(httpUrl),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => undefined,
+  });
 }
 
 /** What one subscription received, with promises to wait on it. */
@@ -28,7 +34,11 @@ export class Received<T> {
     if (check(this)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`Timed out waiting for ${what}: ${this.values.length} values, ${this.errors.length} errors, completed=${this.completed}`));
+        reject(
+          new Error(
+            `Timed out waiting for ${what}: ${this.values.length} values, ${this.errors.length} errors, completed=${this.completed}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push({
         check: () => check(this),
@@ -79,7 +89,14 @@ export function subscribe<TData, TVars, T>(
         received!.notify();
       },
       error: (error) => {
-        const list = Array.isArray(error) ? (error as GraphQLFormattedError[]) : [{ message: error instanceof Error ? error.message : String((error as { reason?: string }).reason ?? error) }];
+        const list = Array.isArray(error)
+          ? (error as GraphQLFormattedError[])
+          : [
+              {
+                message:
+                  error instanceof Error ? error.message : String((error as { reason?: string }).reason ?? error),
+              },
+            ];
         received!.errors.push(...list);
         received!.completed = true;
         received!.notify();
@@ -152,7 +169,10 @@ export class RawLiveSocket {
   /** The next message (from now on) that satisfies `check`. */
   next(check: (m: WireMessage) => boolean, timeoutMs = 45_000): Promise<WireMessage> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Timed out waiting for a message (${this.messages.length} received)`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`Timed out waiting for a message (${this.messages.length} received)`)),
+        timeoutMs,
+      );
       this.waiters.push({
         check,
         resolve: (m) => {

@@ -6,13 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { isValidTimeZone, makeBuckets } from '../../src/analytics/period-buckets';
 
 const at = (iso: string): number => Date.parse(iso);
-const spans = (buckets: { start: number; end: number }[]): [string, string][] => buckets.map((b) => [new Date(b.start).toISOString(), new Date(b.end).toISOString()]);
+const spans = (buckets: { start: number; end: number }[]): [string, string][] =>
+  buckets.map((b) => [new Date(b.start).toISOString(), new Date(b.end).toISOString()]);
 const hours = (b: { start: number; end: number }): number => (b.end - b.start) / 3_600_000;
 
 describe('periods report buckets', () => {
   it('starts daily buckets at local midnight; the spring-forward day in Chicago has 23 hours', () => {
     // 2025-03-09: America/Chicago goes from CST (-06:00) to CDT (-05:00) at 02:00 local.
-    const buckets = makeBuckets({ from: at('2025-03-08T06:00:00Z'), to: at('2025-03-11T05:00:00Z') }, 'daily', 'America/Chicago');
+    const buckets = makeBuckets(
+      { from: at('2025-03-08T06:00:00Z'), to: at('2025-03-11T05:00:00Z') },
+      'daily',
+      'America/Chicago',
+    );
     expect(spans(buckets)).toEqual([
       ['2025-03-08T06:00:00.000Z', '2025-03-09T06:00:00.000Z'],
       ['2025-03-09T06:00:00.000Z', '2025-03-10T05:00:00.000Z'],
@@ -28,7 +33,11 @@ describe('periods report buckets', () => {
 
   it('gives the fall-back day in Berlin 25 hours', () => {
     // 2025-10-26: Europe/Berlin goes from CEST (+02:00) to CET (+01:00) at 03:00 local.
-    const buckets = makeBuckets({ from: at('2025-10-25T22:00:00Z'), to: at('2025-10-26T23:00:00Z') }, 'daily', 'Europe/Berlin');
+    const buckets = makeBuckets(
+      { from: at('2025-10-25T22:00:00Z'), to: at('2025-10-26T23:00:00Z') },
+      'daily',
+      'Europe/Berlin',
+    );
     expect(spans(buckets)).toEqual([['2025-10-25T22:00:00.000Z', '2025-10-26T23:00:00.000Z']]);
     expect(hours(buckets[0]!)).toBe(25);
   });
@@ -43,7 +52,11 @@ describe('periods report buckets', () => {
   });
 
   it('starts hourly buckets at the window start, not at the top of the hour, and labels them in the zone', () => {
-    const buckets = makeBuckets({ from: at('2025-01-06T08:20:00Z'), to: at('2025-01-06T10:50:00Z') }, 'hourly', 'America/Chicago');
+    const buckets = makeBuckets(
+      { from: at('2025-01-06T08:20:00Z'), to: at('2025-01-06T10:50:00Z') },
+      'hourly',
+      'America/Chicago',
+    );
     expect(spans(buckets)).toEqual([
       ['2025-01-06T08:20:00.000Z', '2025-01-06T09:20:00.000Z'],
       ['2025-01-06T09:20:00.000Z', '2025-01-06T10:20:00.000Z'],
@@ -53,8 +66,17 @@ describe('periods report buckets', () => {
   });
 
   it('has one hourly bucket fewer on the spring-forward night (the local hour 02:00 does not exist)', () => {
-    const buckets = makeBuckets({ from: at('2025-03-09T06:00:00Z'), to: at('2025-03-09T10:00:00Z') }, 'hourly', 'America/Chicago');
-    expect(buckets.map((b) => b.periodInfo.display)).toEqual(['2025-03-09 00:00', '2025-03-09 01:00', '2025-03-09 03:00', '2025-03-09 04:00']);
+    const buckets = makeBuckets(
+      { from: at('2025-03-09T06:00:00Z'), to: at('2025-03-09T10:00:00Z') },
+      'hourly',
+      'America/Chicago',
+    );
+    expect(buckets.map((b) => b.periodInfo.display)).toEqual([
+      '2025-03-09 00:00',
+      '2025-03-09 01:00',
+      '2025-03-09 03:00',
+      '2025-03-09 04:00',
+    ]);
   });
 
   it('starts weeks on Monday (local) and labels them by that day', () => {
@@ -79,13 +101,19 @@ describe('periods report buckets', () => {
   });
 
   it('gives the month with the spring-forward day one hour less (Chicago, March 2025)', () => {
-    const buckets = makeBuckets({ from: at('2025-03-01T06:00:00Z'), to: at('2025-04-01T05:00:00Z') }, 'monthly', 'America/Chicago');
+    const buckets = makeBuckets(
+      { from: at('2025-03-01T06:00:00Z'), to: at('2025-04-01T05:00:00Z') },
+      'monthly',
+      'America/Chicago',
+    );
     expect(spans(buckets)).toEqual([['2025-03-01T06:00:00.000Z', '2025-04-01T05:00:00.000Z']]);
     expect(hours(buckets[0]!)).toBe(743);
   });
 
   it('has no bucket for an empty window, and refuses more than 100000 periods', () => {
-    expect(makeBuckets({ from: at('2025-01-06T00:00:00Z'), to: at('2025-01-06T00:00:00Z') }, 'hourly', 'UTC')).toEqual([]);
+    expect(makeBuckets({ from: at('2025-01-06T00:00:00Z'), to: at('2025-01-06T00:00:00Z') }, 'hourly', 'UTC')).toEqual(
+      [],
+    );
     expect(() => makeBuckets({ from: 0, to: 100_001 * 3_600_000 }, 'hourly', 'UTC')).toThrow(/At most 100000 periods/);
     expect(makeBuckets({ from: 0, to: 3 * 3_600_000 }, 'hourly', 'UTC')).toHaveLength(3);
   });

@@ -71,8 +71,23 @@ describe('user report CSV', () => {
   });
 
   it('prints the rates of a window without workflows as ints, and a reported average as a float', () => {
-    const empty = { ...userReport(), totalWorkflows: 0, totalUsers: 0, workflowsWithAuthors: 0, completionRatePercent: 0, authorAttributionRatePercent: 0, users: [], reportedDurations: 0 };
-    expect(lines(userReportCsv(empty)).slice(10, 15)).toEqual(['Total Workflows,0', 'Total Runtime (hours),0.0', 'Average Workflow Duration (hours),0', 'Completion Rate (%),0', 'Author Attribution Rate (%),0']);
+    const empty = {
+      ...userReport(),
+      totalWorkflows: 0,
+      totalUsers: 0,
+      workflowsWithAuthors: 0,
+      completionRatePercent: 0,
+      authorAttributionRatePercent: 0,
+      users: [],
+      reportedDurations: 0,
+    };
+    expect(lines(userReportCsv(empty)).slice(10, 15)).toEqual([
+      'Total Workflows,0',
+      'Total Runtime (hours),0.0',
+      'Average Workflow Duration (hours),0',
+      'Completion Rate (%),0',
+      'Author Attribution Rate (%),0',
+    ]);
     const timed = { ...userReport(), averageWorkflowDurationHours: 0, reportedDurations: 1 };
     expect(lines(userReportCsv(timed))[12]).toBe('Average Workflow Duration (hours),0.0');
   });
@@ -152,15 +167,30 @@ describe('periods report CSV', () => {
       'Total Runtime (hours),0',
       'Total Active Time (hours),0',
     ]);
-    expect(lines(periodsReportCsv(idle)).slice(-5)).toEqual(['2,day,2025-01-07,2025-01-07,2025-01-07T00:00:00,0,0,0', '', '=== NODE SUMMARY ===', 'No node data available for this time period', '']);
-    expect(lines(periodsReportCsv({ ...idle, period: UtilizationPeriod.DAILY })).at(-2)).toBe('No node activity detected during this daily analysis period');
+    expect(lines(periodsReportCsv(idle)).slice(-5)).toEqual([
+      '2,day,2025-01-07,2025-01-07,2025-01-07T00:00:00,0,0,0',
+      '',
+      '=== NODE SUMMARY ===',
+      'No node data available for this time period',
+      '',
+    ]);
+    expect(lines(periodsReportCsv({ ...idle, period: UtilizationPeriod.DAILY })).at(-2)).toBe(
+      'No node activity detected during this daily analysis period',
+    );
   });
 
   it('averages monthly buckets from the totals: a float as soon as one bucket has a session', () => {
     const r = periodsReport();
     // The active bucket has no session; the other one has: monthly still divides the totals.
-    const periods = [{ ...r.periods[0]!, sessions: 0, utilization: 0, runtimeHours: 0 }, { ...r.periods[1]!, sessions: 1, utilization: 10, runtimeHours: 2 }];
-    expect(lines(periodsReportCsv({ ...r, period: UtilizationPeriod.MONTHLY, averageUtilization: 10, periods }))[11]).toBe('Average Utilization (%),10.0');
-    expect(lines(periodsReportCsv({ ...r, period: UtilizationPeriod.DAILY, averageUtilization: 0, periods }))[11]).toBe('Average Utilization (%),0');
+    const periods = [
+      { ...r.periods[0]!, sessions: 0, utilization: 0, runtimeHours: 0 },
+      { ...r.periods[1]!, sessions: 1, utilization: 10, runtimeHours: 2 },
+    ];
+    expect(
+      lines(periodsReportCsv({ ...r, period: UtilizationPeriod.MONTHLY, averageUtilization: 10, periods }))[11],
+    ).toBe('Average Utilization (%),10.0');
+    expect(lines(periodsReportCsv({ ...r, period: UtilizationPeriod.DAILY, averageUtilization: 0, periods }))[11]).toBe(
+      'Average Utilization (%),0',
+    );
   });
 });

@@ -1,6 +1,10 @@
 /** Small typed reports written out by hand, for the serializer tests. */
 import { UtilizationPeriod } from '../../src/analytics/analytics.enums';
-import type { SessionUtilizationReport, UserUtilizationReport, UtilizationPeriodsReport } from '../../src/analytics/report-types';
+import type {
+  SessionUtilizationReport,
+  UserUtilizationReport,
+  UtilizationPeriodsReport,
+} from '../../src/analytics/report-types';
 
 export const WC = '01JGZ8Q5T3000000000000WC01';
 export const N1 = '01JGZ8Q5T30000000000000N01';
@@ -77,8 +81,22 @@ export const userReport = (): UserUtilizationReport => ({
       longestWorkflowHours: 0.75,
       completionRatePercent: 50,
       workflows: [
-        { workflowId: 'W1', workflowName: 'transfer', startTime: null, endTime: new Date('2025-01-06T09:45:00Z'), durationHours: 0.75, status: 'completed' },
-        { workflowId: 'W2', workflowName: 'mix', startTime: new Date('2025-01-06T10:00:00.5Z'), endTime: null, durationHours: null, status: 'failed' },
+        {
+          workflowId: 'W1',
+          workflowName: 'transfer',
+          startTime: null,
+          endTime: new Date('2025-01-06T09:45:00Z'),
+          durationHours: 0.75,
+          status: 'completed',
+        },
+        {
+          workflowId: 'W2',
+          workflowName: 'mix',
+          startTime: new Date('2025-01-06T10:00:00.5Z'),
+          endTime: null,
+          durationHours: null,
+          status: 'failed',
+        },
       ],
       timedWorkflows: 1,
     },
@@ -93,7 +111,16 @@ export const userReport = (): UserUtilizationReport => ({
       shortestWorkflowHours: null,
       longestWorkflowHours: null,
       completionRatePercent: 0,
-      workflows: [{ workflowId: 'W3', workflowName: 'Unknown', startTime: new Date('2025-01-06T11:00:00Z'), endTime: null, durationHours: null, status: 'started' }],
+      workflows: [
+        {
+          workflowId: 'W3',
+          workflowName: 'Unknown',
+          startTime: new Date('2025-01-06T11:00:00Z'),
+          endTime: null,
+          durationHours: null,
+          status: 'started',
+        },
+      ],
       timedWorkflows: 0,
     },
   ],
@@ -158,7 +185,16 @@ export const periodsReport = (): UtilizationPeriodsReport => ({
       peakPeriod: '2025-01-06',
       totalBusyHours: 0.5,
       peakContext: 'Peak utilization on 2025-01-06',
-      series: [{ periodNumber: 1, periodType: 'day', periodDisplay: '2025-01-06', date: '2025-01-06', utilization: 25, busyHours: 0.5 }],
+      series: [
+        {
+          periodNumber: 1,
+          periodType: 'day',
+          periodDisplay: '2025-01-06',
+          date: '2025-01-06',
+          utilization: 25,
+          busyHours: 0.5,
+        },
+      ],
     },
   ],
   workcells: [
@@ -177,12 +213,35 @@ export const periodsReport = (): UtilizationPeriodsReport => ({
     },
   ],
   topUsers: [
-    { author: 'alice', totalWorkflows: 2, totalRuntimeHours: 0.75, completionRatePercent: 50, averageWorkflowDurationHours: 0.75, timedWorkflows: 1 },
-    { author: 'bob', totalWorkflows: 1, totalRuntimeHours: 0, completionRatePercent: 0, averageWorkflowDurationHours: 0, timedWorkflows: 0 },
+    {
+      author: 'alice',
+      totalWorkflows: 2,
+      totalRuntimeHours: 0.75,
+      completionRatePercent: 50,
+      averageWorkflowDurationHours: 0.75,
+      timedWorkflows: 1,
+    },
+    {
+      author: 'bob',
+      totalWorkflows: 1,
+      totalRuntimeHours: 0,
+      completionRatePercent: 0,
+      averageWorkflowDurationHours: 0,
+      timedWorkflows: 0,
+    },
   ],
   peakContext: 'Peak utilization on 2025-01-06',
-  userSummary: { totalUsers: 2, authorAttributionRatePercent: 100, totalWorkflows: 3, totalRuntimeHours: 0.75, completionRatePercent: 33.33 },
-  trends: { utilization: { direction: 'insufficient_data', changePercent: 0 }, experiments: { direction: 'insufficient_data', changePercent: 0 } },
+  userSummary: {
+    totalUsers: 2,
+    authorAttributionRatePercent: 100,
+    totalWorkflows: 3,
+    totalRuntimeHours: 0.75,
+    completionRatePercent: 33.33,
+  },
+  trends: {
+    utilization: { direction: 'insufficient_data', changePercent: 0 },
+    experiments: { direction: 'insufficient_data', changePercent: 0 },
+  },
   experimentDetails: {
     total: 51,
     experiments: [

@@ -8,8 +8,22 @@ import { N1, periodsReport, sessionReport, userReport, WC, X1 } from './analytic
 
 describe('readable durations', () => {
   it('uses seconds below a minute, minutes below an hour, else hours, with one decimal rounded as Python does', () => {
-    expect(durationObject(45)).toEqual({ display: '45.0s', seconds: 45, minutes: 0.75, hours: 0.0125, primary_unit: 'seconds', primary_value: 45 });
-    expect(durationObject(1800)).toEqual({ display: '30.0m', seconds: 1800, minutes: 30, hours: 0.5, primary_unit: 'minutes', primary_value: 30 });
+    expect(durationObject(45)).toEqual({
+      display: '45.0s',
+      seconds: 45,
+      minutes: 0.75,
+      hours: 0.0125,
+      primary_unit: 'seconds',
+      primary_value: 45,
+    });
+    expect(durationObject(1800)).toEqual({
+      display: '30.0m',
+      seconds: 1800,
+      minutes: 30,
+      hours: 0.5,
+      primary_unit: 'minutes',
+      primary_value: 30,
+    });
     expect(durationObject(8550)).toMatchObject({ display: '2.4h', primary_unit: 'hours', primary_value: 2.375 }); // 2.375 is a binary tie: half to even
     expect(durationObject(0).display).toBe('0.0s');
     // The edges belong to the larger unit.
@@ -35,8 +49,20 @@ describe('session report JSON', () => {
     });
     const [session] = json.session_details as Record<string, unknown>[];
     expect(Object.keys(session!)).toEqual([
-      'session_type', 'session_id', 'session_name', 'start_time', 'end_time', 'timing', 'system_utilization_percent', 'total_experiments',
-      'experiment_details', 'nodes_active', 'node_utilizations', 'raw_hours', 'duration_hours', 'active_time_hours',
+      'session_type',
+      'session_id',
+      'session_name',
+      'start_time',
+      'end_time',
+      'timing',
+      'system_utilization_percent',
+      'total_experiments',
+      'experiment_details',
+      'nodes_active',
+      'node_utilizations',
+      'raw_hours',
+      'duration_hours',
+      'active_time_hours',
     ]);
     expect(session!.timing).toEqual({
       duration: { display: '3.0h', seconds: 10800, minutes: 180, hours: 3, primary_unit: 'hours', primary_value: 3 },
@@ -44,7 +70,9 @@ describe('session report JSON', () => {
       idle_time: { display: '1.0h', seconds: 3600, minutes: 60, hours: 1, primary_unit: 'hours', primary_value: 1 },
     });
     expect(session!.raw_hours).toEqual({ duration: 3, active: 2, idle: 1 });
-    expect(session!.experiment_details).toEqual([{ experiment_id: X1, experiment_name: 'Exp A', display_name: 'Exp A' }]);
+    expect(session!.experiment_details).toEqual([
+      { experiment_id: X1, experiment_name: 'Exp A', display_name: 'Exp A' },
+    ]);
     expect((session!.node_utilizations as Record<string, unknown>)[N1]).toEqual({
       node_id: N1,
       node_name: 'robot_arm',
@@ -52,9 +80,30 @@ describe('session report JSON', () => {
       utilization_percent: 25,
       state: 'idle',
       timing: {
-        busy_time: { display: '30.0m', seconds: 1800, minutes: 30, hours: 0.5, primary_unit: 'minutes', primary_value: 30 },
-        idle_time: { display: '1.5h', seconds: 5400, minutes: 90, hours: 1.5, primary_unit: 'hours', primary_value: 1.5 },
-        total_time: { display: '3.0h', seconds: 10800, minutes: 180, hours: 3, primary_unit: 'hours', primary_value: 3 },
+        busy_time: {
+          display: '30.0m',
+          seconds: 1800,
+          minutes: 30,
+          hours: 0.5,
+          primary_unit: 'minutes',
+          primary_value: 30,
+        },
+        idle_time: {
+          display: '1.5h',
+          seconds: 5400,
+          minutes: 90,
+          hours: 1.5,
+          primary_unit: 'hours',
+          primary_value: 1.5,
+        },
+        total_time: {
+          display: '3.0h',
+          seconds: 10800,
+          minutes: 180,
+          hours: 3,
+          primary_unit: 'hours',
+          primary_value: 3,
+        },
       },
       raw_hours: { busy: 0.5, idle: 1.5, total: 3 },
       busy_time_hours: 0.5,
@@ -86,17 +135,44 @@ describe('user report JSON', () => {
     const users = json.user_utilization as Record<string, Record<string, unknown>>;
     expect(Object.keys(users)).toEqual(['42', 'alice']);
     expect(users.alice!.workflows).toEqual([
-      { workflow_id: 'W1', workflow_name: 'transfer', start_time: null, end_time: '2025-01-06T09:45:00', duration_hours: 0.75, status: 'completed' },
-      { workflow_id: 'W2', workflow_name: 'mix', start_time: '2025-01-06T10:00:00.500000', end_time: null, duration_hours: null, status: 'failed' },
+      {
+        workflow_id: 'W1',
+        workflow_name: 'transfer',
+        start_time: null,
+        end_time: '2025-01-06T09:45:00',
+        duration_hours: 0.75,
+        status: 'completed',
+      },
+      {
+        workflow_id: 'W2',
+        workflow_name: 'mix',
+        start_time: '2025-01-06T10:00:00.500000',
+        end_time: null,
+        duration_hours: null,
+        status: 'failed',
+      },
     ]);
-    expect(users['42']).toMatchObject({ shortest_workflow_hours: null, longest_workflow_hours: null, completion_rate_percent: 0 });
+    expect(users['42']).toMatchObject({
+      shortest_workflow_hours: null,
+      longest_workflow_hours: null,
+      completion_rate_percent: 0,
+    });
   });
 });
 
 describe('periods report JSON', () => {
   it("writes MADSci's sections in its order, with the user summary when asked for", () => {
     const json = periodsReportJson(periodsReport());
-    expect(Object.keys(json)).toEqual(['summary_metadata', 'key_metrics', 'user_utilization', 'node_summary', 'workcell_summary', 'trends', 'experiment_details', 'time_series']);
+    expect(Object.keys(json)).toEqual([
+      'summary_metadata',
+      'key_metrics',
+      'user_utilization',
+      'node_summary',
+      'workcell_summary',
+      'trends',
+      'experiment_details',
+      'time_series',
+    ]);
     expect(json.summary_metadata).toEqual({
       analysis_type: 'daily',
       generated_at: '2025-01-08T00:00:00+00:00',
@@ -110,12 +186,27 @@ describe('periods report JSON', () => {
       total_users: 2,
       author_attribution_rate_percent: 100,
       top_users: [
-        { author: 'alice', total_workflows: 2, total_runtime_hours: 0.75, completion_rate_percent: 50, average_workflow_duration_hours: 0.75 },
-        { author: 'bob', total_workflows: 1, total_runtime_hours: 0, completion_rate_percent: 0, average_workflow_duration_hours: 0 },
+        {
+          author: 'alice',
+          total_workflows: 2,
+          total_runtime_hours: 0.75,
+          completion_rate_percent: 50,
+          average_workflow_duration_hours: 0.75,
+        },
+        {
+          author: 'bob',
+          total_workflows: 1,
+          total_runtime_hours: 0,
+          completion_rate_percent: 0,
+          average_workflow_duration_hours: 0,
+        },
       ],
       system_totals: { total_workflows: 3, total_runtime_hours: 0.75, completion_rate_percent: 33.33 },
     });
-    expect(json.trends).toEqual({ utilization_trend: { direction: 'insufficient_data', change_percent: 0 }, experiment_trend: { direction: 'insufficient_data', change_percent: 0 } });
+    expect(json.trends).toEqual({
+      utilization_trend: { direction: 'insufficient_data', change_percent: 0 },
+      experiment_trend: { direction: 'insufficient_data', change_percent: 0 },
+    });
     expect(json.experiment_details).toEqual({
       total_experiments: 51,
       experiments: [
@@ -144,21 +235,56 @@ describe('periods report JSON', () => {
       active_time_hours: 0,
     });
     // A workcell without a series (no bucket where it ran) is left out of the series, not of the summary.
-    expect(series.nodes).toEqual({ [N1]: [{ period_number: 1, period_type: 'day', period_display: '2025-01-06', date: '2025-01-06', utilization: 25, busy_hours: 0.5 }] });
+    expect(series.nodes).toEqual({
+      [N1]: [
+        {
+          period_number: 1,
+          period_type: 'day',
+          period_display: '2025-01-06',
+          date: '2025-01-06',
+          utilization: 25,
+          busy_hours: 0.5,
+        },
+      ],
+    });
     expect(series.workcells).toEqual({});
     expect(Object.keys(json.workcell_summary as object)).toEqual([WC]);
   });
 
   it('leaves the user summary out when the users were not asked for, and writes full trends', () => {
     const trends = {
-      utilization: { direction: 'increasing' as const, changePercent: 12.5, firstValue: 40, lastValue: 45, activePeriodsAnalyzed: 2 },
-      experiments: { direction: 'stable' as const, changePercent: 0, firstValue: 0, lastValue: 1, activePeriodsAnalyzed: 2 },
+      utilization: {
+        direction: 'increasing' as const,
+        changePercent: 12.5,
+        firstValue: 40,
+        lastValue: 45,
+        activePeriodsAnalyzed: 2,
+      },
+      experiments: {
+        direction: 'stable' as const,
+        changePercent: 0,
+        firstValue: 0,
+        lastValue: 1,
+        activePeriodsAnalyzed: 2,
+      },
     };
     const json = periodsReportJson({ ...periodsReport(), topUsers: null, userSummary: null, trends });
     expect(Object.keys(json)).not.toContain('user_utilization');
     expect(json.trends).toEqual({
-      utilization_trend: { direction: 'increasing', change_percent: 12.5, first_value: 40, last_value: 45, active_periods_analyzed: 2 },
-      experiment_trend: { direction: 'stable', change_percent: 0, first_value: 0, last_value: 1, active_periods_analyzed: 2 },
+      utilization_trend: {
+        direction: 'increasing',
+        change_percent: 12.5,
+        first_value: 40,
+        last_value: 45,
+        active_periods_analyzed: 2,
+      },
+      experiment_trend: {
+        direction: 'stable',
+        change_percent: 0,
+        first_value: 0,
+        last_value: 1,
+        active_periods_analyzed: 2,
+      },
     });
   });
 });

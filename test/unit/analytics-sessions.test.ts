@@ -17,7 +17,12 @@ const X2 = '01JGZ8Q5T30000000000000X02';
 const m = (minutes: number): number => Date.UTC(2025, 0, 6, 8, minutes);
 
 let counter = 0;
-function ev(minute: number, type: string, source: AnalyticsEvent['source'] = {}, data: Record<string, unknown> = {}): AnalyticsEvent {
+function ev(
+  minute: number,
+  type: string,
+  source: AnalyticsEvent['source'] = {},
+  data: Record<string, unknown> = {},
+): AnalyticsEvent {
   return { id: `e${counter++}`, t: m(minute), type, source, data };
 }
 
@@ -46,7 +51,11 @@ describe('session derivation', () => {
   });
 
   it('ends a session without a stop at the next start of its workcell', () => {
-    const lifecycle = [ev(0, 'workcell_start', { workcell_id: WC }), ev(5, 'workcell_start', { workcell_id: WC2 }), ev(40, 'workcell_start', { workcell_id: WC })];
+    const lifecycle = [
+      ev(0, 'workcell_start', { workcell_id: WC }),
+      ev(5, 'workcell_start', { workcell_id: WC2 }),
+      ev(40, 'workcell_start', { workcell_id: WC }),
+    ];
     expect(deriveSessions(lifecycle, m(0), m(60)).map((s) => [s.sessionId, s.start, s.end])).toEqual([
       [WC, m(0), m(40)],
       [WC2, m(5), m(60)],
@@ -55,13 +64,23 @@ describe('session derivation', () => {
   });
 
   it('does not end a session at a stop logged at its very start', () => {
-    const lifecycle = [ev(0, 'workcell_stop', { workcell_id: WC }), ev(0, 'workcell_start', { workcell_id: WC }), ev(20, 'workcell_stop', { workcell_id: WC })];
+    const lifecycle = [
+      ev(0, 'workcell_stop', { workcell_id: WC }),
+      ev(0, 'workcell_start', { workcell_id: WC }),
+      ev(20, 'workcell_stop', { workcell_id: WC }),
+    ];
     expect(deriveSessions(lifecycle, m(-10), m(60)).map((s) => [s.start, s.end])).toEqual([[m(0), m(20)]]);
   });
 
   it('ignores starts outside the window and stops after its end', () => {
-    const lifecycle = [ev(0, 'workcell_start', { workcell_id: WC }), ev(20, 'workcell_start', { workcell_id: WC }), ev(50, 'workcell_stop', { workcell_id: WC })];
-    expect(deriveSessions(lifecycle, m(10), m(40))).toEqual([{ sessionType: 'workcell', sessionId: WC, sessionName: `Workcell ${WC.slice(-8)}`, start: m(20), end: m(40) }]);
+    const lifecycle = [
+      ev(0, 'workcell_start', { workcell_id: WC }),
+      ev(20, 'workcell_start', { workcell_id: WC }),
+      ev(50, 'workcell_stop', { workcell_id: WC }),
+    ];
+    expect(deriveSessions(lifecycle, m(10), m(40))).toEqual([
+      { sessionType: 'workcell', sessionId: WC, sessionName: `Workcell ${WC.slice(-8)}`, start: m(20), end: m(40) },
+    ]);
   });
 
   it('names a start without an owner after its second: system_<epoch seconds>', () => {
@@ -70,14 +89,27 @@ describe('session derivation', () => {
   });
 
   it('stands for a window without starts with one default session', () => {
-    expect(defaultSession(m(0), m(60))).toEqual({ sessionType: 'default_analysis', sessionId: 'analysis_1736150400', sessionName: null, start: m(0), end: m(60) });
+    expect(defaultSession(m(0), m(60))).toEqual({
+      sessionType: 'default_analysis',
+      sessionId: 'analysis_1736150400',
+      sessionName: null,
+      start: m(0),
+      end: m(60),
+    });
   });
 });
 
 describe('session analysis', () => {
   it('adds the union of intervals, touching ones merged; the int 0 without any', () => {
     expect(unionSeconds([])).toBe(0);
-    expect(unionSeconds([[0, 60_000], [60_000, 120_000], [30_000, 90_000], [300_000, 330_000]])).toEqual(F(150));
+    expect(
+      unionSeconds([
+        [0, 60_000],
+        [60_000, 120_000],
+        [30_000, 90_000],
+        [300_000, 330_000],
+      ]),
+    ).toEqual(F(150));
   });
 
   it('counts experiment time as active, a running experiment until the session end, and node busy time from running actions', async () => {
@@ -99,7 +131,15 @@ describe('session analysis', () => {
     expect(a!.experimentIds).toEqual([X1, X2]);
     expect(a!.nodes).toEqual([
       // Active from node_start to the end (7200 s); busy 20-40 and 100-120 (2400 s); B still running.
-      { nodeId: N1, totalSeconds: 7200, activeSeconds: F(7200), busySeconds: F(2400), idleSeconds: F(4800), utilization: (2400 / 7200) * 100, state: 'busy' },
+      {
+        nodeId: N1,
+        totalSeconds: 7200,
+        activeSeconds: F(7200),
+        busySeconds: F(2400),
+        idleSeconds: F(4800),
+        utilization: (2400 / 7200) * 100,
+        state: 'busy',
+      },
     ]);
   });
 
@@ -112,7 +152,10 @@ describe('session analysis', () => {
   it('feeds an event to every session that holds it, and answers in the order of the specs', async () => {
     const late = { sessionType: 'workcell' as const, sessionId: WC2, sessionName: null, start: m(30), end: m(60) };
     const early = { sessionType: 'workcell' as const, sessionId: WC, sessionName: null, start: m(0), end: m(45) };
-    const events = [ev(35, 'experiment_start', { experiment_id: X1 }), ev(40, 'experiment_complete', { experiment_id: X1 })];
+    const events = [
+      ev(35, 'experiment_start', { experiment_id: X1 }),
+      ev(40, 'experiment_complete', { experiment_id: X1 }),
+    ];
     const [a, b] = await analyseSessions([late, early], () => stream(events));
     expect([a!.spec.sessionId, a!.activeSeconds]).toEqual([WC2, F(300)]);
     expect([b!.spec.sessionId, b!.activeSeconds]).toEqual([WC, F(300)]);

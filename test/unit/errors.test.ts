@@ -41,7 +41,10 @@ describe('the error vocabulary', () => {
       expect([error.code, error.status]).toEqual([code, status]);
       expect(error.name).toBe(error.constructor.name);
     }
-    expect(new BadUserInputError('bad', 'events[3].source.nodeId').extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'events[3].source.nodeId' });
+    expect(new BadUserInputError('bad', 'events[3].source.nodeId').extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'events[3].source.nodeId',
+    });
     expect(new UnauthenticatedError().extensions).toEqual({ code: 'UNAUTHENTICATED' });
   });
 
@@ -67,28 +70,50 @@ describe('the error vocabulary', () => {
 
 describe('GraphQL error mapping', () => {
   it('answers each kind of error with the code the client sees', () => {
-    expect(graphqlErrorCode(locatedError(new StoreUnavailableError(), undefined, ['event']))).toBe('SERVICE_UNAVAILABLE');
+    expect(graphqlErrorCode(locatedError(new StoreUnavailableError(), undefined, ['event']))).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
     // Apollo re-codes validation errors; a rule of ours keeps its own code.
     const rule = new GraphQLError('A document may use at most 30 aliases', {
       originalError: toGraphQLError(new QueryTooComplexError('A document may use at most 30 aliases')),
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
     expect(graphqlErrorCode(rule)).toBe('QUERY_TOO_COMPLEX');
-    expect(graphqlErrorCode(new GraphQLError('Cannot query field "nope" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }))).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(graphqlErrorCode(new GraphQLError('Too many errors processing variables, error limit reached. Execution aborted.'))).toBe('BAD_USER_INPUT');
-    expect(graphqlErrorCode(locatedError(new RangeError('Maximum call stack size exceeded'), undefined, ['events']))).toBe('INTERNAL_SERVER_ERROR');
+    expect(
+      graphqlErrorCode(
+        new GraphQLError('Cannot query field "nope" on type "Query".', {
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+      ),
+    ).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(
+      graphqlErrorCode(
+        new GraphQLError('Too many errors processing variables, error limit reached. Execution aborted.'),
+      ),
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      graphqlErrorCode(locatedError(new RangeError('Maximum call stack size exceeded'), undefined, ['events'])),
+    ).toBe('INTERNAL_SERVER_ERROR');
   });
 
   it('formats internal errors without their message in production, and never with a stack trace', () => {
     const reported: unknown[] = [];
     const format = makeFormatError({ hideInternals: true, onInternalError: (error) => reported.push(error) });
     const bug = new TypeError('secret path /srv/app.js');
-    const formatted = format({ message: bug.message, extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } }, locatedError(bug, undefined, ['events']));
+    const formatted = format(
+      { message: bug.message, extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } },
+      locatedError(bug, undefined, ['events']),
+    );
     expect(formatted).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(reported).toEqual([bug]);
 
     const bad = new BadUserInputError('first must be between 0 and 1000, got 5000', 'first');
-    expect(format({ message: bad.message, path: ['events'], extensions: { ...bad.extensions, stacktrace: ['at y'] } }, locatedError(bad, undefined, ['events']))).toEqual({
+    expect(
+      format(
+        { message: bad.message, path: ['events'], extensions: { ...bad.extensions, stacktrace: ['at y'] } },
+        locatedError(bad, undefined, ['events']),
+      ),
+    ).toEqual({
       message: 'first must be between 0 and 1000, got 5000',
       path: ['events'],
       extensions: { code: 'BAD_USER_INPUT', field: 'first' },
@@ -113,7 +138,9 @@ describe('MongoDB outages in the store', () => {
     const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     expect(isMongoUnavailable(named('MongoBulkWriteError', { writeErrors: [], errorResponse: epipe }))).toBe(true);
     // Duplicate keys are the caller's, not an outage.
-    expect(isMongoUnavailable(named('MongoBulkWriteError', { writeErrors: [{ code: 11000 }], errorResponse: epipe }))).toBe(false);
+    expect(
+      isMongoUnavailable(named('MongoBulkWriteError', { writeErrors: [{ code: 11000 }], errorResponse: epipe })),
+    ).toBe(false);
     // A bare socket error is not the database's.
     expect(isMongoUnavailable(epipe)).toBe(false);
     expect(isMongoUnavailable(named('MongoServerError'))).toBe(false);
@@ -150,12 +177,18 @@ describe('MongoDB outages in the store', () => {
 
 describe('REST error mapping', () => {
   /** A one-route Express app throwing `error`, answered by the REST door's handler. */
-  async function answer(error: unknown, path = '/events?number=-1'): Promise<{ status: number; type: string | null; body: string }> {
+  async function answer(
+    error: unknown,
+    path = '/events?number=-1',
+  ): Promise<{ status: number; type: string | null; body: string }> {
     const app = express();
     app.get('/events', () => {
       throw error;
     });
-    const options = { logger: createLogger('silent'), config: { limits: { maxBodyBytes: 1024 } } } as unknown as MadsciRouterOptions;
+    const options = {
+      logger: createLogger('silent'),
+      config: { limits: { maxBodyBytes: 1024 } },
+    } as unknown as MadsciRouterOptions;
     app.use(restErrorHandler(options));
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -170,19 +203,41 @@ describe('REST error mapping', () => {
   it('answers bad input as FastAPI does, in MADSci field names, placed where the input came from', async () => {
     const bad = await answer(new BadUserInputError('limit must be between 0 and 1000, got -1', 'limit'));
     expect(bad.status).toBe(422);
-    expect(JSON.parse(bad.body)).toEqual({ detail: [{ type: 'value_error', loc: ['query', 'number'], msg: 'Value error, limit must be between 0 and 1000, got -1', input: '-1' }] });
+    expect(JSON.parse(bad.body)).toEqual({
+      detail: [
+        {
+          type: 'value_error',
+          loc: ['query', 'number'],
+          msg: 'Value error, limit must be between 0 and 1000, got -1',
+          input: '-1',
+        },
+      ],
+    });
     const source = await answer(new BadUserInputError('source.nodeId must be a ULID, got "x"', 'event.source.nodeId'));
-    expect(JSON.parse(source.body).detail[0]).toMatchObject({ loc: ['body', 'source', 'node_id'], msg: 'Value error, source.node_id must be a ULID, got "x"' });
+    expect(JSON.parse(source.body).detail[0]).toMatchObject({
+      loc: ['body', 'source', 'node_id'],
+      msg: 'Value error, source.node_id must be a ULID, got "x"',
+    });
     // Only the field the error names is renamed; other words of the message stay as written.
-    const other = await answer(new BadUserInputError('olderThanDays must be an integer, not someValue', 'olderThanDays'));
+    const other = await answer(
+      new BadUserInputError('olderThanDays must be an integer, not someValue', 'olderThanDays'),
+    );
     expect(JSON.parse(other.body).detail[0].msg).toBe('Value error, older_than_days must be an integer, not someValue');
-    const issues = await answer(new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]));
-    expect([issues.status, JSON.parse(issues.body)]).toEqual([422, { detail: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] }]);
+    const issues = await answer(
+      new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]),
+    );
+    expect([issues.status, JSON.parse(issues.body)]).toEqual([
+      422,
+      { detail: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] },
+    ]);
   });
 
   it('answers outages with 503, other AppErrors with their status, and bugs with a plain 500', async () => {
     const outage = await answer(new StoreUnavailableError(new Error('socket hang up')));
-    expect([outage.status, JSON.parse(outage.body)]).toEqual([503, { detail: 'The event database is unavailable; try again shortly' }]);
+    expect([outage.status, JSON.parse(outage.body)]).toEqual([
+      503,
+      { detail: 'The event database is unavailable; try again shortly' },
+    ]);
     const missing = await answer(new NotFoundError('Event with ID 01J not found'));
     expect([missing.status, JSON.parse(missing.body)]).toEqual([404, { detail: 'Event with ID 01J not found' }]);
     const bug = await answer(new TypeError('secret'));

@@ -60,14 +60,23 @@ describe('filterToSelector', () => {
       search_text: { $regex: 'a\\-b\\/c\\$\\^\\*\\+\\?\\{\\}\\[\\]\\|\\\\' },
     });
     expect(filterToSelector({ text: '', archived: ArchiveState.ALL })).toEqual({});
-    expect(filterToSelector({ text: 'x'.repeat(1000), archived: ArchiveState.ALL })).toEqual({ search_text: { $regex: 'x'.repeat(1000) } });
+    expect(filterToSelector({ text: 'x'.repeat(1000), archived: ArchiveState.ALL })).toEqual({
+      search_text: { $regex: 'x'.repeat(1000) },
+    });
   });
 
   it('compiles and/or recursively; each nested filter sees active events unless it says otherwise', () => {
-    expect(filterToSelector({ archived: ArchiveState.ALL, or: [{ alert: true }, { minLevel: 40, archived: ArchiveState.ALL }] })).toEqual({
+    expect(
+      filterToSelector({
+        archived: ArchiveState.ALL,
+        or: [{ alert: true }, { minLevel: 40, archived: ArchiveState.ALL }],
+      }),
+    ).toEqual({
       $or: [{ $and: [{ alert: true }, ACTIVE] }, { log_level: { $gte: 40 } }],
     });
-    expect(filterToSelector({ and: [{ alert: true, archived: ArchiveState.ALL }] })).toEqual({ $and: [ACTIVE, { alert: true }] });
+    expect(filterToSelector({ and: [{ alert: true, archived: ArchiveState.ALL }] })).toEqual({
+      $and: [ACTIVE, { alert: true }],
+    });
   });
 
   it('says an empty or (true of no event) without an empty $or, which MongoDB refuses', () => {
@@ -78,7 +87,9 @@ describe('filterToSelector', () => {
 
   describe('bad input', () => {
     it('refuses text over 1000 characters, naming the path', () => {
-      expect(thrown(() => filterToSelector({ text: 'x'.repeat(1001) }))).toEqual(badInput('text may be at most 1000 characters', 'filter.text'));
+      expect(thrown(() => filterToSelector({ text: 'x'.repeat(1001) }))).toEqual(
+        badInput('text may be at most 1000 characters', 'filter.text'),
+      );
       expect(thrown(() => filterToSelector({ and: [{}, { or: [{ text: 'y'.repeat(5000) }] }] }))).toEqual(
         badInput('text may be at most 1000 characters', 'filter.and[1].or[0].text'),
       );
@@ -93,7 +104,9 @@ describe('filterToSelector', () => {
         badInput('Filters may nest at most 10 levels', `filter.or[0]${'.and[0]'.repeat(9)}`),
       );
       expect(filterToSelector({ and: [{}] }, 2)).toEqual({ $and: [ACTIVE, ACTIVE] });
-      expect(thrown(() => filterToSelector({ and: [{ or: [{}, {}] }] }, 2))).toEqual(badInput('Filters may nest at most 2 levels', 'filter.and[0].or[0]'));
+      expect(thrown(() => filterToSelector({ and: [{ or: [{}, {}] }] }, 2))).toEqual(
+        badInput('Filters may nest at most 2 levels', 'filter.and[0].or[0]'),
+      );
     });
   });
 });

@@ -42,7 +42,11 @@ describe('assertInputDepth', () => {
   it('accepts max levels and refuses one more, naming the input', () => {
     expect(() => assertInputDepth(nested(3), 3, 'variables')).not.toThrow();
     expect(() => assertInputDepth(null, 0, 'variables')).not.toThrow();
-    expect(thrown(() => assertInputDepth(nested(4), 3, 'variables'))).toEqual(badInput('Input nests deeper than 3 levels', 'variables'));
-    expect(thrown(() => assertInputDepth(nested(100_000), 64, 'body'))).toEqual(badInput('Input nests deeper than 64 levels', 'body'));
+    expect(thrown(() => assertInputDepth(nested(4), 3, 'variables'))).toEqual(
+      badInput('Input nests deeper than 3 levels', 'variables'),
+    );
+    expect(thrown(() => assertInputDepth(nested(100_000), 64, 'body'))).toEqual(
+      badInput('Input nests deeper than 64 levels', 'body'),
+    );
   });
 });

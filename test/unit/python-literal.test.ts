@@ -37,7 +37,9 @@ describe('parsePythonLiteral', () => {
 
   it('reads 100 levels of nesting and refuses 101', () => {
     expect(parsePythonLiteral(`${'['.repeat(101)}${']'.repeat(101)}`)).toHaveLength(1);
-    expect(() => parsePythonLiteral(`${'['.repeat(102)}${']'.repeat(102)}`)).toThrow(new LiteralSyntaxError('nesting deeper than 100 at position 101'));
+    expect(() => parsePythonLiteral(`${'['.repeat(102)}${']'.repeat(102)}`)).toThrow(
+      new LiteralSyntaxError('nesting deeper than 100 at position 101'),
+    );
   });
 
   it.each([

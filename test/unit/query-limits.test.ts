@@ -12,7 +12,12 @@ import { badInput, thrown } from './thrown';
 
 const schema = buildSchema(fs.readFileSync(path.join(__dirname, '../../schema.graphql'), 'utf8'));
 
-const tooComplex = (message: string) => ({ name: 'QueryTooComplexError', message, code: 'QUERY_TOO_COMPLEX', field: undefined });
+const tooComplex = (message: string) => ({
+  name: 'QueryTooComplexError',
+  message,
+  code: 'QUERY_TOO_COMPLEX',
+  field: undefined,
+});
 
 /** The cost the server computes, read from the message of a check with a maximum of 0. */
 function cost(query: string, variables?: Record<string, unknown>): number {
@@ -45,7 +50,9 @@ describe('query cost', () => {
 
   it('sizes by the ids or events asked for', () => {
     expect(cost('{ eventsByIds(ids: ["a", "b", "c"]) { id } }')).toBe(4);
-    expect(cost('query($ids: [ID!]!) { eventsByIds(ids: $ids) { id eventType } }', { ids: ['a', 'b', 'c', 'd', 'e'] })).toBe(11);
+    expect(
+      cost('query($ids: [ID!]!) { eventsByIds(ids: $ids) { id eventType } }', { ids: ['a', 'b', 'c', 'd', 'e'] }),
+    ).toBe(11);
   });
 
   it('reads page sizes from the variables', () => {
@@ -63,11 +70,15 @@ describe('query cost', () => {
   it('costs only the named operation', () => {
     const doc = parse('query Big { events(first: 1000) { totalCount } } query Small { health { healthy } }');
     expect(() => assertCost(schema, doc, undefined, 'Small', 2)).not.toThrow();
-    expect(thrown(() => assertCost(schema, doc, undefined, 'Big', 2)).message).toBe('Query cost 1001 exceeds the maximum of 2; ask for fewer items or fields');
+    expect(thrown(() => assertCost(schema, doc, undefined, 'Big', 2)).message).toBe(
+      'Query cost 1001 exceeds the maximum of 2; ask for fewer items or fields',
+    );
   });
 
   it('leaves invalid variables to execution (BAD_USER_INPUT there), not to the cost check', () => {
-    expect(() => assertCost(schema, parse('query($n: Int) { events(first: $n) { totalCount } }'), { n: 'many' }, undefined, 0)).not.toThrow();
+    expect(() =>
+      assertCost(schema, parse('query($n: Int) { events(first: $n) { totalCount } }'), { n: 'many' }, undefined, 0),
+    ).not.toThrow();
   });
 });
 
@@ -89,7 +100,10 @@ describe('assertVariableLimits', () => {
 
 describe('limitRules', () => {
   const check = (query: string, maxDepth: number, maxAliases: number) =>
-    validate(schema, parse(query), limitRules({ maxDepth, maxAliases, maxCost: 0 })).map((e) => ({ message: e.message, code: e.extensions.code }));
+    validate(schema, parse(query), limitRules({ maxDepth, maxAliases, maxCost: 0 })).map((e) => ({
+      message: e.message,
+      code: e.extensions.code,
+    }));
 
   it('passes a document within both limits', () => {
     expect(check('{ a: health { healthy } b: health { healthy } }', 1, 2)).toEqual([]);
@@ -98,14 +112,22 @@ describe('limitRules', () => {
   it('refuses one alias too many, and reports it once however many follow', () => {
     const error = { message: 'A document may use at most 2 aliases', code: 'QUERY_TOO_COMPLEX' };
     expect(check('{ a: health { healthy } b: health { healthy } c: health { healthy } }', 5, 2)).toEqual([error]);
-    expect(check('{ a: health { healthy } b: health { healthy } c: health { x: healthy y: healthy } d: health { healthy } }', 5, 2)).toEqual([error]);
+    expect(
+      check(
+        '{ a: health { healthy } b: health { healthy } c: health { x: healthy y: healthy } d: health { healthy } }',
+        5,
+        2,
+      ),
+    ).toEqual([error]);
   });
 
   it('refuses a selection deeper than maxDepth, with QUERY_TOO_COMPLEX; introspection is not counted', () => {
     // graphql-depth-limit counts the top-level fields as depth 0: id is at depth 3.
     const query = '{ events { edges { node { id } } } }';
     expect(check(query, 3, 10)).toEqual([]);
-    expect(check(query, 2, 10)).toEqual([{ message: "'' exceeds maximum operation depth of 2", code: 'QUERY_TOO_COMPLEX' }]);
+    expect(check(query, 2, 10)).toEqual([
+      { message: "'' exceeds maximum operation depth of 2", code: 'QUERY_TOO_COMPLEX' },
+    ]);
     expect(check('{ __schema { types { fields { type { ofType { name } } } } } }', 1, 10)).toEqual([]);
   });
 });

@@ -13,14 +13,22 @@ describe('selectorToSql', () => {
   });
 
   it('compares a column with a literal of its type', () => {
-    expect(selectorToSql({ event_type: 'log_info' })).toEqual({ sql: '(event_type = ?)', params: ['log_info'], exact: true });
+    expect(selectorToSql({ event_type: 'log_info' })).toEqual({
+      sql: '(event_type = ?)',
+      params: ['log_info'],
+      exact: true,
+    });
     expect(selectorToSql({ _id: '01H' })).toEqual({ sql: '(id = ?)', params: ['01H'], exact: true });
     expect(selectorToSql({ alert: true })).toEqual({ sql: '(alert = ?)', params: [1], exact: true });
     expect(selectorToSql({ log_level: { $eq: 40 } })).toEqual({ sql: '((log_level = ?))', params: [40], exact: true });
   });
 
   it('stores instants as epoch milliseconds', () => {
-    expect(selectorToSql({ event_timestamp: { $gte: new Date('1970-01-01T00:00:01.000Z'), $lt: new Date('1970-01-01T00:00:02.000Z') } })).toEqual({
+    expect(
+      selectorToSql({
+        event_timestamp: { $gte: new Date('1970-01-01T00:00:01.000Z'), $lt: new Date('1970-01-01T00:00:02.000Z') },
+      }),
+    ).toEqual({
       sql: '((event_timestamp >= ?) AND (event_timestamp < ?))',
       params: [1000, 2000],
       exact: true,
@@ -36,30 +44,62 @@ describe('selectorToSql', () => {
   });
 
   it('tests null as IS NULL on nullable columns and as false on the others', () => {
-    expect(selectorToSql({ 'source.node_id': null })).toEqual({ sql: '(source_node_id IS NULL)', params: [], exact: true });
+    expect(selectorToSql({ 'source.node_id': null })).toEqual({
+      sql: '(source_node_id IS NULL)',
+      params: [],
+      exact: true,
+    });
     expect(selectorToSql({ event_type: null })).toEqual({ sql: '(0)', params: [], exact: true });
-    expect(selectorToSql({ trace_id: { $ne: null } })).toEqual({ sql: '((trace_id IS NOT NULL))', params: [], exact: true });
+    expect(selectorToSql({ trace_id: { $ne: null } })).toEqual({
+      sql: '((trace_id IS NOT NULL))',
+      params: [],
+      exact: true,
+    });
     expect(selectorToSql({ event_type: { $ne: null } })).toEqual({ sql: '((1))', params: [], exact: true });
   });
 
   it('says $ne per column kind: "= 0/1" on booleans, IS NOT on nullable columns, <> elsewhere', () => {
     expect(selectorToSql({ archived: { $ne: true } })).toEqual({ sql: '((archived = ?))', params: [0], exact: true });
     expect(selectorToSql({ alert: { $ne: false } })).toEqual({ sql: '((alert = ?))', params: [1], exact: true });
-    expect(selectorToSql({ trace_id: { $ne: 't' } })).toEqual({ sql: '((trace_id IS NOT ?))', params: ['t'], exact: true });
-    expect(selectorToSql({ event_type: { $ne: 'x' } })).toEqual({ sql: '((event_type <> ?))', params: ['x'], exact: true });
+    expect(selectorToSql({ trace_id: { $ne: 't' } })).toEqual({
+      sql: '((trace_id IS NOT ?))',
+      params: ['t'],
+      exact: true,
+    });
+    expect(selectorToSql({ event_type: { $ne: 'x' } })).toEqual({
+      sql: '((event_type <> ?))',
+      params: ['x'],
+      exact: true,
+    });
   });
 
   it('translates $in and $nin with and without null', () => {
-    expect(selectorToSql({ event_type: { $in: ['a', 'b'] } })).toEqual({ sql: '((event_type IN (?, ?)))', params: ['a', 'b'], exact: true });
+    expect(selectorToSql({ event_type: { $in: ['a', 'b'] } })).toEqual({
+      sql: '((event_type IN (?, ?)))',
+      params: ['a', 'b'],
+      exact: true,
+    });
     expect(selectorToSql({ 'source.node_id': { $in: ['A', null] } })).toEqual({
       sql: '(((source_node_id IN (?) OR source_node_id IS NULL)))',
       params: ['A'],
       exact: true,
     });
     expect(selectorToSql({ _id: { $in: [] } })).toEqual({ sql: '((0))', params: [], exact: true });
-    expect(selectorToSql({ trace_id: { $in: [null] } })).toEqual({ sql: '((trace_id IS NULL))', params: [], exact: true });
-    expect(selectorToSql({ event_type: { $nin: ['a', 'b'] } })).toEqual({ sql: '((NOT (event_type IN (?, ?))))', params: ['a', 'b'], exact: true });
-    expect(selectorToSql({ trace_id: { $nin: ['t'] } })).toEqual({ sql: '(((trace_id IS NULL OR NOT (trace_id IN (?)))))', params: ['t'], exact: true });
+    expect(selectorToSql({ trace_id: { $in: [null] } })).toEqual({
+      sql: '((trace_id IS NULL))',
+      params: [],
+      exact: true,
+    });
+    expect(selectorToSql({ event_type: { $nin: ['a', 'b'] } })).toEqual({
+      sql: '((NOT (event_type IN (?, ?))))',
+      params: ['a', 'b'],
+      exact: true,
+    });
+    expect(selectorToSql({ trace_id: { $nin: ['t'] } })).toEqual({
+      sql: '(((trace_id IS NULL OR NOT (trace_id IN (?)))))',
+      params: ['t'],
+      exact: true,
+    });
     expect(selectorToSql({ trace_id: { $nin: ['t', null] } })).toEqual({
       sql: '((trace_id IS NOT NULL AND NOT (trace_id IN (?))))',
       params: ['t'],
@@ -69,7 +109,11 @@ describe('selectorToSql', () => {
   });
 
   it('searches a literal regular expression with instr, and leaves real patterns and flags to mingo', () => {
-    expect(selectorToSql({ search_text: { $regex: 'robot arm\\.' } })).toEqual({ sql: '((instr(search_text, ?) > 0))', params: ['robot arm.'], exact: true });
+    expect(selectorToSql({ search_text: { $regex: 'robot arm\\.' } })).toEqual({
+      sql: '((instr(search_text, ?) > 0))',
+      params: ['robot arm.'],
+      exact: true,
+    });
     expect(selectorToSql({ search_text: { $regex: '^robot' } })).toEqual(NONE);
     expect(selectorToSql({ search_text: { $regex: 'robot', $options: 'i' } })).toEqual(NONE);
     expect(selectorToSql({ log_level: { $regex: '1' } })).toEqual(NONE);
@@ -86,8 +130,16 @@ describe('selectorToSql', () => {
   });
 
   it('keeps the SQL part of a conjunction and marks it inexact', () => {
-    expect(selectorToSql({ log_level: 40, 'event_data.n': 1 })).toEqual({ sql: '(log_level = ?)', params: [40], exact: false });
-    expect(selectorToSql({ $and: [{ log_level: 40 }, { 'event_data.n': 1 }] })).toEqual({ sql: '(((log_level = ?)))', params: [40], exact: false });
+    expect(selectorToSql({ log_level: 40, 'event_data.n': 1 })).toEqual({
+      sql: '(log_level = ?)',
+      params: [40],
+      exact: false,
+    });
+    expect(selectorToSql({ $and: [{ log_level: 40 }, { 'event_data.n': 1 }] })).toEqual({
+      sql: '(((log_level = ?)))',
+      params: [40],
+      exact: false,
+    });
   });
 
   it('pushes a disjunction down only when every branch has SQL', () => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { sanitizeSelector } from '../../src/events/selector';
 import { badInput, thrown } from './thrown';
 
-const ALLOWED = 'allowed: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex $options $and $or $nor $not $elemMatch $size $all';
+const ALLOWED =
+  'allowed: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex $options $and $or $nor $not $elemMatch $size $all';
 const refused = (message: string) => badInput(message, 'selector');
 
 describe('sanitizeSelector: accepted selectors', () => {
@@ -37,8 +38,12 @@ describe('sanitizeSelector: accepted selectors', () => {
   });
 
   it('reads $elemMatch as a query or as operators', () => {
-    expect(sanitizeSelector({ 'event_data.items': { $elemMatch: { k: 9 } } }, 10)).toEqual({ 'event_data.items': { $elemMatch: { k: 9 } } });
-    expect(sanitizeSelector({ 'event_data.tags': { $elemMatch: { $eq: 'a' } } }, 10)).toEqual({ 'event_data.tags': { $elemMatch: { $eq: 'a' } } });
+    expect(sanitizeSelector({ 'event_data.items': { $elemMatch: { k: 9 } } }, 10)).toEqual({
+      'event_data.items': { $elemMatch: { k: 9 } },
+    });
+    expect(sanitizeSelector({ 'event_data.tags': { $elemMatch: { $eq: 'a' } } }, 10)).toEqual({
+      'event_data.tags': { $elemMatch: { $eq: 'a' } },
+    });
   });
 
   it('turns ISO strings compared with the date fields into instants (naive = UTC); other strings stay', () => {
@@ -96,11 +101,27 @@ describe('sanitizeSelector: refused selectors', () => {
 
   it.each<[string, unknown, string]>([
     ['$where', { $where: 'sleep(1000)' }, `Operator $where is not allowed at the top of a query; ${ALLOWED}`],
-    ['a comparison at the top of a query', { $eq: [{}] }, `Operator $eq is not allowed at the top of a query; ${ALLOWED}`],
+    [
+      'a comparison at the top of a query',
+      { $eq: [{}] },
+      `Operator $eq is not allowed at the top of a query; ${ALLOWED}`,
+    ],
     ['$expr in a condition', { a: { $expr: 1 } }, `Operator $expr is not allowed in the condition on "a"; ${ALLOWED}`],
-    ['$function nested in $or', { $or: [{ b: { $function: 'x' } }] }, `Operator $function is not allowed in the condition on "b"; ${ALLOWED}`],
-    ['a logical operator in a condition', { 'x.y': { $or: [{}] } }, `Operator $or is not allowed in the condition on "y"; ${ALLOWED}`],
-    ['an operator in a literal document', { a: { b: { $gt: 1 } } }, `Operator $gt is not allowed inside a literal document; ${ALLOWED}`],
+    [
+      '$function nested in $or',
+      { $or: [{ b: { $function: 'x' } }] },
+      `Operator $function is not allowed in the condition on "b"; ${ALLOWED}`,
+    ],
+    [
+      'a logical operator in a condition',
+      { 'x.y': { $or: [{}] } },
+      `Operator $or is not allowed in the condition on "y"; ${ALLOWED}`,
+    ],
+    [
+      'an operator in a literal document',
+      { a: { b: { $gt: 1 } } },
+      `Operator $gt is not allowed inside a literal document; ${ALLOWED}`,
+    ],
     ['an empty $or', { $or: [] }, '$or takes a non-empty array of queries'],
     ['$and of a non-object', { $and: [1] }, '$and takes a non-empty array of queries'],
     ['$nor of an object', { $nor: { a: 1 } }, '$nor takes a non-empty array of queries'],
@@ -108,7 +129,11 @@ describe('sanitizeSelector: refused selectors', () => {
     ['an invalid regular expression', { a: { $regex: '(' } }, '$regex is not a valid regular expression: "("'],
     ['a non-string $regex', { a: { $regex: 5 } }, '$regex takes a string'],
     ['a $regex over 1000 characters', { a: { $regex: 'x'.repeat(1001) } }, '$regex may be at most 1000 characters'],
-    ['an unknown regex flag', { a: { $regex: 'a', $options: 'g' } }, '$options may contain only the flags i, m, s and x'],
+    [
+      'an unknown regex flag',
+      { a: { $regex: 'a', $options: 'g' } },
+      '$options may contain only the flags i, m, s and x',
+    ],
     ['$options alone', { a: { $options: 'i' } }, '$options needs $regex'],
     ['$exists of a string', { a: { $exists: 'yes' } }, '$exists takes a boolean'],
     ['a negative $size', { a: { $size: -1 } }, '$size takes a non-negative integer'],
@@ -125,7 +150,9 @@ describe('sanitizeSelector: refused selectors', () => {
   });
 
   it('refuses nesting deeper than maxDepth', () => {
-    expect(thrown(() => sanitizeSelector({ a: { $gt: 1 } }, 2))).toEqual(refused('The selector may nest at most 2 levels'));
+    expect(thrown(() => sanitizeSelector({ a: { $gt: 1 } }, 2))).toEqual(
+      refused('The selector may nest at most 2 levels'),
+    );
     let deep: Record<string, unknown> = { a: 1 };
     for (let i = 0; i < 5000; i++) deep = { $and: [deep] };
     expect(thrown(() => sanitizeSelector(deep, 100))).toEqual(refused('The selector may nest at most 100 levels'));
@@ -134,6 +161,8 @@ describe('sanitizeSelector: refused selectors', () => {
   it('refuses more than 10 000 parts', () => {
     // query, condition, the $in array and each item: 3 + 9 997 parts is the most.
     expect(Object.keys(sanitizeSelector({ a: { $in: new Array(9_997).fill(1) } }, 10))).toEqual(['a']);
-    expect(thrown(() => sanitizeSelector({ a: { $in: new Array(9_998).fill(1) } }, 10))).toEqual(refused('The selector may have at most 10000 parts'));
+    expect(thrown(() => sanitizeSelector({ a: { $in: new Array(9_998).fill(1) } }, 10))).toEqual(
+      refused('The selector may have at most 10000 parts'),
+    );
   });
 });

@@ -27,7 +27,14 @@ export function ApiKeyButton() {
             save(draft.trim() || null);
           }}
         >
-          <input type="password" autoComplete="off" placeholder="X-API-Key" value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+          <input
+            type="password"
+            autoComplete="off"
+            placeholder="X-API-Key"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            autoFocus
+          />
           <button type="submit">Use</button>
           {hasKey && (
             <button type="button" className="secondary" onClick={() => save(null)}>
@@ -50,13 +57,17 @@ export function authorizedDownload(event: MouseEvent<HTMLAnchorElement>): void {
   event.preventDefault();
   const link = event.currentTarget;
   const name = link.getAttribute('download') || 'download';
-  void fetch(link.href, { headers }).then(async (response) => {
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const url = URL.createObjectURL(await response.blob());
-    const anchor = document.createElement('a');
-    anchor.href = url;
-    anchor.download = name;
-    anchor.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }).catch((error: unknown) => window.alert(`Download failed: ${error instanceof Error ? error.message : String(error)}`));
+  void fetch(link.href, { headers })
+    .then(async (response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const url = URL.createObjectURL(await response.blob());
+      const anchor = document.createElement('a');
+      anchor.href = url;
+      anchor.download = name;
+      anchor.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    })
+    .catch((error: unknown) =>
+      window.alert(`Download failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
 }

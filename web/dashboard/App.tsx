@@ -59,7 +59,14 @@ interface EventsState {
   error: string | null;
 }
 
-const EMPTY_EVENTS: EventsState = { rows: [], totalCount: null, endCursor: null, hasNextPage: false, loading: true, error: null };
+const EMPTY_EVENTS: EventsState = {
+  rows: [],
+  totalCount: null,
+  endCursor: null,
+  hasNextPage: false,
+  loading: true,
+  error: null,
+};
 const LIVE_FEED_SIZE = 30;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -71,19 +78,29 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
   const [liveEvents, setLiveEvents] = useState<EventRow[]>([]);
   const [liveIds, setLiveIds] = useState<ReadonlySet<string>>(new Set());
   const [eventTypes, setEventTypes] = useState<string[]>([]);
-  const [counts, setCounts] = useState<{ data: CountsResult['eventCounts']; window: ReturnType<typeof chartWindow> } | null>(null);
+  const [counts, setCounts] = useState<{
+    data: CountsResult['eventCounts'];
+    window: ReturnType<typeof chartWindow>;
+  } | null>(null);
   const [countsError, setCountsError] = useState<string | null>(null);
   const [countsTick, setCountsTick] = useState(0);
-  const [utilization, setUtilization] = useState<{ summary: NonNullable<UtilizationResult['sessionUtilization']['report']['overall_summary']> | null; error: string | null }>({ summary: null, error: null });
+  const [utilization, setUtilization] = useState<{
+    summary: NonNullable<UtilizationResult['sessionUtilization']['report']['overall_summary']> | null;
+    error: string | null;
+  }>({ summary: null, error: null });
   const [today, setToday] = useState(() => todayWindow());
   const gql = useCallback(
-    <T,>(query: string, variables?: Record<string, unknown>, signal?: AbortSignal) => graphqlFetch<T>(config.graphqlPath, query, variables, signal, apiKeyHeaders()),
+    <T,>(query: string, variables?: Record<string, unknown>, signal?: AbortSignal) =>
+      graphqlFetch<T>(config.graphqlPath, query, variables, signal, apiKeyHeaders()),
     [config.graphqlPath],
   );
 
   // Apply the form a moment after the last change (typing in a text box sends one query).
   useEffect(() => {
-    const timer = setTimeout(() => setApplied((previous) => (previous.form === JSON.stringify(form) ? previous : applyForm(form))), 250);
+    const timer = setTimeout(
+      () => setApplied((previous) => (previous.form === JSON.stringify(form) ? previous : applyForm(form))),
+      250,
+    );
     return () => clearTimeout(timer);
   }, [form]);
 
@@ -116,12 +133,25 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
         firstPageLoaded.current = true;
         const rows = [...byId.values()].sort(newestFirst);
         shownIds.current = new Set(byId.keys());
-        setEvents({ rows, totalCount: page.totalCount + extra, endCursor: page.pageInfo.endCursor, hasNextPage: page.pageInfo.hasNextPage, loading: false, error: null });
+        setEvents({
+          rows,
+          totalCount: page.totalCount + extra,
+          endCursor: page.pageInfo.endCursor,
+          hasNextPage: page.pageInfo.hasNextPage,
+          loading: false,
+          error: null,
+        });
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
         firstPageLoaded.current = true;
-        setEvents({ ...EMPTY_EVENTS, rows: pendingLive.current.sort(newestFirst), totalCount: null, loading: false, error: message(error) });
+        setEvents({
+          ...EMPTY_EVENTS,
+          rows: pendingLive.current.sort(newestFirst),
+          totalCount: null,
+          loading: false,
+          error: message(error),
+        });
         pendingLive.current = [];
       },
     );
@@ -183,7 +213,11 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
       () => {
         const window = chartWindow(applied.filter, Date.now());
         const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-        gql<CountsResult>(COUNTS_QUERY, { filter: { ...applied.filter, from: window.from, to: window.to }, bucket: window.bucket, timezone }, controller.signal).then(
+        gql<CountsResult>(
+          COUNTS_QUERY,
+          { filter: { ...applied.filter, from: window.from, to: window.to }, bucket: window.bucket, timezone },
+          controller.signal,
+        ).then(
           (result) => {
             setCounts({ data: result.eventCounts, window });
             setCountsError(null);
@@ -230,7 +264,10 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     );
   }, [gql]);
 
-  const csvUrl = useMemo(() => csvExportUrl(config.exportEventsCsvPath, applied.filter), [applied, config.exportEventsCsvPath]);
+  const csvUrl = useMemo(
+    () => csvExportUrl(config.exportEventsCsvPath, applied.filter),
+    [applied, config.exportEventsCsvPath],
+  );
   const utilizationCsvUrl = `${config.exportUtilizationCsvPath}?${new URLSearchParams(today).toString()}`;
 
   return (
@@ -247,10 +284,14 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
       <FilterBar form={form} eventTypes={eventTypes} onChange={setForm} onReset={() => setForm(EMPTY_FORM)} />
       <div className="row">
         <section className="panel chart-panel">
-          <h2>
-            Events over time {counts && <small>per {counts.window.bucket.toLowerCase()}, by level</small>}
-          </h2>
-          {countsError ? <p className="error">Counts unavailable: {countsError}</p> : counts ? <EventsChart counts={counts.data} window={counts.window} /> : <p className="empty">Loading…</p>}
+          <h2>Events over time {counts && <small>per {counts.window.bucket.toLowerCase()}, by level</small>}</h2>
+          {countsError ? (
+            <p className="error">Counts unavailable: {countsError}</p>
+          ) : counts ? (
+            <EventsChart counts={counts.data} window={counts.window} />
+          ) : (
+            <p className="empty">Loading…</p>
+          )}
         </section>
         <UtilizationSummary summary={utilization.summary} error={utilization.error} csvUrl={utilizationCsvUrl} />
       </div>
@@ -258,13 +299,25 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
         <section className="panel events-panel">
           <h2>
             Events
-            <small data-testid="events-count">{events.totalCount === null ? '' : `${events.rows.length} of ${events.totalCount}`}</small>
-            <a className="download" href={csvUrl} download="events.csv" onClick={authorizedDownload} data-testid="csv-download">
+            <small data-testid="events-count">
+              {events.totalCount === null ? '' : `${events.rows.length} of ${events.totalCount}`}
+            </small>
+            <a
+              className="download"
+              href={csvUrl}
+              download="events.csv"
+              onClick={authorizedDownload}
+              data-testid="csv-download"
+            >
               Download CSV
             </a>
           </h2>
           {events.error && <p className="error">{events.error}</p>}
-          {events.loading && events.rows.length === 0 ? <p className="empty">Loading…</p> : <EventTable events={events.rows} liveIds={liveIds} />}
+          {events.loading && events.rows.length === 0 ? (
+            <p className="empty">Loading…</p>
+          ) : (
+            <EventTable events={events.rows} liveIds={liveIds} />
+          )}
           {events.hasNextPage && (
             <button type="button" className="secondary more" onClick={loadMore} disabled={events.loading}>
               Load more

@@ -23,7 +23,12 @@ export function EventTable({ events, liveIds }: Props) {
       </thead>
       <tbody>
         {events.map((event) => (
-          <tr key={event.id} data-event-id={event.id} data-level={event.logLevel} className={liveIds.has(event.id) ? 'live' : undefined}>
+          <tr
+            key={event.id}
+            data-event-id={event.id}
+            data-level={event.logLevel}
+            className={liveIds.has(event.id) ? 'live' : undefined}
+          >
             <td className="time" title={`received ${event.receivedAt}`}>
               {formatTime(event.eventTimestamp)}
             </td>

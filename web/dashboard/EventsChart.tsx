@@ -38,7 +38,10 @@ function toColumns(counts: Props['counts'], window: Props['window']): { keys: st
   }
   const xs = [...times].sort((a, b) => a - b);
   const keys = [...byKey.keys()].sort((a, b) => levelValue(a) - levelValue(b));
-  const data: uPlot.AlignedData = [xs.map((t) => t / 1000), ...keys.map((key) => xs.map((t) => byKey.get(key)!.get(t) ?? 0))];
+  const data: uPlot.AlignedData = [
+    xs.map((t) => t / 1000),
+    ...keys.map((key) => xs.map((t) => byKey.get(key)!.get(t) ?? 0)),
+  ];
   return { keys, data };
 }
 
@@ -64,17 +67,30 @@ export function EventsChart({ counts, window }: Props) {
     const counted = columns.data.slice(1).reverse();
     const step = BUCKET_MS[window.bucket];
     // Bars as wide as a bucket (estimated from neighbours where buckets vary in length).
-    const bucketSeconds = step ? step / 1000 : xs.length > 1 ? Math.min(...xs.slice(1).map((x, i) => x - xs[i]!)) : 86_400;
+    const bucketSeconds = step
+      ? step / 1000
+      : xs.length > 1
+        ? Math.min(...xs.slice(1).map((x, i) => x - xs[i]!))
+        : 86_400;
     const bars = uPlot.paths.bars!({ size: [0.85, Infinity], align: 1 });
     const plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 300),
         height: 240,
         scales: {
-          x: { time: true, range: (_u, min, max) => [Math.min(min, Date.parse(window.from) / 1000), Math.max(max + bucketSeconds, Date.parse(window.to) / 1000)] },
+          x: {
+            time: true,
+            range: (_u, min, max) => [
+              Math.min(min, Date.parse(window.from) / 1000),
+              Math.max(max + bucketSeconds, Date.parse(window.to) / 1000),
+            ],
+          },
           y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
         },
-        axes: [{ stroke: '#5b6b7f', grid: { stroke: '#eef1f5' } }, { stroke: '#5b6b7f', grid: { stroke: '#eef1f5' }, size: 48 }],
+        axes: [
+          { stroke: '#5b6b7f', grid: { stroke: '#eef1f5' } },
+          { stroke: '#5b6b7f', grid: { stroke: '#eef1f5' }, size: 48 },
+        ],
         series: [
           {},
           ...keys.map((key, index) => ({
@@ -85,7 +101,8 @@ export function EventsChart({ counts, window }: Props) {
             paths: bars,
             points: { show: false },
             // The legend shows the level's own count, not the running sum.
-            value: (_u: uPlot, _v: number | null, _s: number, i: number | null) => (i == null ? '–' : String(counted[index]![i] ?? 0)),
+            value: (_u: uPlot, _v: number | null, _s: number, i: number | null) =>
+              i == null ? '–' : String(counted[index]![i] ?? 0),
           })),
         ],
         legend: { show: true },

@@ -15,7 +15,11 @@ export function FilterBar({ form, eventTypes, onChange, onReset }: Props) {
     <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Event filters">
       <label>
         Level
-        <select name="minLevel" value={form.minLevel} onChange={(e) => set('minLevel', e.target.value as FilterForm['minLevel'])}>
+        <select
+          name="minLevel"
+          value={form.minLevel}
+          onChange={(e) => set('minLevel', e.target.value as FilterForm['minLevel'])}
+        >
           <option value="">Any</option>
           {LEVELS.map((level) => (
             <option key={level} value={level}>
@@ -38,14 +42,23 @@ export function FilterBar({ form, eventTypes, onChange, onReset }: Props) {
       <label className="source">
         Source
         <span className="joined">
-          <select name="sourceField" value={form.sourceField} onChange={(e) => set('sourceField', e.target.value as SourceField)}>
+          <select
+            name="sourceField"
+            value={form.sourceField}
+            onChange={(e) => set('sourceField', e.target.value as SourceField)}
+          >
             {SOURCE_FIELDS.map(([field, label]) => (
               <option key={field} value={field}>
                 {label}
               </option>
             ))}
           </select>
-          <input name="sourceIds" placeholder="ids, comma-separated" value={form.sourceIds} onChange={(e) => set('sourceIds', e.target.value)} />
+          <input
+            name="sourceIds"
+            placeholder="ids, comma-separated"
+            value={form.sourceIds}
+            onChange={(e) => set('sourceIds', e.target.value)}
+          />
         </span>
       </label>
       <label>
@@ -62,17 +75,35 @@ export function FilterBar({ form, eventTypes, onChange, onReset }: Props) {
         <>
           <label>
             From
-            <input type="datetime-local" name="from" step="1" value={form.from} onChange={(e) => set('from', e.target.value)} />
+            <input
+              type="datetime-local"
+              name="from"
+              step="1"
+              value={form.from}
+              onChange={(e) => set('from', e.target.value)}
+            />
           </label>
           <label>
             To
-            <input type="datetime-local" name="to" step="1" value={form.to} onChange={(e) => set('to', e.target.value)} />
+            <input
+              type="datetime-local"
+              name="to"
+              step="1"
+              value={form.to}
+              onChange={(e) => set('to', e.target.value)}
+            />
           </label>
         </>
       )}
       <label className="grow">
         Text
-        <input name="text" type="search" placeholder="search messages and data" value={form.text} onChange={(e) => set('text', e.target.value)} />
+        <input
+          name="text"
+          type="search"
+          placeholder="search messages and data"
+          value={form.text}
+          onChange={(e) => set('text', e.target.value)}
+        />
       </label>
       <button type="button" className="secondary" onClick={onReset}>
         Reset

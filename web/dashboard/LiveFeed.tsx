@@ -5,9 +5,18 @@ import { levelColor } from './levels';
 import type { LiveStatus } from './live';
 
 export function LiveBadge({ status }: { status: LiveStatus }) {
-  const label = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', unavailable: 'Live feed unavailable' }[status.state];
+  const label = {
+    connecting: 'Connecting…',
+    live: 'Live',
+    reconnecting: 'Reconnecting…',
+    unavailable: 'Live feed unavailable',
+  }[status.state];
   return (
-    <span className={`badge ${status.state}`} data-testid="live-status" title={status.state === 'unavailable' ? status.message : undefined}>
+    <span
+      className={`badge ${status.state}`}
+      data-testid="live-status"
+      title={status.state === 'unavailable' ? status.message : undefined}
+    >
       <span className="dot" /> {label}
     </span>
   );

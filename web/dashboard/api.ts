@@ -112,7 +112,10 @@ export interface UtilizationResult {
         average_system_utilization_percent?: number;
         total_experiments?: number;
         nodes_tracked?: number;
-        node_summary?: Record<string, { average_utilization_percent?: number; total_busy_time_hours?: number; sessions_active?: number }>;
+        node_summary?: Record<
+          string,
+          { average_utilization_percent?: number; total_busy_time_hours?: number; sessions_active?: number }
+        >;
       };
     };
   };

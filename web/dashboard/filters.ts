@@ -16,7 +16,12 @@ export const RANGE_PRESETS: readonly [RangePreset, string][] = [
 ];
 
 const HOUR = 3_600_000;
-const PRESET_MS: Record<Exclude<RangePreset, 'all' | 'custom'>, number> = { '1h': HOUR, '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR };
+const PRESET_MS: Record<Exclude<RangePreset, 'all' | 'custom'>, number> = {
+  '1h': HOUR,
+  '24h': 24 * HOUR,
+  '7d': 7 * 24 * HOUR,
+  '30d': 30 * 24 * HOUR,
+};
 
 export interface FilterForm {
   minLevel: Level | '';
@@ -76,7 +81,8 @@ export function chartWindow(filter: EventFilter, now: number): { from: string; t
   const to = filter.to ? Date.parse(filter.to) : now;
   const from = filter.from ? Date.parse(filter.from) : to - 30 * 24 * HOUR;
   const span = Math.max(to - from, 60_000);
-  const bucket: TimeBucket = span <= 3 * HOUR ? 'MINUTE' : span <= 3 * 24 * HOUR ? 'HOUR' : span <= 90 * 24 * HOUR ? 'DAY' : 'WEEK';
+  const bucket: TimeBucket =
+    span <= 3 * HOUR ? 'MINUTE' : span <= 3 * 24 * HOUR ? 'HOUR' : span <= 90 * 24 * HOUR ? 'DAY' : 'WEEK';
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket };
 }
 
@@ -85,7 +91,9 @@ export const BUCKET_MS: Partial<Record<TimeBucket, number>> = { MINUTE: 60_000, 
 
 /** Link to the streamed CSV export of the events a filter selects. */
 export function csvExportUrl(exportPath: string, filter: EventFilter): string {
-  return Object.keys(filter).length === 0 ? exportPath : `${exportPath}?filter=${encodeURIComponent(JSON.stringify(filter))}`;
+  return Object.keys(filter).length === 0
+    ? exportPath
+    : `${exportPath}?filter=${encodeURIComponent(JSON.stringify(filter))}`;
 }
 
 /** A stable key for a filter (effects re-run when it changes). */

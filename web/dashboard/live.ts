@@ -16,7 +16,10 @@ export interface LiveConnection {
 }
 
 /** One graphql-ws client for the page, connected lazily, retrying without end. */
-export function createLiveConnection(url: string, connectionParams: () => Record<string, string> = () => ({})): LiveConnection {
+export function createLiveConnection(
+  url: string,
+  connectionParams: () => Record<string, string> = () => ({}),
+): LiveConnection {
   const client = createClient({
     url,
     connectionParams,
@@ -40,7 +43,12 @@ function isGraphQLErrorList(error: unknown): error is { message: string }[] {
 }
 
 /** Subscribes to live events matching `filter` while mounted; `onEvent` gets each one. */
-export function useLiveEvents(connection: LiveConnection, filter: EventFilter, filterKey: string, onEvent: (event: EventRow) => void): LiveStatus {
+export function useLiveEvents(
+  connection: LiveConnection,
+  filter: EventFilter,
+  filterKey: string,
+  onEvent: (event: EventRow) => void,
+): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>({ state: 'connecting' });
   const onEventRef = useRef(onEvent);
   onEventRef.current = onEvent;
@@ -70,7 +78,11 @@ export function useLiveEvents(connection: LiveConnection, filter: EventFilter, f
           error: (error) => {
             if (disposed) return;
             // GraphQL errors (the schema has no such subscription, a bad filter) are final.
-            const message = isGraphQLErrorList(error) ? error.map((e) => e.message).join('; ') : error instanceof Error ? error.message : 'connection failed';
+            const message = isGraphQLErrorList(error)
+              ? error.map((e) => e.message).join('; ')
+              : error instanceof Error
+                ? error.message
+                : 'connection failed';
             setStatus({ state: 'unavailable', message });
           },
           complete: () => undefined,

@@ -51,7 +51,11 @@ mutation LogEvent($event: EventInput!) {
   }
 }
 `,
-    variables: JSON.stringify({ event: { eventType: 'NODE_START', logLevel: 'INFO', eventData: { message: 'arm online' } } }, null, 2),
+    variables: JSON.stringify(
+      { event: { eventType: 'NODE_START', logLevel: 'INFO', eventData: { message: 'arm online' } } },
+      null,
+      2,
+    ),
   },
   {
     query: `# Events per hour and level (bucket boundaries in the given time zone).

@@ -28,7 +28,8 @@ const config = readPageConfig<IdeConfig>();
 // worker is built from a CDN URL or a blob.
 (globalThis as { MonacoEnvironment?: unknown }).MonacoEnvironment = {
   getWorker(_workerId: string, label: string): Worker {
-    const url = label === 'json' ? config.workers.json : label === 'graphql' ? config.workers.graphql : config.workers.editor;
+    const url =
+      label === 'json' ? config.workers.json : label === 'graphql' ? config.workers.graphql : config.workers.editor;
     return new Worker(url, { name: label });
   },
 };

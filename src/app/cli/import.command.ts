@@ -47,9 +47,18 @@ export async function importMadsciEvents(
   const batchSize = options.batchSize ?? 1000;
   const started = Date.now();
   // Give up on an unreachable server after 15 s unless the URI says otherwise.
-  const client = new MongoClient(options.from, /serverSelectionTimeoutMS=/i.test(options.from) ? {} : { serverSelectionTimeoutMS: 15_000 });
+  const client = new MongoClient(
+    options.from,
+    /serverSelectionTimeoutMS=/i.test(options.from) ? {} : { serverSelectionTimeoutMS: 15_000 },
+  );
   const counts = { read: 0, inserted: 0, skipped: 0, total: 0, unreadableTimestamps: 0 };
-  const progress = (): ImportProgress => ({ read: counts.read, inserted: counts.inserted, skipped: counts.skipped, total: counts.total, elapsedMs: Date.now() - started });
+  const progress = (): ImportProgress => ({
+    read: counts.read,
+    inserted: counts.inserted,
+    skipped: counts.skipped,
+    total: counts.total,
+    elapsedMs: Date.now() - started,
+  });
   try {
     await client.connect();
     const collection = client.db(options.database).collection<Document>(options.collection);
@@ -82,5 +91,8 @@ export async function importMadsciEvents(
 }
 
 function isEpoch(value: unknown): boolean {
-  return (value instanceof Date && value.getTime() === 0) || (typeof value === 'string' && /^1970-01-01T00:00:00(\.0+)?(Z|\+00:?00)?$/.test(value));
+  return (
+    (value instanceof Date && value.getTime() === 0) ||
+    (typeof value === 'string' && /^1970-01-01T00:00:00(\.0+)?(Z|\+00:?00)?$/.test(value))
+  );
 }

@@ -102,9 +102,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     throw error;
   }
   // Logs go to stderr, beside the progress display; stdout carries the summary only.
-  const logger = pino({ level: config.logLevel, base: { service: 'lab-events-import' } }, pino.destination({ dest: 2, sync: true }));
+  const logger = pino(
+    { level: config.logLevel, base: { service: 'lab-events-import' } },
+    pino.destination({ dest: 2, sync: true }),
+  );
   const store = createStore(config, logger);
-  const target = config.mongo ? `MongoDB ${config.mongo.database}.${config.mongo.collection}` : `SQLite under ${config.dataDir}`;
+  const target = config.mongo
+    ? `MongoDB ${config.mongo.database}.${config.mongo.collection}`
+    : `SQLite under ${config.dataDir}`;
   io.stderr.write(`importing ${values.database}.${values.collection} into ${target}\n`);
   const reporter = createProgressReporter(io.stderr);
   try {
@@ -119,7 +124,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       `imported ${result.read} events: ${result.inserted} new, ${result.skipped} already present, in ${(result.elapsedMs / 1000).toFixed(1)} s (${rateOf(result)}/s)\n`,
     );
     if (result.unreadableTimestamps > 0) {
-      io.stderr.write(`warning: ${result.unreadableTimestamps} events had an unreadable event_timestamp and were stored at 1970-01-01T00:00:00Z\n`);
+      io.stderr.write(
+        `warning: ${result.unreadableTimestamps} events had an unreadable event_timestamp and were stored at 1970-01-01T00:00:00Z\n`,
+      );
     }
     return 0;
   } catch (error) {

@@ -32,7 +32,8 @@ class BarReporter implements ProgressReporter {
     this.bar = new SingleBar(
       {
         stream,
-        format: 'importing |{bar}| {percentage}% | {value}/{total} read | {inserted} new | {skipped} already present | {rate}/s | ETA {eta_formatted}',
+        format:
+          'importing |{bar}| {percentage}% | {value}/{total} read | {inserted} new | {skipped} already present | {rate}/s | ETA {eta_formatted}',
         hideCursor: true,
         etaBuffer: 50,
         fps: 10,

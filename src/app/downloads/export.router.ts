@@ -18,7 +18,21 @@ const ROWS_PER_WRITE = 500;
 const CAMEL_SOURCE = SOURCE_KEYS.map((key) => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()));
 
 /** CSV columns of an event download: the GraphQL `Event` fields, `source` flattened. */
-const EVENT_COLUMNS = ['id', 'eventType', 'logLevel', 'logLevelValue', 'alert', 'eventTimestamp', 'receivedAt', ...CAMEL_SOURCE, 'eventData', 'traceId', 'spanId', 'archived', 'archivedAt'];
+const EVENT_COLUMNS = [
+  'id',
+  'eventType',
+  'logLevel',
+  'logLevelValue',
+  'alert',
+  'eventTimestamp',
+  'receivedAt',
+  ...CAMEL_SOURCE,
+  'eventData',
+  'traceId',
+  'spanId',
+  'archived',
+  'archivedAt',
+];
 
 /** An event in the GraphQL `Event` shape (enum names, ISO instants), for NDJSON. */
 function eventJson(doc: EventDocument): Record<string, unknown> {
@@ -46,9 +60,19 @@ function eventRow(doc: EventDocument): (string | number | boolean)[] {
   const e = eventJson(doc);
   const source = e.source as Record<string, string | null>;
   return [
-    doc._id, e.eventType as string, (e.logLevel as string | null) ?? '', doc.log_level, doc.alert, e.eventTimestamp as string, e.receivedAt as string,
+    doc._id,
+    e.eventType as string,
+    (e.logLevel as string | null) ?? '',
+    doc.log_level,
+    doc.alert,
+    e.eventTimestamp as string,
+    e.receivedAt as string,
     ...CAMEL_SOURCE.map((key) => source[key] ?? ''),
-    JSON.stringify(doc.event_data), doc.trace_id ?? '', doc.span_id ?? '', doc.archived, (e.archivedAt as string | null) ?? '',
+    JSON.stringify(doc.event_data),
+    doc.trace_id ?? '',
+    doc.span_id ?? '',
+    doc.archived,
+    (e.archivedAt as string | null) ?? '',
   ];
 }
 
@@ -80,7 +104,11 @@ function instantParam(req: Request, name: string): Date | null {
   const text = param(req, name);
   if (text === undefined || text === '') return null;
   const date = parseIsoInstant(text);
-  if (!date) throw new BadUserInputError(`${name} must be an ISO-8601 date-time, got ${JSON.stringify(text.slice(0, 80))}`, name);
+  if (!date)
+    throw new BadUserInputError(
+      `${name} must be an ISO-8601 date-time, got ${JSON.stringify(text.slice(0, 80))}`,
+      name,
+    );
   return date;
 }
 
@@ -88,7 +116,8 @@ function periodParam(req: Request): UtilizationPeriod | null {
   const text = param(req, 'period');
   if (text === undefined || text === '') return null;
   const period = text.toUpperCase() as UtilizationPeriod;
-  if (!Object.values(UtilizationPeriod).includes(period)) throw new BadUserInputError(`period must be one of ${Object.values(UtilizationPeriod).join(', ')}`, 'period');
+  if (!Object.values(UtilizationPeriod).includes(period))
+    throw new BadUserInputError(`period must be one of ${Object.values(UtilizationPeriod).join(', ')}`, 'period');
   return period;
 }
 
@@ -194,7 +223,11 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
       const { csv } = await analytics.reportCsv(kind, reportArgs(req));
       res
         .status(200)
-        .set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${REPORT_DOWNLOAD_NAMES[kind]}"`, 'Cache-Control': 'no-store' })
+        .set({
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': `attachment; filename="${REPORT_DOWNLOAD_NAMES[kind]}"`,
+          'Cache-Control': 'no-store',
+        })
         .send(csv);
     } catch (error) {
       fail(res, next, error);
@@ -204,12 +237,17 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
   router.get('/events.csv', async (req, res, next) => {
     try {
       const docs = analytics.streamEvents(filterParam(req, filterType));
-      res.status(200).set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="events.csv"', 'Cache-Control': 'no-store' });
+      res.status(200).set({
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': 'attachment; filename="events.csv"',
+        'Cache-Control': 'no-store',
+      });
       await pipeChunks(
         res,
         (async function* () {
           yield `${Papa.unparse([EVENT_COLUMNS], { newline: '\r\n' })}\r\n`;
-          for await (const batch of batches(docs, ROWS_PER_WRITE)) yield `${Papa.unparse(batch.map(eventRow), { newline: '\r\n' })}\r\n`;
+          for await (const batch of batches(docs, ROWS_PER_WRITE))
+            yield `${Papa.unparse(batch.map(eventRow), { newline: '\r\n' })}\r\n`;
         })(),
       );
     } catch (error) {
@@ -220,11 +258,16 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
   router.get('/events.ndjson', async (req, res, next) => {
     try {
       const docs = analytics.streamEvents(filterParam(req, filterType));
-      res.status(200).set({ 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Content-Disposition': 'attachment; filename="events.ndjson"', 'Cache-Control': 'no-store' });
+      res.status(200).set({
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+        'Content-Disposition': 'attachment; filename="events.ndjson"',
+        'Cache-Control': 'no-store',
+      });
       await pipeChunks(
         res,
         (async function* () {
-          for await (const batch of batches(docs, ROWS_PER_WRITE)) yield batch.map((doc) => `${JSON.stringify(eventJson(doc))}\n`).join('');
+          for await (const batch of batches(docs, ROWS_PER_WRITE))
+            yield batch.map((doc) => `${JSON.stringify(eventJson(doc))}\n`).join('');
         })(),
       );
     } catch (error) {

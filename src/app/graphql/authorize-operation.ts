@@ -10,14 +10,23 @@ const NOBODY: Principal = { role: null, authenticated: false };
  * GraphQL doors (Apollo's plugin, graphql-ws's `onSubscribe`).
  * @throws UnauthenticatedError or ForbiddenError (see {@link AuthService.require}).
  */
-export function authorizeOperation(auth: AuthService, principal: Principal | undefined, document: DocumentNode, operationName?: string | null): void {
+export function authorizeOperation(
+  auth: AuthService,
+  principal: Principal | undefined,
+  document: DocumentNode,
+  operationName?: string | null,
+): void {
   const caller = principal ?? NOBODY;
   const operation = selectOperation(document, operationName);
   if (!operation) return; // graphql-js reports the missing operation itself.
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) {
       // Fragments at the root: hold them to the strictest rule of the operation type.
-      auth.require(caller, operation.operation === 'mutation' ? Role.ADMIN : Role.READER, `This ${operation.operation}`);
+      auth.require(
+        caller,
+        operation.operation === 'mutation' ? Role.ADMIN : Role.READER,
+        `This ${operation.operation}`,
+      );
     } else if (selection.name.value.startsWith('__')) {
       auth.require(caller, Role.READER, 'Introspection');
     } else {
@@ -32,6 +41,8 @@ function capitalize(text: string): string {
 }
 
 function selectOperation(document: DocumentNode, name?: string | null): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   return name ? operations.find((op) => op.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
 }

@@ -57,7 +57,11 @@ export async function startGraphqlHttpDoor(options: {
     }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { drainServer: options.onDrain }; } },
+      {
+        async serverWillStart() {
+          return { drainServer: options.onDrain };
+        },
+      },
       ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin(),
       authPlugin(services.auth),
@@ -69,7 +73,9 @@ export async function startGraphqlHttpDoor(options: {
     apollo,
     handlers: [
       express.json({ limit: config.limits.maxBodyBytes }),
-      expressMiddleware(apollo, { context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)) }),
+      expressMiddleware(apollo, {
+        context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)),
+      }),
     ],
   };
 }

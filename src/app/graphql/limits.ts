@@ -27,7 +27,8 @@ export function aliasLimit(max: number): ValidationRule {
     let aliases = 0;
     return {
       Field(node) {
-        if (node.alias && ++aliases === max + 1) context.reportError(tooComplex(`A document may use at most ${max} aliases`));
+        if (node.alias && ++aliases === max + 1)
+          context.reportError(tooComplex(`A document may use at most ${max} aliases`));
       },
     };
   };
@@ -69,7 +70,13 @@ export const listCostEstimator: ComplexityEstimator = ({ args, childComplexity, 
  * Estimates an operation's cost with its variables.
  * @throws QueryTooComplexError above `max`.
  */
-export function assertCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined | null, max: number): void {
+export function assertCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined | null,
+  max: number,
+): void {
   let cost: number;
   try {
     cost = getComplexity({
@@ -82,7 +89,8 @@ export function assertCost(schema: GraphQLSchema, document: DocumentNode, variab
   } catch {
     return; // Invalid variables: execution reports them with BAD_USER_INPUT.
   }
-  if (cost > max) throw new QueryTooComplexError(`Query cost ${cost} exceeds the maximum of ${max}; ask for fewer items or fields`);
+  if (cost > max)
+    throw new QueryTooComplexError(`Query cost ${cost} exceeds the maximum of ${max}; ask for fewer items or fields`);
 }
 
 /** The limits that need the operation's variables. */
@@ -98,7 +106,13 @@ export interface VariableLimits {
  * doors (Apollo's {@link variableLimitsPlugin}, graphql-ws's `onSubscribe`): input depth, then cost.
  * @throws BadUserInputError (too deep) or QueryTooComplexError.
  */
-export function assertVariableLimits(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined | null, operationName: string | undefined | null, limits: VariableLimits): void {
+export function assertVariableLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined | null,
+  operationName: string | undefined | null,
+  limits: VariableLimits,
+): void {
   assertInputDepth(variables, limits.maxInputDepth, 'variables');
   assertCost(schema, document, variables ?? undefined, operationName, limits.maxCost);
 }

@@ -19,7 +19,8 @@ export function graphqlMetricsPlugin<TContext extends object>(): ApolloServerPlu
           type = requestContext.operation?.operation ?? 'unknown';
         },
         async didEncounterErrors(requestContext) {
-          for (const error of requestContext.errors) metrics.graphqlErrors.inc({ code: graphqlErrorCode(error), transport: 'http' });
+          for (const error of requestContext.errors)
+            metrics.graphqlErrors.inc({ code: graphqlErrorCode(error), transport: 'http' });
         },
         async willSendResponse() {
           const labels = { operation, type, transport: 'http' };

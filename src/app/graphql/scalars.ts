@@ -14,7 +14,8 @@ function toDate(value: unknown): Date {
 /** `DateTimeISO`: UTC ISO-8601 out; any ISO-8601 in (with offset, or naive meaning UTC). */
 export const DateTimeISO = new GraphQLScalarType<Date, string>({
   name: 'DateTimeISO',
-  description: 'An instant. Output: UTC ISO-8601 (`2025-01-06T08:00:00.000Z`). Input: any ISO-8601 date-time; without an offset it is taken as UTC.',
+  description:
+    'An instant. Output: UTC ISO-8601 (`2025-01-06T08:00:00.000Z`). Input: any ISO-8601 date-time; without an offset it is taken as UTC.',
   serialize: (value) => toDate(value).toISOString(),
   parseValue: (value) => toDate(value),
   parseLiteral: (ast) => {

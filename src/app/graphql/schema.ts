@@ -10,7 +10,16 @@ import { LiveResolver } from './live/live.resolver';
 import { DateTimeISO } from './scalars';
 
 /** Every resolver class of the API. */
-export const RESOLVERS = [EventResolver, EventConnectionResolver, EventPageResolver, PageInfoResolver, HealthResolver, LiveResolver, LifecycleResolver, AnalyticsResolver] as const;
+export const RESOLVERS = [
+  EventResolver,
+  EventConnectionResolver,
+  EventPageResolver,
+  PageInfoResolver,
+  HealthResolver,
+  LiveResolver,
+  LifecycleResolver,
+  AnalyticsResolver,
+] as const;
 
 /** Builds the one schema that Apollo (HTTP) and graphql-ws (WebSocket) share. */
 export function createSchema(): Promise<GraphQLSchema> {

@@ -10,7 +10,11 @@ import { limitRules } from './limits';
  * known: `variableLimitsPlugin` for Apollo, `onSubscribe` for graphql-ws.)
  */
 export function validationRules(config: Config): ValidationRule[] {
-  const limits = limitRules({ maxDepth: config.limits.maxQueryDepth, maxAliases: config.limits.maxAliases, maxCost: config.limits.maxQueryCost });
+  const limits = limitRules({
+    maxDepth: config.limits.maxQueryDepth,
+    maxAliases: config.limits.maxAliases,
+    maxCost: config.limits.maxQueryCost,
+  });
   // INTROSPECTION off (the production default): `__schema`/`__type` refused on both doors.
   return config.introspection ? limits : [...limits, NoSchemaIntrospectionCustomRule];
 }

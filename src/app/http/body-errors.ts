@@ -12,7 +12,11 @@ export function bodyErrorHandler(config: Config): ErrorRequestHandler {
   return (error: { type?: string; status?: number }, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (error.type === 'entity.too.large') {
-      res.status(413).json(graphqlErrorBody(`Request body larger than ${config.limits.maxBodyBytes} bytes`, ErrorCode.PAYLOAD_TOO_LARGE));
+      res
+        .status(413)
+        .json(
+          graphqlErrorBody(`Request body larger than ${config.limits.maxBodyBytes} bytes`, ErrorCode.PAYLOAD_TOO_LARGE),
+        );
       return;
     }
     if (error.status !== undefined && error.status >= 400 && error.status < 500) {

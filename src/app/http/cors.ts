@@ -25,7 +25,9 @@ export function corsMiddleware(origins: readonly string[]): RequestHandler {
     res.set({
       'Access-Control-Allow-Methods': ALLOWED_METHODS,
       'Access-Control-Max-Age': '600',
-      ...(req.headers['access-control-request-headers'] ? { 'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] } : {}),
+      ...(req.headers['access-control-request-headers']
+        ? { 'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] }
+        : {}),
     });
     res.status(200).type('text/plain').send('OK');
   };

@@ -10,9 +10,15 @@ export function listenHost(config: Config, logger: Logger): string {
   const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.host);
   if (config.auth.apiKeys.length > 0 || loopback) return config.host;
   if (config.auth.insecureBind) {
-    logger.warn({ host: config.host }, 'No API keys configured: serving the network without access control (INSECURE_BIND)');
+    logger.warn(
+      { host: config.host },
+      'No API keys configured: serving the network without access control (INSECURE_BIND)',
+    );
     return config.host;
   }
-  logger.warn({ host: config.host }, 'No API keys configured: listening on 127.0.0.1 only; set API_KEYS (or INSECURE_BIND=true) to serve the network');
+  logger.warn(
+    { host: config.host },
+    'No API keys configured: listening on 127.0.0.1 only; set API_KEYS (or INSECURE_BIND=true) to serve the network',
+  );
   return '127.0.0.1';
 }

@@ -21,7 +21,8 @@ function wireMessage(error: AppError): string {
   if (!field) return error.message;
   // `event.source.nodeId` is named in the message from below its root (`source.nodeId`).
   for (const named of [field, field.split('.').slice(1).join('.')]) {
-    if (named && error.message.startsWith(`${named} `)) return `${snakeCase(named)}${error.message.slice(named.length)}`;
+    if (named && error.message.startsWith(`${named} `))
+      return `${snakeCase(named)}${error.message.slice(named.length)}`;
   }
   return error.message;
 }
@@ -52,7 +53,11 @@ export function restErrorHandler({ logger, config }: MadsciRouterOptions): Error
       return;
     }
     if (parserError.type === 'entity.parse.failed') {
-      res.status(422).json({ detail: [issue('json_invalid', ['body', 0], 'JSON decode error', {}, { error: parserError.message ?? 'invalid JSON' })] });
+      res.status(422).json({
+        detail: [
+          issue('json_invalid', ['body', 0], 'JSON decode error', {}, { error: parserError.message ?? 'invalid JSON' }),
+        ],
+      });
       return;
     }
     const own = appErrorOf(error);
@@ -62,7 +67,9 @@ export function restErrorHandler({ logger, config }: MadsciRouterOptions): Error
     }
     if (own?.code === ErrorCode.BAD_USER_INPUT) {
       const loc = QUERY_FIELDS[own.field ?? ''] ?? (own.field === 'selector' ? ['body'] : locOfField(own.field));
-      res.status(422).json({ detail: [issue('value_error', loc, `Value error, ${wireMessage(own)}`, inputAt(req, loc))] });
+      res
+        .status(422)
+        .json({ detail: [issue('value_error', loc, `Value error, ${wireMessage(own)}`, inputAt(req, loc))] });
       return;
     }
     if (own?.code === ErrorCode.SERVICE_UNAVAILABLE) {

@@ -76,7 +76,14 @@ export function eventRoutes({ services, config }: MadsciRouterOptions): MadsciRo
               selector = parsePythonLiteral(text);
             } catch (error) {
               if (!(error instanceof LiteralSyntaxError)) throw error;
-              q.add(issue('value_error', where, `Value error, the selector is not a JSON or Python literal: ${error.message}`, text));
+              q.add(
+                issue(
+                  'value_error',
+                  where,
+                  `Value error, the selector is not a JSON or Python literal: ${error.message}`,
+                  text,
+                ),
+              );
             }
           }
         }

@@ -62,7 +62,12 @@ export function lifecycleRoutes({ services, config }: MadsciRouterOptions): Mads
         const offset = q.int('offset', 0, 0);
         q.done();
         // MADSci: most recently archived first.
-        const page = await events.page({ filter: { archived: ArchiveState.ARCHIVED }, limit: number, offset, order: { field: 'archived_at', direction: -1 } });
+        const page = await events.page({
+          filter: { archived: ArchiveState.ARCHIVED },
+          limit: number,
+          offset,
+          order: { field: 'archived_at', direction: -1 },
+        });
         sendEventMap(res, page.items);
       },
     },
@@ -89,10 +94,13 @@ export function lifecycleRoutes({ services, config }: MadsciRouterOptions): Mads
         const body: unknown = req.body;
         let description: string | null = null;
         if (body !== undefined && body !== null) {
-          const value = typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).description : body;
+          const value =
+            typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).description : body;
           if (typeof value === 'string') description = value;
           else if (value !== undefined && value !== null) {
-            throw new RequestValidationError([issue('string_type', ['body', 'description'], 'Input should be a valid string', value)]);
+            throw new RequestValidationError([
+              issue('string_type', ['body', 'description'], 'Input should be a valid string', value),
+            ]);
           }
         }
         try {
@@ -119,7 +127,14 @@ function parseArchiveRequest(body: unknown): { ids: string[] | null; before: Dat
     issues.throwIfAny();
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    issues.add(issue('model_attributes_type', ['body'], 'Input should be a valid dictionary or object to extract fields from', body));
+    issues.add(
+      issue(
+        'model_attributes_type',
+        ['body'],
+        'Input should be a valid dictionary or object to extract fields from',
+        body,
+      ),
+    );
     issues.throwIfAny();
   }
   const request = body as Record<string, unknown>;
@@ -138,18 +153,27 @@ function parseArchiveRequest(body: unknown): { ids: string[] | null; before: Dat
   let before: Date | null = null;
   if (request.before_date !== undefined && request.before_date !== null) {
     before = parseDateTime(request.before_date) ?? null;
-    if (!before) issues.add(issue('datetime_parsing', ['body', 'before_date'], 'Input should be a valid datetime', request.before_date));
+    if (!before)
+      issues.add(
+        issue('datetime_parsing', ['body', 'before_date'], 'Input should be a valid datetime', request.before_date),
+      );
   }
   let batchSize: number | null = null;
   if (request.batch_size !== undefined && request.batch_size !== null) {
-    const value = typeof request.batch_size === 'string' && /^\s*\d+\s*$/.test(request.batch_size) ? Number(request.batch_size) : request.batch_size;
+    const value =
+      typeof request.batch_size === 'string' && /^\s*\d+\s*$/.test(request.batch_size)
+        ? Number(request.batch_size)
+        : request.batch_size;
     if (typeof value === 'number' && Number.isInteger(value)) batchSize = value;
-    else issues.add(issue('int_parsing', ['body', 'batch_size'], 'Input should be a valid integer', request.batch_size));
+    else
+      issues.add(issue('int_parsing', ['body', 'batch_size'], 'Input should be a valid integer', request.batch_size));
   }
   issues.throwIfAny();
   if ((ids === null || ids.length === 0) && before === null) {
     throw new RequestValidationError([
-      issue('value_error', ['body'], 'Value error, Either event_ids or before_date must be provided', body, { error: {} }),
+      issue('value_error', ['body'], 'Value error, Either event_ids or before_date must be provided', body, {
+        error: {},
+      }),
     ]);
   }
   return { ids, before, batchSize };

@@ -13,9 +13,26 @@ export class LiteralSyntaxError extends Error {
 }
 
 const MAX_DEPTH = 100;
-const KEYWORDS: Record<string, unknown> = { True: true, False: false, None: null, true: true, false: false, null: null };
+const KEYWORDS: Record<string, unknown> = {
+  True: true,
+  False: false,
+  None: null,
+  true: true,
+  false: false,
+  null: null,
+};
 const SIMPLE_ESCAPES: Record<string, string> = {
-  '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', a: '\x07', '/': '/',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  a: '\x07',
+  '/': '/',
 };
 
 /**

@@ -34,12 +34,23 @@ export class QueryReader {
     const text = this.string(name);
     if (text === undefined) return fallback;
     if (!/^\s*[+-]?\d+\s*$/.test(text)) {
-      this.add(issue('int_parsing', ['query', name], 'Input should be a valid integer, unable to parse string as an integer', text));
+      this.add(
+        issue(
+          'int_parsing',
+          ['query', name],
+          'Input should be a valid integer, unable to parse string as an integer',
+          text,
+        ),
+      );
       return fallback;
     }
     const value = Number(text);
     if (min !== undefined && value < min) {
-      this.add(issue('greater_than_equal', ['query', name], `Input should be greater than or equal to ${min}`, text, { ge: min }));
+      this.add(
+        issue('greater_than_equal', ['query', name], `Input should be greater than or equal to ${min}`, text, {
+          ge: min,
+        }),
+      );
       return fallback;
     }
     return value;
@@ -55,7 +66,10 @@ export class QueryReader {
     const text = this.string(name);
     if (text === undefined) return fallback;
     const value = parseBool(text);
-    if (value === undefined) this.add(issue('bool_parsing', ['query', name], 'Input should be a valid boolean, unable to interpret input', text));
+    if (value === undefined)
+      this.add(
+        issue('bool_parsing', ['query', name], 'Input should be a valid boolean, unable to interpret input', text),
+      );
     return value ?? fallback;
   }
 
@@ -72,7 +86,14 @@ export class QueryReader {
     if (text === undefined) return undefined;
     const value = parseLevel(text, true);
     if (value === undefined) {
-      this.add(issue('int_parsing', ['query', name], 'Input should be a valid integer or a level name (NOTSET, DEBUG, INFO, WARNING, ERROR, CRITICAL)', text));
+      this.add(
+        issue(
+          'int_parsing',
+          ['query', name],
+          'Input should be a valid integer or a level name (NOTSET, DEBUG, INFO, WARNING, ERROR, CRITICAL)',
+          text,
+        ),
+      );
     }
     return value;
   }

@@ -21,7 +21,13 @@ export class RequestValidationError extends BadUserInputError {
 }
 
 /** Builds one issue; `input` is what was sent at `loc` (undefined becomes null, as pydantic shows it). */
-export function issue(type: string, loc: (string | number)[], msg: string, input: unknown, ctx?: Record<string, unknown>): ValidationIssue {
+export function issue(
+  type: string,
+  loc: (string | number)[],
+  msg: string,
+  input: unknown,
+  ctx?: Record<string, unknown>,
+): ValidationIssue {
   return { type, loc, msg, input: input === undefined ? null : input, ...(ctx ? { ctx } : {}) };
 }
 

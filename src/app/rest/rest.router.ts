@@ -32,7 +32,12 @@ export function restRole(route: Pick<MadsciRoute, 'method' | 'path'>, req: Reque
  */
 export function createMadsciRouter(options: MadsciRouterOptions): Router {
   const { config } = options;
-  const routes = [...eventRoutes(options), ...lifecycleRoutes(options), ...utilizationRoutes(options), ...serverRoutes(options)];
+  const routes = [
+    ...eventRoutes(options),
+    ...lifecycleRoutes(options),
+    ...utilizationRoutes(options),
+    ...serverRoutes(options),
+  ];
 
   const router = Router();
   const cors = corsMiddleware(config.corsOrigins);
@@ -56,7 +61,16 @@ export function createMadsciRouter(options: MadsciRouterOptions): Router {
       if (!withContent.has(req)) req.body = undefined;
       // Refused before anything walks it (the same MAX_INPUT_DEPTH as GraphQL variables).
       if (error === undefined && jsonDepth(req.body, config.limits.maxInputDepth) > config.limits.maxInputDepth) {
-        next(new RequestValidationError([issue('value_error', ['body'], `Value error, input nests deeper than ${config.limits.maxInputDepth} levels`, null)]));
+        next(
+          new RequestValidationError([
+            issue(
+              'value_error',
+              ['body'],
+              `Value error, input nests deeper than ${config.limits.maxInputDepth} levels`,
+              null,
+            ),
+          ]),
+        );
         return;
       }
       next(error);
@@ -71,7 +85,12 @@ export function createMadsciRouter(options: MadsciRouterOptions): Router {
       const handle: RequestHandler = (req, res, next) => {
         route.handler(req, res).catch(next);
       };
-      const authorize = requireRole(options.services.auth, (req) => restRole(route, req), `${route.method.toUpperCase()} ${route.path}`, (detail) => ({ detail }));
+      const authorize = requireRole(
+        options.services.auth,
+        (req) => restRole(route, req),
+        `${route.method.toUpperCase()} ${route.path}`,
+        (detail) => ({ detail }),
+      );
       router[route.method](path, cors, rateLimit, authorize, json, handle, errors);
     }
     const allow = [...new Set(pathRoutes.map((route) => route.method.toUpperCase()))].join(', ');

@@ -17,7 +17,10 @@ const SECRET_NAME = /(password|secret|token|credential|api_?key|username|(^|_)(u
  * null. `includeDefaults: false` keeps only values that differ from the defaults;
  * `includeSchema` adds the JSON Schema of the variables and its title.
  */
-export function settingsView(config: Config, options: { includeDefaults: boolean; includeSchema: boolean }): Record<string, unknown> {
+export function settingsView(
+  config: Config,
+  options: { includeDefaults: boolean; includeSchema: boolean },
+): Record<string, unknown> {
   const defaults = configDefaults();
   const settings: Record<string, unknown> = {};
   for (const name of Object.keys(defaults)) {
@@ -34,8 +37,12 @@ export function settingsView(config: Config, options: { includeDefaults: boolean
     schema: {
       ...schema,
       title: 'EventManagerSettings',
-      properties: Object.fromEntries(Object.entries(properties).map(([name, property]) => [name.toLowerCase(), property])),
-      ...(Array.isArray(schema.required) ? { required: (schema.required as string[]).map((name) => name.toLowerCase()) } : {}),
+      properties: Object.fromEntries(
+        Object.entries(properties).map(([name, property]) => [name.toLowerCase(), property]),
+      ),
+      ...(Array.isArray(schema.required)
+        ? { required: (schema.required as string[]).map((name) => name.toLowerCase()) }
+        : {}),
     },
     schema_title: 'EventManagerSettings',
   };

@@ -16,7 +16,9 @@ const REPORT_TYPES: Readonly<Record<UtilizationReportKind, string>> = {
 };
 
 /** The period of each MADSci `analysis_type`. */
-const PERIODS = new Map(Object.entries(PERIOD_TYPES).map(([period, type]) => [type as string, period as UtilizationPeriod]));
+const PERIODS = new Map(
+  Object.entries(PERIOD_TYPES).map(([period, type]) => [type as string, period as UtilizationPeriod]),
+);
 
 /** Thrown inside a handler to answer MADSci's HTTP 200 error object. */
 class ReportError extends Error {
@@ -32,7 +34,10 @@ const textOf = (error: unknown): string => (error instanceof Error ? error.messa
  * admin work, as GraphQL's `exportUtilizationReport` (see `restRole`).
  */
 export function savesReportFile(req: Request): boolean {
-  return (parseBool(param(req, 'csv_format') ?? 'false') ?? false) && (parseBool(param(req, 'save_to_file') ?? 'false') ?? false);
+  return (
+    (parseBool(param(req, 'csv_format') ?? 'false') ?? false) &&
+    (parseBool(param(req, 'save_to_file') ?? 'false') ?? false)
+  );
 }
 
 /** The last value of a query parameter; an empty one counts as absent. */
@@ -64,13 +69,21 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
   const exportDir = path.resolve(config.exportDir);
 
   /** Runs one report and delivers it as JSON, CSV or a saved file. */
-  const deliver = async (req: Request, res: Response, kind: UtilizationReportKind, args: PeriodsArgs, build: () => Promise<MadsciRenderings>) => {
+  const deliver = async (
+    req: Request,
+    res: Response,
+    kind: UtilizationReportKind,
+    args: PeriodsArgs,
+    build: () => Promise<MadsciRenderings>,
+  ) => {
     const csv = parseBool(param(req, 'csv_format') ?? 'false') ?? false;
     if (savesReportFile(req)) {
       const outputPath = param(req, 'output_path');
       if (outputPath === undefined) throw new ReportError({ error: 'output_path is required when save_to_file=True' });
       if (path.resolve(exportDir, outputPath) !== exportDir) {
-        throw new ReportError({ error: `CSV generation failed: output_path must be the server's export directory (${exportDir})` });
+        throw new ReportError({
+          error: `CSV generation failed: output_path must be the server's export directory (${exportDir})`,
+        });
       }
       let saved;
       try {
@@ -78,7 +91,14 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
       } catch (error) {
         throw new ReportError({ error: `CSV generation failed: ${textOf(error)}` });
       }
-      res.json({ success: true, message: 'CSV file saved successfully', file_path: saved.path, csv_format: true, saved_to_server: true, report_type: REPORT_TYPES[kind] });
+      res.json({
+        success: true,
+        message: 'CSV file saved successfully',
+        file_path: saved.path,
+        csv_format: true,
+        saved_to_server: true,
+        report_type: REPORT_TYPES[kind],
+      });
       return;
     }
     const report = await build();
@@ -92,7 +112,11 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
     } catch (error) {
       throw new ReportError({ error: `CSV generation failed: ${textOf(error)}` });
     }
-    res.status(200).set('Content-Disposition', `attachment; filename=${REPORT_DOWNLOAD_NAMES[kind]}`).type('text/csv; charset=utf-8').send(text);
+    res
+      .status(200)
+      .set('Content-Disposition', `attachment; filename=${REPORT_DOWNLOAD_NAMES[kind]}`)
+      .type('text/csv; charset=utf-8')
+      .send(text);
   };
 
   /** Answers MADSci's error objects with 200; nothing here becomes a 4xx or 5xx. */
@@ -103,11 +127,20 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
         await handler(req, res);
       } catch (error) {
         if (res.headersSent) throw error;
-        res.status(200).json(error instanceof ReportError ? error.body : { error: `${prefix}: ${config.production ? 'internal error' : textOf(error)}` });
+        res
+          .status(200)
+          .json(
+            error instanceof ReportError
+              ? error.body
+              : { error: `${prefix}: ${config.production ? 'internal error' : textOf(error)}` },
+          );
       }
     };
 
-  const window = (req: Request, prefix: string) => ({ from: timeParam(req, 'start_time', prefix), to: timeParam(req, 'end_time', prefix) });
+  const window = (req: Request, prefix: string) => ({
+    from: timeParam(req, 'start_time', prefix),
+    to: timeParam(req, 'end_time', prefix),
+  });
 
   const userReport = guarded('Failed to generate report', async (req, res) => {
     const args = window(req, 'Failed to generate report');
@@ -128,7 +161,10 @@ export function utilizationRoutes({ services, config }: MadsciRouterOptions): Ma
       path: '/utilization/periods',
       handler: guarded('Failed to generate report', async (req, res) => {
         if (param(req, 'start_time') === undefined || param(req, 'end_time') === undefined) {
-          throw new ReportError({ error: 'start_time and end_time are required', details: 'Both parameters must be provided as ISO strings' });
+          throw new ReportError({
+            error: 'start_time and end_time are required',
+            details: 'Both parameters must be provided as ISO strings',
+          });
         }
         const { from, to } = window(req, 'Failed to generate utilization report');
         if (from!.getTime() >= to!.getTime()) {

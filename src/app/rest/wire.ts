@@ -82,7 +82,10 @@ export function parseLevel(value: unknown, anyNumber = false): number | undefine
 /** An event type by value or member name, any case (`"NODE_START"`, `"node_start"`, `"EventType.NODE_START"`). */
 export function parseEventType(value: unknown): EventType | undefined {
   if (typeof value !== 'string') return undefined;
-  const text = value.trim().toLowerCase().replace(/^eventtype\./, '');
+  const text = value
+    .trim()
+    .toLowerCase()
+    .replace(/^eventtype\./, '');
   return EVENT_TYPE_VALUES.has(text) ? (text as EventType) : undefined;
 }
 
@@ -135,7 +138,14 @@ export function parseMadsciEvent(body: unknown): EventInput {
     issues.throwIfAny();
   }
   if (!isObject(body)) {
-    issues.add(issue('model_attributes_type', ['body'], 'Input should be a valid dictionary or object to extract fields from', body));
+    issues.add(
+      issue(
+        'model_attributes_type',
+        ['body'],
+        'Input should be a valid dictionary or object to extract fields from',
+        body,
+      ),
+    );
     issues.throwIfAny();
   }
   const event = body as Record<string, unknown>;
@@ -146,35 +156,69 @@ export function parseMadsciEvent(body: unknown): EventInput {
   const id = event[idKey];
   if (typeof id === 'string') input.id = id;
   else if (typeof id === 'number' && Number.isFinite(id)) input.id = String(id);
-  else if (id !== undefined && id !== null) issues.add(issue('string_type', ['body', idKey], 'Input should be a valid string', id));
+  else if (id !== undefined && id !== null)
+    issues.add(issue('string_type', ['body', idKey], 'Input should be a valid string', id));
 
   if (event.event_type !== undefined) {
     const type = parseEventType(event.event_type);
     if (type) input.eventType = type;
-    else issues.add(issue('enum', ['body', 'event_type'], `Input should be ${EVENT_TYPE_EXPECTED}`, event.event_type, { expected: EVENT_TYPE_EXPECTED }));
+    else
+      issues.add(
+        issue('enum', ['body', 'event_type'], `Input should be ${EVENT_TYPE_EXPECTED}`, event.event_type, {
+          expected: EVENT_TYPE_EXPECTED,
+        }),
+      );
   }
 
   if (event.log_level !== undefined) {
     const level = parseLevel(event.log_level);
     if (level !== undefined) input.logLevel = level as EventLogLevel;
-    else issues.add(issue('enum', ['body', 'log_level'], `Input should be ${LEVEL_EXPECTED}`, event.log_level, { expected: LEVEL_EXPECTED }));
+    else
+      issues.add(
+        issue('enum', ['body', 'log_level'], `Input should be ${LEVEL_EXPECTED}`, event.log_level, {
+          expected: LEVEL_EXPECTED,
+        }),
+      );
   }
 
   if (event.alert !== undefined) {
     const alert = parseBool(event.alert);
     if (alert !== undefined) input.alert = alert;
-    else issues.add(issue('bool_parsing', ['body', 'alert'], 'Input should be a valid boolean, unable to interpret input', event.alert));
+    else
+      issues.add(
+        issue(
+          'bool_parsing',
+          ['body', 'alert'],
+          'Input should be a valid boolean, unable to interpret input',
+          event.alert,
+        ),
+      );
   }
 
   if (event.event_timestamp !== undefined) {
     const at = parseDateTime(event.event_timestamp);
     if (at) input.eventTimestamp = at;
-    else issues.add(issue('datetime_parsing', ['body', 'event_timestamp'], 'Input should be a valid datetime', event.event_timestamp));
+    else
+      issues.add(
+        issue(
+          'datetime_parsing',
+          ['body', 'event_timestamp'],
+          'Input should be a valid datetime',
+          event.event_timestamp,
+        ),
+      );
   }
 
   if (event.source !== undefined && event.source !== null) {
     if (!isObject(event.source)) {
-      issues.add(issue('model_type', ['body', 'source'], 'Input should be a valid dictionary or instance of OwnershipInfo', event.source));
+      issues.add(
+        issue(
+          'model_type',
+          ['body', 'source'],
+          'Input should be a valid dictionary or instance of OwnershipInfo',
+          event.source,
+        ),
+      );
     } else {
       const source: EventSourceInput = {};
       for (const [name, key] of SOURCE_FIELDS) {
@@ -189,7 +233,10 @@ export function parseMadsciEvent(body: unknown): EventInput {
 
   if ('event_data' in event) input.eventData = event.event_data;
 
-  for (const [key, field] of [['trace_id', 'traceId'], ['span_id', 'spanId']] as const) {
+  for (const [key, field] of [
+    ['trace_id', 'traceId'],
+    ['span_id', 'spanId'],
+  ] as const) {
     const value = event[key];
     if (value === undefined || value === null) continue;
     if (typeof value === 'string') input[field] = value;
@@ -197,10 +244,19 @@ export function parseMadsciEvent(body: unknown): EventInput {
   }
 
   if (event.archived !== undefined && parseBool(event.archived) === undefined) {
-    issues.add(issue('bool_parsing', ['body', 'archived'], 'Input should be a valid boolean, unable to interpret input', event.archived));
+    issues.add(
+      issue(
+        'bool_parsing',
+        ['body', 'archived'],
+        'Input should be a valid boolean, unable to interpret input',
+        event.archived,
+      ),
+    );
   }
   if (event.archived_at !== undefined && event.archived_at !== null && !parseDateTime(event.archived_at)) {
-    issues.add(issue('datetime_parsing', ['body', 'archived_at'], 'Input should be a valid datetime', event.archived_at));
+    issues.add(
+      issue('datetime_parsing', ['body', 'archived_at'], 'Input should be a valid datetime', event.archived_at),
+    );
   }
 
   issues.throwIfAny();
@@ -212,10 +268,7 @@ export function locOfField(field: string | undefined, root: (string | number)[] 
   if (!field) return root;
   // `event.source.nodeId` names a member of the event body; a bare `batchSize` a body field.
   const segments = field.includes('.') ? field.split('.').slice(1) : [field];
-  return [
-    ...root,
-    ...segments.map((segment) => (segment === 'id' ? 'event_id' : snakeCase(segment))),
-  ];
+  return [...root, ...segments.map((segment) => (segment === 'id' ? 'event_id' : snakeCase(segment)))];
 }
 
 /** An API name as MADSci spells it: `nodeId` -> `node_id`, `source.nodeId` -> `source.node_id`. */

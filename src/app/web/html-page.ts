@@ -26,7 +26,10 @@ function contentSecurityPolicy(host: string | undefined): string {
 
 /** JSON that is safe inside a `<script>` element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(text: string): string {
@@ -38,13 +41,19 @@ function escapeHtml(text: string): string {
  * script, with the CSP and no caching of the HTML itself (it names the current bundle). 503 with
  * a hint when the bundle has not been built.
  */
-export function sendPage(res: Response, options: { manifest: WebManifest | null; entry: string; title: string; config: unknown; host: string | undefined }): void {
+export function sendPage(
+  res: Response,
+  options: { manifest: WebManifest | null; entry: string; title: string; config: unknown; host: string | undefined },
+): void {
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   const entry = options.manifest?.entries[options.entry];
   if (!entry) {
-    res.status(503).type('text/plain').send(`The ${options.title} page is not built. Run \`npm run build:web\` (part of \`npm run build\`).\n`);
+    res
+      .status(503)
+      .type('text/plain')
+      .send(`The ${options.title} page is not built. Run \`npm run build:web\` (part of \`npm run build\`).\n`);
     return;
   }
   res.setHeader('Content-Security-Policy', contentSecurityPolicy(options.host));

@@ -64,7 +64,8 @@ export function assetsRouter(dir: string): Router {
   const precompressed: RequestHandler = (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !PRECOMPRESSED.test(req.path)) return next();
     const relative = path.normalize(decodeURIComponent(req.path)).replace(/^[/\\]+/, '');
-    if (relative.startsWith('..') || !req.acceptsEncodings('gzip') || !fs.existsSync(path.join(dir, `${relative}.gz`))) return next();
+    if (relative.startsWith('..') || !req.acceptsEncodings('gzip') || !fs.existsSync(path.join(dir, `${relative}.gz`)))
+      return next();
     res.type(path.extname(relative));
     res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Vary', 'Accept-Encoding');
@@ -73,6 +74,14 @@ export function assetsRouter(dir: string): Router {
       if (error) next(error);
     });
   };
-  router.use(ASSETS_PATH, precompressed, express.static(dir, { index: false, cacheControl: false, setHeaders: (res) => res.setHeader('Cache-Control', IMMUTABLE) }));
+  router.use(
+    ASSETS_PATH,
+    precompressed,
+    express.static(dir, {
+      index: false,
+      cacheControl: false,
+      setHeaders: (res) => res.setHeader('Cache-Control', IMMUTABLE),
+    }),
+  );
   return router;
 }

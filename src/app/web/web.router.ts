@@ -42,7 +42,11 @@ export function createWebRouter(config: Config, webDir: string = defaultWebDir()
         manifest,
         entry: 'ide',
         title: 'lab-events GraphQL IDE',
-        config: ideConfig(config, { editor: worker('editor.worker'), json: worker('json.worker'), graphql: worker('graphql.worker') }),
+        config: ideConfig(config, {
+          editor: worker('editor.worker'),
+          json: worker('json.worker'),
+          graphql: worker('graphql.worker'),
+        }),
         host: req.headers.host,
       });
     });

@@ -25,7 +25,12 @@ export function attachGraphqlWsDoor(options: {
 }): { dispose: () => void | Promise<void> } {
   const { httpServer, services, config } = options;
   const verifyClient = rateLimitHandshake(services.rateLimiter);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes, ...(verifyClient ? { verifyClient } : {}) });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: config.limits.maxBodyBytes,
+    ...(verifyClient ? { verifyClient } : {}),
+  });
   trackWebSocketConnections(wsServer);
   return useServer(withWsMetrics(graphqlWsOptions(options)), wsServer, config.live.keepAliveMs);
 }

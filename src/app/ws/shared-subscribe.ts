@@ -1,9 +1,18 @@
-import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
 
 type MaybePromise<T> = T | Promise<T>;
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
 
 /**
  * graphql-js `subscribe`, with the per-event execution shared between subscriptions: one live
@@ -17,7 +26,9 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * where each subscription runs its own `subscribe` and validation). Results are kept per event
  * object in a WeakMap, so they go when the event does.
  */
-export function createSharedSubscribe(): (args: ExecutionArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+export function createSharedSubscribe(): (
+  args: ExecutionArgs,
+) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const documentKeys = new WeakMap<DocumentNode, string>();
   const results = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
   const documentKey = (document: DocumentNode) => {

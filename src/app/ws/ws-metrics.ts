@@ -21,7 +21,9 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * and its result is returned unchanged): operations per name, type and transport `ws`; latency
  * of queries and mutations; running subscriptions; errors by code.
  */
-export function withWsMetrics<P extends Record<PropertyKey, unknown> | undefined, E>(options: ServerOptions<P, E>): ServerOptions<P, E> {
+export function withWsMetrics<P extends Record<PropertyKey, unknown> | undefined, E>(
+  options: ServerOptions<P, E>,
+): ServerOptions<P, E> {
   // Per connection: when each operation arrived, and which operations are running subscriptions.
   type Timer = ReturnType<typeof metrics.graphqlDuration.startTimer>;
   const startedAt = new WeakMap<Context<P, E>, Map<string, Timer>>();
@@ -40,7 +42,11 @@ export function withWsMetrics<P extends Record<PropertyKey, unknown> | undefined
     onOperation: async (ctx, id, payload, args, result) => {
       const replaced = await options.onOperation?.(ctx, id, payload, args, result);
       const ast = getOperationAST(args.document, args.operationName);
-      const labels = { operation: operationLabel(args.operationName ?? ast?.name?.value ?? null), type: ast?.operation ?? 'unknown', transport: 'ws' };
+      const labels = {
+        operation: operationLabel(args.operationName ?? ast?.name?.value ?? null),
+        type: ast?.operation ?? 'unknown',
+        transport: 'ws',
+      };
       metrics.graphqlRequests.inc(labels);
       const stop = startedAt.get(ctx)?.get(id);
       startedAt.get(ctx)?.delete(id);

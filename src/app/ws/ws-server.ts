@@ -53,14 +53,20 @@ export function graphqlWsOptions(options: {
     },
     context: (ctx): GraphQLContext => {
       const { socket } = ctx.extra;
-      return { ...createContext(services, principals.get(ctx.extra)), connection: { bufferedAmount: () => socket.bufferedAmount } };
+      return {
+        ...createContext(services, principals.get(ctx.extra)),
+        connection: { bufferedAmount: () => socket.bufferedAmount },
+      };
     },
     // Spec rule violations carry no code; give them Apollo's, so both doors answer alike.
     validate: (validationSchema, document) =>
       validate(validationSchema, document, rules).map((error) =>
         typeof error.extensions.code === 'string'
           ? error
-          : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
+          : new GraphQLError(error.message, {
+              nodes: error.nodes,
+              extensions: { ...error.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
+            }),
       ),
     // One execution per event for all subscriptions running the same operation and variables.
     subscribe: createSharedSubscribe(),
@@ -76,12 +82,16 @@ export function graphqlWsOptions(options: {
         document = parse(payload.query, { maxTokens: config.limits.maxQueryTokens });
       } catch (error) {
         // A syntax error or too many tokens, coded as Apollo codes it.
-        const message = error instanceof GraphQLError ? error.message : 'Syntax Error: the document could not be parsed';
+        const message =
+          error instanceof GraphQLError ? error.message : 'Syntax Error: the document could not be parsed';
         return [new GraphQLError(message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
       }
       try {
         authorizeOperation(services.auth, principals.get(ctx.extra), document, payload.operationName);
-        assertVariableLimits(schema, document, payload.variables, payload.operationName, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth });
+        assertVariableLimits(schema, document, payload.variables, payload.operationName, {
+          maxCost: config.limits.maxQueryCost,
+          maxInputDepth: config.limits.maxInputDepth,
+        });
       } catch (error) {
         // onError formats these like every other error (codes kept, internals hidden).
         const own = appErrorOf(error);
@@ -90,7 +100,8 @@ export function graphqlWsOptions(options: {
       }
       return undefined;
     },
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors ? { ...result, errors: format(result.errors) } : undefined,
     onError: (_ctx, _id, _payload, errors) => format(errors),
   };
 }

@@ -18,7 +18,15 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
 ]);
 
 /** Socket failures of Node, as the driver passes them on when the server goes away mid-write. */
-const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const SOCKET_ERROR_CODES = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * Whether a driver error means the database is unreachable (as opposed to a bad request or a
@@ -34,8 +42,12 @@ export function isMongoUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 0 && typeof code === 'string' && SOCKET_ERROR_CODES.has(code)) return true;
   if (depth >= 3) return false;
   const wrapped = error as Error & { errorResponse?: unknown; writeErrors?: unknown };
-  const noWriteErrors = wrapped.writeErrors === undefined || (Array.isArray(wrapped.writeErrors) && wrapped.writeErrors.length === 0);
-  return (noWriteErrors && isMongoUnavailable(wrapped.errorResponse, depth + 1)) || isMongoUnavailable(error.cause, depth + 1);
+  const noWriteErrors =
+    wrapped.writeErrors === undefined || (Array.isArray(wrapped.writeErrors) && wrapped.writeErrors.length === 0);
+  return (
+    (noWriteErrors && isMongoUnavailable(wrapped.errorResponse, depth + 1)) ||
+    isMongoUnavailable(error.cause, depth + 1)
+  );
 }
 
 /** A driver error as the store reports it: {@link StoreUnavailableError} for an outage, else unchanged. */

@@ -5,7 +5,18 @@ import type { Collection, Db, IndexDescription, MongoBulkWriteError, WriteConcer
 import { normalizeStoredEvent } from '../normalize-event';
 import { StoredEvent } from './event.model';
 import type { EventDocument } from '../event-document';
-import { ReplaceInProgressError, type CountGroupsOptions, type EventStore, type FindOptions, type GroupCount, type InsertResult, type ReadOrder, type ReplaceResult, type Selector, type StorePing } from '../event-store';
+import {
+  ReplaceInProgressError,
+  type CountGroupsOptions,
+  type EventStore,
+  type FindOptions,
+  type GroupCount,
+  type InsertResult,
+  type ReadOrder,
+  type ReplaceResult,
+  type Selector,
+  type StorePing,
+} from '../event-store';
 import { SwapGate } from './swap-gate';
 import { toStoreError } from './mongo-errors';
 import { translateStoreErrors } from '../translate-errors';
@@ -170,14 +181,21 @@ export class MongoEventStore implements EventStore {
     return this.gate.run(() => this.events.countDocuments(selector));
   }
 
-  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] }): AsyncIterable<EventDocument> {
+  async *stream(
+    selector: Selector,
+    options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] },
+  ): AsyncIterable<EventDocument> {
     // Keyset chunks rather than one long cursor: no cursor timeout, and each chunk is one
     // short query that any wire-compatible server answers.
     const chunkSize = options.chunkSize ?? 1000;
-    const projection = options.projection ? Object.fromEntries([...options.projection, '_id', options.order.field].map((field) => [field, 1])) : undefined;
+    const projection = options.projection
+      ? Object.fromEntries([...options.projection, '_id', options.order.field].map((field) => [field, 1]))
+      : undefined;
     let order = options.order;
     for (;;) {
-      const docs = projection ? await this.findProjected(selector, order, chunkSize, projection) : await this.find(selector, { order, limit: chunkSize });
+      const docs = projection
+        ? await this.findProjected(selector, order, chunkSize, projection)
+        : await this.find(selector, { order, limit: chunkSize });
       yield* docs;
       if (docs.length < chunkSize) return;
       const last = docs.at(-1)!;
@@ -187,7 +205,12 @@ export class MongoEventStore implements EventStore {
   }
 
   /** A chunk of {@link stream} reading only the projected fields. */
-  private async findProjected(selector: Selector, order: ReadOrder, limit: number, projection: Record<string, number>): Promise<EventDocument[]> {
+  private async findProjected(
+    selector: Selector,
+    order: ReadOrder,
+    limit: number,
+    projection: Record<string, number>,
+  ): Promise<EventDocument[]> {
     const docs = await this.gate.run(() =>
       this.events
         .find(withKeyset(selector, order), { projection })
@@ -272,7 +295,9 @@ export class MongoEventStore implements EventStore {
       // staging collection and the next insert made a new, partial one. Never swap that in.
       const count = await staging.countDocuments({});
       if (count !== staged) {
-        throw new Error(`The staging collection ${stagingName} holds ${count} events instead of ${staged}: another instance dropped it. Nothing was changed.`);
+        throw new Error(
+          `The staging collection ${stagingName} holds ${count} events instead of ${staged}: another instance dropped it. Nothing was changed.`,
+        );
       }
       await renewLease();
       const open = await this.gate.close();
@@ -284,7 +309,11 @@ export class MongoEventStore implements EventStore {
         return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
       } finally {
         open();
-        if (setAside) await db.collection(setAside).drop().catch(() => undefined);
+        if (setAside)
+          await db
+            .collection(setAside)
+            .drop()
+            .catch(() => undefined);
       }
     } catch (error) {
       // Best effort (the database may be the failure): else done at the next init or replace.
@@ -318,7 +347,12 @@ export class MongoEventStore implements EventStore {
    * gate is closed, so the set is complete for this process). Returns how many staged
    * documents they replaced.
    */
-  private async copyCaptured(events: Collection<EventDocument>, staging: Collection<EventDocument>, captured: ReadonlySet<string>, started: number): Promise<number> {
+  private async copyCaptured(
+    events: Collection<EventDocument>,
+    staging: Collection<EventDocument>,
+    captured: ReadonlySet<string>,
+    started: number,
+  ): Promise<number> {
     let displaced = 0;
     const copied = new Set<string>();
     const copy = async (selector: Selector) => {
@@ -331,9 +365,13 @@ export class MongoEventStore implements EventStore {
       for (const doc of docs) copied.add(doc._id);
     };
     const ids = [...captured];
-    const receivedMeanwhile = { received_at: { $gt: new Date(started), $lte: new Date(Date.now() + OTHER_INSTANCE_CLOCK_SLACK_MS) } };
+    const receivedMeanwhile = {
+      received_at: { $gt: new Date(started), $lte: new Date(Date.now() + OTHER_INSTANCE_CLOCK_SLACK_MS) },
+    };
     // One query where one will do: FerretDB v1 reads the whole collection for each.
-    await copy(ids.length === 0 ? receivedMeanwhile : { $or: [receivedMeanwhile, { _id: { $in: ids.slice(0, 1000) } }] });
+    await copy(
+      ids.length === 0 ? receivedMeanwhile : { $or: [receivedMeanwhile, { _id: { $in: ids.slice(0, 1000) } }] },
+    );
     for (let i = 1000; i < ids.length; i += 1000) await copy({ _id: { $in: ids.slice(i, i + 1000) } });
     return displaced;
   }
@@ -381,7 +419,8 @@ export class MongoEventStore implements EventStore {
         // The staging collection never took the name: the set-aside events are the live ones.
         if (names.has(name)) {
           const written = await db.collection<EventDocument>(name).find().toArray();
-          if (written.length > 0) await insertSkippingDuplicates(db.collection<EventDocument>(replaced), written, this.writeConcern);
+          if (written.length > 0)
+            await insertSkippingDuplicates(db.collection<EventDocument>(replaced), written, this.writeConcern);
           await db.collection(name).drop();
         }
         await db.renameCollection(replaced, name);
@@ -390,7 +429,8 @@ export class MongoEventStore implements EventStore {
         await db.collection(replaced).drop();
       }
     }
-    for (const staging of [...names].filter((n) => n.startsWith(`${name}${STAGING_INFIX}`))) await db.collection(staging).drop();
+    for (const staging of [...names].filter((n) => n.startsWith(`${name}${STAGING_INFIX}`)))
+      await db.collection(staging).drop();
   }
 
   /** The database handle (see {@link events}). */
@@ -404,7 +444,12 @@ export class MongoEventStore implements EventStore {
     const groupBy = options.groupField === null ? null : `$${options.groupField}`;
     const count = async (match: Selector, bucket: number | null): Promise<GroupCount[]> => {
       const rows = await this.gate.run(() =>
-        this.events.aggregate<{ _id: GroupCount['key'] | undefined; n: number }>([{ $match: match }, { $group: { _id: groupBy, n: { $sum: 1 } } }]).toArray(),
+        this.events
+          .aggregate<{ _id: GroupCount['key'] | undefined; n: number }>([
+            { $match: match },
+            { $group: { _id: groupBy, n: { $sum: 1 } } },
+          ])
+          .toArray(),
       );
       return rows.map((row) => ({ key: row._id ?? null, bucket, count: row.n }));
     };
@@ -461,7 +506,9 @@ function withKeyset(selector: Selector, order: ReadOrder): Selector {
   if (!order.after) return selector;
   const { field, direction, after } = order;
   const beyond = direction === 1 ? '$gt' : '$lt';
-  const keyset = { $or: [{ [field]: { [beyond]: after.value } }, { [field]: after.value, _id: { [beyond]: after.id } }] };
+  const keyset = {
+    $or: [{ [field]: { [beyond]: after.value } }, { [field]: after.value, _id: { [beyond]: after.id } }],
+  };
   return Object.keys(selector).length === 0 ? keyset : { $and: [selector, keyset] };
 }
 
@@ -469,7 +516,11 @@ function withKeyset(selector: Selector, order: ReadOrder): Selector {
  * Inserts documents unordered into a collection; returns the indexes of those whose id was
  * stored already (or repeated in the batch). Any other failure is thrown.
  */
-async function insertSkippingDuplicates(collection: Collection<EventDocument>, docs: readonly EventDocument[], writeConcern: WriteConcernSettings | undefined): Promise<Set<number>> {
+async function insertSkippingDuplicates(
+  collection: Collection<EventDocument>,
+  docs: readonly EventDocument[],
+  writeConcern: WriteConcernSettings | undefined,
+): Promise<Set<number>> {
   // The driver adds nothing to documents that carry an _id, but copies keep callers' objects intact.
   const batch = docs.map((doc) => ({ ...doc }));
   const duplicateIndexes = new Set<number>();

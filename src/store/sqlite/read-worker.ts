@@ -66,16 +66,22 @@ export class SqliteReadWorker {
   }
 
   private start(): Worker {
-    const worker = new Worker(SOURCE, { eval: true, workerData: { file: this.file, driver: require.resolve('better-sqlite3') } });
-    worker.unref();
-    worker.on('message', ({ id, rows, error }: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }) => {
-      const waiting = this.pending.get(id);
-      if (!waiting) return;
-      this.pending.delete(id);
-      if (this.pending.size === 0) worker.unref();
-      if (error) waiting.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}));
-      else waiting.resolve(rows!);
+    const worker = new Worker(SOURCE, {
+      eval: true,
+      workerData: { file: this.file, driver: require.resolve('better-sqlite3') },
     });
+    worker.unref();
+    worker.on(
+      'message',
+      ({ id, rows, error }: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }) => {
+        const waiting = this.pending.get(id);
+        if (!waiting) return;
+        this.pending.delete(id);
+        if (this.pending.size === 0) worker.unref();
+        if (error) waiting.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}));
+        else waiting.resolve(rows!);
+      },
+    );
     const lost = (error: Error) => {
       if (this.worker === worker) this.worker = null;
       this.failAll(error);

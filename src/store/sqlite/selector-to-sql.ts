@@ -24,9 +24,18 @@ export const COLUMNS: Readonly<Record<string, Column>> = {
   archived_at: col('archived_at', 'date', true),
   search_text: col('search_text', 'text'),
   ...Object.fromEntries(
-    ['user_id', 'experiment_id', 'campaign_id', 'project_id', 'node_id', 'workcell_id', 'lab_id', 'step_id', 'workflow_id', 'manager_id'].map(
-      (key) => [`source.${key}`, col(`source_${key}`, 'text', true)],
-    ),
+    [
+      'user_id',
+      'experiment_id',
+      'campaign_id',
+      'project_id',
+      'node_id',
+      'workcell_id',
+      'lab_id',
+      'step_id',
+      'workflow_id',
+      'manager_id',
+    ].map((key) => [`source.${key}`, col(`source_${key}`, 'text', true)]),
   ),
 };
 
@@ -73,7 +82,11 @@ function and(parts: Translation[]): Translation {
 function or(parts: Translation[]): Translation {
   // A branch without SQL could match anything, so the whole disjunction cannot be narrowed.
   if (parts.length === 0 || parts.some((p) => p.sql === null)) return NONE;
-  return { sql: parts.map((p) => `(${p.sql})`).join(' OR '), params: parts.flatMap((p) => p.params), exact: parts.every((p) => p.exact) };
+  return {
+    sql: parts.map((p) => `(${p.sql})`).join(' OR '),
+    params: parts.flatMap((p) => p.params),
+    exact: parts.every((p) => p.exact),
+  };
 }
 
 function isOperatorObject(value: unknown): value is Record<string, unknown> {
@@ -116,11 +129,15 @@ function opToSql(column: Column, op: string, operand: unknown): Translation {
     case '$eq':
       return eq(column, operand);
     case '$ne': {
-      if (operand === null) return column.nullable ? { sql: `${column.name} IS NOT NULL`, params: [], exact: true } : { sql: '1', params: [], exact: true };
+      if (operand === null)
+        return column.nullable
+          ? { sql: `${column.name} IS NOT NULL`, params: [], exact: true }
+          : { sql: '1', params: [], exact: true };
       const p = param(column, operand);
       if (p === undefined) return NONE;
       // A stored boolean is 0 or 1: say "not true" as "= 0", which an index can serve.
-      if (column.kind === 'bool' && !column.nullable) return { sql: `${column.name} = ?`, params: [p === 1 ? 0 : 1], exact: true };
+      if (column.kind === 'bool' && !column.nullable)
+        return { sql: `${column.name} = ?`, params: [p === 1 ? 0 : 1], exact: true };
       return { sql: column.nullable ? `${column.name} IS NOT ?` : `${column.name} <> ?`, params: [p], exact: true };
     }
     case '$gt':

@@ -4,7 +4,17 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
 import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../event-document';
-import type { CountGroupsOptions, EventStore, FindOptions, GroupCount, InsertResult, ReadOrder, ReplaceResult, Selector, StorePing } from '../event-store';
+import type {
+  CountGroupsOptions,
+  EventStore,
+  FindOptions,
+  GroupCount,
+  InsertResult,
+  ReadOrder,
+  ReplaceResult,
+  Selector,
+  StorePing,
+} from '../event-store';
 import { countGroupsOf } from '../group-counts';
 import { SqliteReadWorker } from './read-worker';
 import { StoreUnavailableError } from '../../core/errors';
@@ -49,9 +59,19 @@ CREATE TABLE IF NOT EXISTS locks (
 `;
 
 const COLUMN_NAMES = [
-  'id', 'event_type', 'log_level', 'alert', 'event_timestamp', 'received_at',
+  'id',
+  'event_type',
+  'log_level',
+  'alert',
+  'event_timestamp',
+  'received_at',
   ...SOURCE_KEYS.map((key) => `source_${key}`),
-  'event_data', 'trace_id', 'span_id', 'archived', 'archived_at', 'search_text',
+  'event_data',
+  'trace_id',
+  'span_id',
+  'archived',
+  'archived_at',
+  'search_text',
 ];
 
 type Row = Record<string, string | number | null>;
@@ -59,10 +79,19 @@ type Row = Record<string, string | number | null>;
 /** A row's values in {@link COLUMN_NAMES} order. */
 function toRow(doc: EventDocument): (string | number | null)[] {
   return [
-    doc._id, doc.event_type, doc.log_level, doc.alert ? 1 : 0, doc.event_timestamp.getTime(), doc.received_at.getTime(),
+    doc._id,
+    doc.event_type,
+    doc.log_level,
+    doc.alert ? 1 : 0,
+    doc.event_timestamp.getTime(),
+    doc.received_at.getTime(),
     ...SOURCE_KEYS.map((key) => doc.source[key] ?? null),
-    JSON.stringify(doc.event_data ?? {}), doc.trace_id, doc.span_id, doc.archived ? 1 : 0,
-    doc.archived_at ? doc.archived_at.getTime() : null, doc.search_text,
+    JSON.stringify(doc.event_data ?? {}),
+    doc.trace_id,
+    doc.span_id,
+    doc.archived ? 1 : 0,
+    doc.archived_at ? doc.archived_at.getTime() : null,
+    doc.search_text,
   ];
 }
 
@@ -109,7 +138,8 @@ const PROJECTED_COLUMNS: Readonly<Record<keyof EventDocument, readonly string[]>
 };
 
 /** `INSERT OR IGNORE` of a whole row (every column, in {@link COLUMN_NAMES} order) into `table`. */
-const insertOrIgnoreSql = (table: string) => `INSERT OR IGNORE INTO ${table} (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`;
+const insertOrIgnoreSql = (table: string) =>
+  `INSERT OR IGNORE INTO ${table} (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`;
 
 /** What a closed store throws (named so that it reads as the database being unavailable). */
 const closedError = () => new StoreUnavailableError(new Error('The SQLite store is closed'));
@@ -192,7 +222,9 @@ export class SqliteEventStore implements EventStore {
 
   async findByIds(ids: readonly string[]): Promise<EventDocument[]> {
     if (ids.length === 0) return [];
-    const rows = this.statement('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Row[];
+    const rows = this.statement('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))').all(
+      JSON.stringify(ids),
+    ) as Row[];
     return rows.map(fromRow);
   }
 
@@ -220,7 +252,10 @@ export class SqliteEventStore implements EventStore {
   async count(selector: Selector): Promise<number> {
     const where = selectorToSql(selector);
     if (where.exact) {
-      const [row] = await this.read<{ n: number }>(`SELECT count(*) AS n FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`, where.params);
+      const [row] = await this.read<{ n: number }>(
+        `SELECT count(*) AS n FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`,
+        where.params,
+      );
       return row!.n;
     }
     let n = 0;
@@ -228,12 +263,22 @@ export class SqliteEventStore implements EventStore {
     return n;
   }
 
-  async *stream(selector: Selector, options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] }): AsyncIterable<EventDocument> {
+  async *stream(
+    selector: Selector,
+    options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] },
+  ): AsyncIterable<EventDocument> {
     const where = selectorToSql(selector);
     // A selector SQL cannot fully answer is checked on whole documents, so it reads every column.
     const columns =
       options.projection && where.exact
-        ? [...new Set(['id', 'event_type', options.order.field, ...options.projection.flatMap((field) => PROJECTED_COLUMNS[field])])].join(', ')
+        ? [
+            ...new Set([
+              'id',
+              'event_type',
+              options.order.field,
+              ...options.projection.flatMap((field) => PROJECTED_COLUMNS[field]),
+            ]),
+          ].join(', ')
         : '*';
     yield* this.scan(selector, where, options.order, options.chunkSize, columns);
   }
@@ -242,7 +287,9 @@ export class SqliteEventStore implements EventStore {
     const where = selectorToSql(selector);
     if (!where.exact) return (await this.find(selector, options)).map((doc) => doc._id);
     const { sql, params } = this.pageSql(where, options.order, 'id');
-    const rows = this.statement(`${sql} LIMIT ? OFFSET ?`).all(...params, options.limit, options.skip ?? 0) as { id: string }[];
+    const rows = this.statement(`${sql} LIMIT ? OFFSET ?`).all(...params, options.limit, options.skip ?? 0) as {
+      id: string;
+    }[];
     return rows.map((row) => row.id);
   }
 
@@ -288,12 +335,16 @@ export class SqliteEventStore implements EventStore {
     const columns = COLUMN_NAMES.join(', ');
     const conn = this.conn;
     // One transaction: the staging table exists exactly when capture runs.
-    conn.transaction(() => {
-      conn.exec(`CREATE TABLE ${captured} (id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID`);
-      // Untyped columns keep the values toRow gives; the events table's types apply on the copy.
-      conn.exec(`CREATE TABLE ${staging} (id TEXT PRIMARY KEY NOT NULL, ${COLUMN_NAMES.slice(1).join(', ')})`);
-      conn.exec(`CREATE TRIGGER ${trigger} AFTER INSERT ON events BEGIN INSERT OR IGNORE INTO ${captured} (id) VALUES (NEW.id); END`);
-    }).immediate();
+    conn
+      .transaction(() => {
+        conn.exec(`CREATE TABLE ${captured} (id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID`);
+        // Untyped columns keep the values toRow gives; the events table's types apply on the copy.
+        conn.exec(`CREATE TABLE ${staging} (id TEXT PRIMARY KEY NOT NULL, ${COLUMN_NAMES.slice(1).join(', ')})`);
+        conn.exec(
+          `CREATE TRIGGER ${trigger} AFTER INSERT ON events BEGIN INSERT OR IGNORE INTO ${captured} (id) VALUES (NEW.id); END`,
+        );
+      })
+      .immediate();
     try {
       const stage = conn.prepare(insertOrIgnoreSql(staging));
       let staged = 0;
@@ -304,18 +355,24 @@ export class SqliteEventStore implements EventStore {
         repeated += duplicateIds.length;
       }
       const stillCaptured = `SELECT id FROM events WHERE id IN (SELECT id FROM ${captured})`;
-      return this.conn.transaction((): ReplaceResult => {
-        conn.exec(`DROP TRIGGER ${trigger}`);
-        const { n: displaced } = conn.prepare(`SELECT count(*) AS n FROM ${staging} WHERE id IN (${stillCaptured})`).get() as { n: number };
-        conn.exec(`DELETE FROM ${staging} WHERE id IN (${stillCaptured})`);
-        conn.exec(`INSERT INTO ${staging} (${columns}) SELECT ${columns} FROM events WHERE id IN (SELECT id FROM ${captured})`);
-        // No WHERE and no trigger left: SQLite truncates instead of deleting row by row.
-        conn.exec('DELETE FROM events');
-        conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`);
-        conn.exec(`DROP TABLE ${staging}`);
-        conn.exec(`DROP TABLE ${captured}`);
-        return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
-      }).immediate();
+      return this.conn
+        .transaction((): ReplaceResult => {
+          conn.exec(`DROP TRIGGER ${trigger}`);
+          const { n: displaced } = conn
+            .prepare(`SELECT count(*) AS n FROM ${staging} WHERE id IN (${stillCaptured})`)
+            .get() as { n: number };
+          conn.exec(`DELETE FROM ${staging} WHERE id IN (${stillCaptured})`);
+          conn.exec(
+            `INSERT INTO ${staging} (${columns}) SELECT ${columns} FROM events WHERE id IN (SELECT id FROM ${captured})`,
+          );
+          // No WHERE and no trigger left: SQLite truncates instead of deleting row by row.
+          conn.exec('DELETE FROM events');
+          conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`);
+          conn.exec(`DROP TABLE ${staging}`);
+          conn.exec(`DROP TABLE ${captured}`);
+          return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
+        })
+        .immediate();
     } catch (error) {
       try {
         this.dropRestoreObjects([trigger], [staging, captured]);
@@ -339,21 +396,27 @@ export class SqliteEventStore implements EventStore {
   /** Drops a replace's triggers and tables in one transaction, triggers first (a capture trigger without its table would fail every insert). */
   private dropRestoreObjects(triggers: readonly string[], tables: readonly string[]): void {
     const conn = this.conn;
-    conn.transaction(() => {
-      for (const name of triggers) conn.exec(`DROP TRIGGER IF EXISTS "${name}"`);
-      for (const name of tables) conn.exec(`DROP TABLE IF EXISTS "${name}"`);
-    }).immediate();
+    conn
+      .transaction(() => {
+        for (const name of triggers) conn.exec(`DROP TRIGGER IF EXISTS "${name}"`);
+        for (const name of tables) conn.exec(`DROP TABLE IF EXISTS "${name}"`);
+      })
+      .immediate();
   }
 
   async countGroups(selector: Selector, options: CountGroupsOptions): Promise<GroupCount[]> {
     const where = selectorToSql(selector);
-    if (!where.exact) return countGroupsOf(this.scan(selector, where, { field: 'event_timestamp', direction: 1 }), options);
+    if (!where.exact)
+      return countGroupsOf(this.scan(selector, where, { field: 'event_timestamp', direction: 1 }), options);
     const key = options.groupField === null ? 'NULL' : COLUMNS[options.groupField]?.name;
     if (!key) throw new Error(`Cannot group by ${options.groupField}`);
     const filter = where.sql ? ` AND (${where.sql})` : '';
     const boundaries = options.bucketBoundaries;
     if (!boundaries) {
-      const rows = await this.read<{ k: string | number | null; n: number }>(`SELECT ${key} AS k, count(*) AS n FROM events WHERE 1${filter} GROUP BY k`, where.params);
+      const rows = await this.read<{ k: string | number | null; n: number }>(
+        `SELECT ${key} AS k, count(*) AS n FROM events WHERE 1${filter} GROUP BY k`,
+        where.params,
+      );
       return rows.map((row) => ({ key: row.k, bucket: null, count: row.n }));
     }
     if (boundaries.length < 2) return [];
@@ -419,7 +482,13 @@ export class SqliteEventStore implements EventStore {
    * Rows matching the pushed-down SQL, in order, in keyset chunks read off the event loop (see
    * {@link read}), that the whole selector matches (mingo).
    */
-  private async *scan(selector: Selector, where: Translation, order: ReadOrder, chunkSize = SCAN_CHUNK, columns = '*'): AsyncGenerator<EventDocument> {
+  private async *scan(
+    selector: Selector,
+    where: Translation,
+    order: ReadOrder,
+    chunkSize = SCAN_CHUNK,
+    columns = '*',
+  ): AsyncGenerator<EventDocument> {
     // An exact translation needs no second check.
     const query = where.exact ? null : new Query(selector);
     let after = order.after;

@@ -5,8 +5,19 @@ import type { GraphQLContext } from '../context';
 import { DateTimeISO } from '../scalars';
 import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';
 import { DEFAULT_REPORT_TIMEZONE } from '../../../analytics/report-files';
-import type { Rendered, SessionUtilizationReport as SessionReport, UserUtilizationReport as UserReport, UtilizationPeriodsReport as PeriodsReport } from '../../../analytics/report-types';
-import { EventCount, ExportResult, SessionUtilizationReport, UserUtilizationReport, UtilizationPeriodsReport } from './analytics.types';
+import type {
+  Rendered,
+  SessionUtilizationReport as SessionReport,
+  UserUtilizationReport as UserReport,
+  UtilizationPeriodsReport as PeriodsReport,
+} from '../../../analytics/report-types';
+import {
+  EventCount,
+  ExportResult,
+  SessionUtilizationReport,
+  UserUtilizationReport,
+  UtilizationPeriodsReport,
+} from './analytics.types';
 
 /** Thin adapter from GraphQL to the analytics service: the reports it returns are the object types' shapes, returned as they are. */
 @Resolver()
@@ -23,7 +34,9 @@ export class AnalyticsResolver {
     return ctx.services.analytics.sessionUtilization({ from, to });
   }
 
-  @Query(() => UserUtilizationReport, { description: 'Workflow authors and their runtimes (MADSci /utilization/user); window as sessionUtilization.' })
+  @Query(() => UserUtilizationReport, {
+    description: 'Workflow authors and their runtimes (MADSci /utilization/user); window as sessionUtilization.',
+  })
   userUtilization(
     @Ctx() ctx: GraphQLContext,
     @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
@@ -33,13 +46,15 @@ export class AnalyticsResolver {
   }
 
   @Query(() => UtilizationPeriodsReport, {
-    description: 'Utilization per hour, day, week (from Monday) or month in an IANA time zone, DST included (MADSci /utilization/periods).',
+    description:
+      'Utilization per hour, day, week (from Monday) or month in an IANA time zone, DST included (MADSci /utilization/periods).',
   })
   utilizationPeriods(
     @Ctx() ctx: GraphQLContext,
     @Arg('from', () => DateTimeISO, { nullable: true }) from?: Date | null,
     @Arg('to', () => DateTimeISO, { nullable: true }) to?: Date | null,
-    @Arg('period', () => UtilizationPeriod, { nullable: true, defaultValue: UtilizationPeriod.DAILY }) period?: UtilizationPeriod | null,
+    @Arg('period', () => UtilizationPeriod, { nullable: true, defaultValue: UtilizationPeriod.DAILY })
+    period?: UtilizationPeriod | null,
     @Arg('timezone', () => String, { nullable: true, defaultValue: DEFAULT_REPORT_TIMEZONE }) timezone?: string | null,
     @Arg('includeUsers', () => Boolean, { nullable: true, defaultValue: true }) includeUsers?: boolean | null,
   ): Promise<Rendered<PeriodsReport>> {
@@ -48,7 +63,7 @@ export class AnalyticsResolver {
 
   @Query(() => [EventCount], {
     description:
-      'Event counts per group and, with `bucket`, per time bucket in `timezone` (DST correct). Counted in the database. With buckets, every bucket of the range (the filter\'s from/to, else the matching events\' span) appears for every key, 0 where nothing happened.',
+      "Event counts per group and, with `bucket`, per time bucket in `timezone` (DST correct). Counted in the database. With buckets, every bucket of the range (the filter's from/to, else the matching events' span) appears for every key, 0 where nothing happened.",
   })
   eventCounts(
     @Ctx() ctx: GraphQLContext,
@@ -61,7 +76,8 @@ export class AnalyticsResolver {
   }
 
   @Mutation(() => ExportResult, {
-    description: "Writes a report's CSV into the server's export directory (EXPORT_DIR) under MADSci's file name, or `fileName` (a plain file name; paths are refused).",
+    description:
+      "Writes a report's CSV into the server's export directory (EXPORT_DIR) under MADSci's file name, or `fileName` (a plain file name; paths are refused).",
   })
   exportUtilizationReport(
     @Ctx() ctx: GraphQLContext,

@@ -5,17 +5,29 @@ import { DateTimeISO } from '../scalars';
 import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';
 import type * as Report from '../../../analytics/report-types';
 
-registerEnumType(UtilizationPeriod, { name: 'UtilizationPeriod', description: "Bucket size of the periods report (MADSci's analysis_type)." });
-registerEnumType(UtilizationReportKind, { name: 'UtilizationReportKind', description: 'Which utilization report to export.' });
+registerEnumType(UtilizationPeriod, {
+  name: 'UtilizationPeriod',
+  description: "Bucket size of the periods report (MADSci's analysis_type).",
+});
+registerEnumType(UtilizationReportKind, {
+  name: 'UtilizationReportKind',
+  description: 'Which utilization report to export.',
+});
 registerEnumType(EventGroupBy, {
   name: 'EventGroupBy',
   description: 'What eventCounts groups by: nothing, the stored event type, the level, or a source id.',
 });
-registerEnumType(TimeBucket, { name: 'TimeBucket', description: 'Time buckets of eventCounts, aligned in the requested time zone; weeks start on Monday.' });
+registerEnumType(TimeBucket, {
+  name: 'TimeBucket',
+  description: 'Time buckets of eventCounts, aligned in the requested time zone; weeks start on Monday.',
+});
 
 @ObjectType('EventCount', { description: 'Events of one group (and bucket).' })
 export class EventCount {
-  @Field(() => String, { nullable: true, description: 'The group: an event type or level name, or a source id; null for NONE or events without that id.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The group: an event type or level name, or a source id; null for NONE or events without that id.',
+  })
   key!: string | null;
 
   @Field(() => DateTimeISO, { nullable: true, description: 'Start of the bucket (null without buckets).' })
@@ -35,10 +47,12 @@ export class SessionExperiment implements Report.SessionExperiment {
 @ObjectType('SessionNodeUtilization', { description: 'One node in one session.' })
 export class SessionNodeUtilization implements Report.SessionNodeUtilization {
   @Field(() => String) nodeId!: string;
-  @Field(() => String, { nullable: true, description: 'From the node_name of its node_start events.' }) nodeName!: string | null;
+  @Field(() => String, { nullable: true, description: 'From the node_name of its node_start events.' }) nodeName!:
+    string | null;
   @Field(() => String) displayName!: string;
   @Field(() => Float, { description: 'busy / active time x 100, one decimal.' }) utilizationPercent!: number;
-  @Field(() => String, { description: '`busy` when an action was running at the session end, else `idle`.' }) state!: 'busy' | 'idle';
+  @Field(() => String, { description: '`busy` when an action was running at the session end, else `idle`.' }) state!:
+    'busy' | 'idle';
   @Field(() => Float) busyTimeHours!: number;
   @Field(() => Float) idleTimeHours!: number;
   @Field(() => Float) totalTimeHours!: number;
@@ -48,9 +62,12 @@ export class SessionNodeUtilization implements Report.SessionNodeUtilization {
   totalSeconds!: number;
 }
 
-@ObjectType('UtilizationSession', { description: 'A period during which a workcell or lab ran (or the whole window when none started in it).' })
+@ObjectType('UtilizationSession', {
+  description: 'A period during which a workcell or lab ran (or the whole window when none started in it).',
+})
 export class UtilizationSession implements Report.UtilizationSession {
-  @Field(() => String, { description: '`workcell`, `lab`, `system` or `default_analysis`.' }) sessionType!: Report.UtilizationSession['sessionType'];
+  @Field(() => String, { description: '`workcell`, `lab`, `system` or `default_analysis`.' })
+  sessionType!: Report.UtilizationSession['sessionType'];
   @Field(() => String) sessionId!: string;
   @Field(() => String) sessionName!: string;
   @Field(() => DateTimeISO) startTime!: Date;
@@ -75,21 +92,25 @@ export class NodeUtilizationSummary implements Report.NodeUtilizationSummary {
   @Field(() => Int) sessionsActive!: number;
 }
 
-@ObjectType('SessionUtilizationReport', { description: "Sessions and their utilization, as MADSci's /utilization/sessions computes them." })
+@ObjectType('SessionUtilizationReport', {
+  description: "Sessions and their utilization, as MADSci's /utilization/sessions computes them.",
+})
 export class SessionUtilizationReport implements Report.SessionUtilizationReport, Report.MadsciRenderings {
   @Field(() => DateTimeISO) generatedAt!: Date;
   @Field(() => DateTimeISO) analysisStart!: Date;
   @Field(() => DateTimeISO) analysisEnd!: Date;
   @Field(() => Int) totalSessions!: number;
   @Field(() => Float) analysisDurationHours!: number;
-  @Field(() => Float, { description: 'Sum of session durations (overlapping sessions count twice, as in MADSci).' }) totalSystemRuntimeHours!: number;
+  @Field(() => Float, { description: 'Sum of session durations (overlapping sessions count twice, as in MADSci).' })
+  totalSystemRuntimeHours!: number;
   @Field(() => Float) totalActiveTimeHours!: number;
   @Field(() => Float) averageSystemUtilizationPercent!: number;
   @Field(() => Int) totalExperiments!: number;
   @Field(() => Int) nodesTracked!: number;
   @Field(() => [UtilizationSession]) sessions!: UtilizationSession[];
   @Field(() => [NodeUtilizationSummary]) nodes!: NodeUtilizationSummary[];
-  @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." }) report!: Record<string, unknown>;
+  @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." })
+  report!: Record<string, unknown>;
   @Field(() => String, { description: "The report as MADSci's CSV (CRLF line ends)." }) csv!: string;
 }
 
@@ -120,7 +141,9 @@ export class UserUtilization implements Report.UserUtilization {
   timedWorkflows!: number;
 }
 
-@ObjectType('UserUtilizationReport', { description: "Workflow authors and their runtimes, as MADSci's /utilization/user computes them." })
+@ObjectType('UserUtilizationReport', {
+  description: "Workflow authors and their runtimes, as MADSci's /utilization/user computes them.",
+})
 export class UserUtilizationReport implements Report.UserUtilizationReport, Report.MadsciRenderings {
   @Field(() => DateTimeISO) generatedAt!: Date;
   @Field(() => DateTimeISO) analysisStart!: Date;
@@ -134,7 +157,8 @@ export class UserUtilizationReport implements Report.UserUtilizationReport, Repo
   @Field(() => Float) completionRatePercent!: number;
   @Field(() => Float) authorAttributionRatePercent!: number;
   @Field(() => [UserUtilization]) users!: UserUtilization[];
-  @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." }) report!: Record<string, unknown>;
+  @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." })
+  report!: Record<string, unknown>;
   @Field(() => String, { description: "The report as MADSci's CSV (CRLF line ends)." }) csv!: string;
   // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
   reportedDurations!: number;
@@ -146,9 +170,13 @@ export class UtilizationPeriodPoint implements Report.UtilizationPeriodPoint {
   @Field(() => String, { description: '`period` (hourly), `day`, `week` or `month`.' }) periodType!: Report.PeriodKind;
   @Field(() => String) periodDisplay!: string;
   @Field(() => String) periodShort!: string;
-  @Field(() => DateTimeISO, { description: 'Bucket start (a local midnight, Monday or month start in the zone; the window start for hourly).' }) start!: Date;
+  @Field(() => DateTimeISO, {
+    description: 'Bucket start (a local midnight, Monday or month start in the zone; the window start for hourly).',
+  })
+  start!: Date;
   @Field(() => DateTimeISO) end!: Date;
-  @Field(() => DateTimeISO, { description: 'Start as analysed: daily and monthly buckets are clipped to the window.' }) startTimeUtc!: Date;
+  @Field(() => DateTimeISO, { description: 'Start as analysed: daily and monthly buckets are clipped to the window.' })
+  startTimeUtc!: Date;
   @Field(() => Float) utilization!: number;
   @Field(() => Int) experiments!: number;
   @Field(() => Float) runtimeHours!: number;
@@ -200,7 +228,9 @@ export class PeriodTopUser implements Report.PeriodTopUser {
   timedWorkflows!: number;
 }
 
-@ObjectType('UtilizationPeriodsReport', { description: "Utilization per hour, day, week or month, as MADSci's /utilization/periods computes it." })
+@ObjectType('UtilizationPeriodsReport', {
+  description: "Utilization per hour, day, week or month, as MADSci's /utilization/periods computes it.",
+})
 export class UtilizationPeriodsReport implements Report.UtilizationPeriodsReport, Report.MadsciRenderings {
   @Field(() => UtilizationPeriod) period!: UtilizationPeriod;
   @Field(() => String) timezone!: string;
@@ -218,8 +248,13 @@ export class UtilizationPeriodsReport implements Report.UtilizationPeriodsReport
   @Field(() => [UtilizationPeriodPoint]) periods!: UtilizationPeriodPoint[];
   @Field(() => [PeriodNodeUtilization]) nodes!: PeriodNodeUtilization[];
   @Field(() => [PeriodWorkcellUtilization]) workcells!: PeriodWorkcellUtilization[];
-  @Field(() => [PeriodTopUser], { nullable: true, description: 'Up to 10 authors by runtime; null unless includeUsers.' }) topUsers!: PeriodTopUser[] | null;
-  @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." }) report!: Record<string, unknown>;
+  @Field(() => [PeriodTopUser], {
+    nullable: true,
+    description: 'Up to 10 authors by runtime; null unless includeUsers.',
+  })
+  topUsers!: PeriodTopUser[] | null;
+  @Field(() => GraphQLJSON, { description: "The report in MADSci's JSON shape (same keys and numbers)." })
+  report!: Record<string, unknown>;
   @Field(() => String, { description: "The report as MADSci's CSV (CRLF line ends)." }) csv!: string;
   // Not in the schema: what MADSci's JSON and CSV read besides the fields (see report-types).
   peakContext!: string;

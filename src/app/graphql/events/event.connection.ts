@@ -44,5 +44,6 @@ export class LogEventsResult {
   @Field(() => Int, { description: 'Events stored by this call.' }) insertedCount!: number;
   @Field(() => Int, { description: 'Events skipped because their id was already stored (or repeated in the batch).' })
   duplicateCount!: number;
-  @Field(() => [Event], { description: 'In the order sent; a duplicate yields the event stored earlier.' }) events!: Event[];
+  @Field(() => [Event], { description: 'In the order sent; a duplicate yields the event stored earlier.' })
+  events!: Event[];
 }

@@ -10,7 +10,9 @@ import { ArchiveState, EventLogLevel, EventType } from './event.enums';
  * type (src/events/event.types.ts), so resolvers pass what graphql-js coerced straight through.
  */
 
-@InputType('EventSourceInput', { description: 'Who emitted the event. Each member, when given, must be a ULID (any case; stored upper-case).' })
+@InputType('EventSourceInput', {
+  description: 'Who emitted the event. Each member, when given, must be a ULID (any case; stored upper-case).',
+})
 export class EventSourceInput implements service.EventSourceInput {
   @Field(() => String, { nullable: true }) userId?: string | null;
   @Field(() => String, { nullable: true }) experimentId?: string | null;
@@ -24,7 +26,9 @@ export class EventSourceInput implements service.EventSourceInput {
   @Field(() => String, { nullable: true }) managerId?: string | null;
 }
 
-@InputType('EventInput', { description: 'An event to log. Logging an id that exists returns the stored event unchanged.' })
+@InputType('EventInput', {
+  description: 'An event to log. Logging an id that exists returns the stored event unchanged.',
+})
 export class EventInput implements service.EventInput {
   @Field(() => ID, { nullable: true, description: 'Defaults to a new ULID.' })
   id?: string | null;
@@ -69,7 +73,8 @@ export class EventSourceFilter implements service.EventSourceFilter {
 }
 
 @InputType('EventFilter', {
-  description: 'Which events to read. All given conditions must hold. Every filter, nested ones included, applies its own `archived` condition.',
+  description:
+    'Which events to read. All given conditions must hold. Every filter, nested ones included, applies its own `archived` condition.',
 })
 export class EventFilter implements service.EventFilter {
   @Field(() => EventLogLevel, { nullable: true, description: 'level >= minLevel' })

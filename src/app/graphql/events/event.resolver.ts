@@ -16,8 +16,14 @@ export class EventResolver {
     return ctx.loaders.eventById.load(id);
   }
 
-  @Query(() => [Event], { nullable: 'items', description: 'Events in the order of `ids`, null for missing ones; one database round trip.' })
-  async eventsByIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<(EventDocument | null)[]> {
+  @Query(() => [Event], {
+    nullable: 'items',
+    description: 'Events in the order of `ids`, null for missing ones; one database round trip.',
+  })
+  async eventsByIds(
+    @Arg('ids', () => [ID]) ids: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<(EventDocument | null)[]> {
     ctx.services.events.checkIdCount(ids);
     const loaded = await ctx.loaders.eventById.loadMany(ids);
     return loaded.map((item) => {
@@ -26,7 +32,9 @@ export class EventResolver {
     });
   }
 
-  @Query(() => EventConnection, { description: 'Cursor pagination by (eventTimestamp, id); stable while others insert.' })
+  @Query(() => EventConnection, {
+    description: 'Cursor pagination by (eventTimestamp, id); stable while others insert.',
+  })
   events(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => EventFilter, { nullable: true }) filter?: EventFilter,
@@ -62,13 +70,20 @@ export class EventResolver {
     return ctx.services.events.query({ selector, limit, offset });
   }
 
-  @Mutation(() => Event, { description: 'Logs one event. Idempotent on id: an id that exists returns the stored event unchanged.' })
+  @Mutation(() => Event, {
+    description: 'Logs one event. Idempotent on id: an id that exists returns the stored event unchanged.',
+  })
   logEvent(@Arg('event', () => EventInput) event: EventInput, @Ctx() ctx: GraphQLContext): Promise<EventDocument> {
     return ctx.services.events.logEvent(event);
   }
 
-  @Mutation(() => LogEventsResult, { description: 'Logs a batch of at most 10 000 events; duplicate ids are counted, not fatal.' })
-  logEvents(@Arg('events', () => [EventInput]) events: EventInput[], @Ctx() ctx: GraphQLContext): Promise<LogEventsResult> {
+  @Mutation(() => LogEventsResult, {
+    description: 'Logs a batch of at most 10 000 events; duplicate ids are counted, not fatal.',
+  })
+  logEvents(
+    @Arg('events', () => [EventInput]) events: EventInput[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<LogEventsResult> {
     return ctx.services.events.logEvents(events) as Promise<LogEventsResult>;
   }
 

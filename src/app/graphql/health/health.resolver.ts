@@ -8,7 +8,8 @@ export class DatabaseHealth {
   @Field(() => Boolean) connected!: boolean;
   @Field(() => String, { nullable: true, description: '`mongodb` or `sqlite`.' }) engine!: string | null;
   @Field(() => String, { nullable: true }) version!: string | null;
-  @Field(() => Float, { nullable: true, description: 'Round trip of a ping, in milliseconds.' }) latencyMs!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Round trip of a ping, in milliseconds.' }) latencyMs!:
+    number | null;
 }
 
 @ObjectType('Health')
@@ -18,7 +19,8 @@ export class Health {
   @Field(() => String) version!: string;
   @Field(() => Float) uptimeSeconds!: number;
   @Field(() => DatabaseHealth) database!: DatabaseHealth;
-  @Field(() => Int, { nullable: true, description: 'All stored events, archived included.' }) totalEvents!: number | null;
+  @Field(() => Int, { nullable: true, description: 'All stored events, archived included.' }) totalEvents!:
+    number | null;
   @Field(() => Int, { nullable: true }) archivedEvents!: number | null;
 }
 

@@ -4,7 +4,14 @@ import type { GraphQLContext } from '../context';
 import { DateTimeISO } from '../scalars';
 import type { ArchiveOutcome, PurgeOutcome } from '../../../lifecycle/archive.service';
 import type { BackupInfo, BackupStatusReport, RestoreOutcome } from '../../../lifecycle/backup.service';
-import { ArchiveEventsResult, Backup, BackupStatus, PurgeEventsResult, RestoreMode, RestoreResult } from './lifecycle.types';
+import {
+  ArchiveEventsResult,
+  Backup,
+  BackupStatus,
+  PurgeEventsResult,
+  RestoreMode,
+  RestoreResult,
+} from './lifecycle.types';
 
 /** Thin adapter from GraphQL to {@link ArchiveService} and {@link BackupService}. */
 @Resolver()
@@ -22,12 +29,17 @@ export class LifecycleResolver {
     return ctx.services.archive.archive({ ids, before, batchSize });
   }
 
-  @Mutation(() => ArchiveEventsResult, { description: 'Makes archived events active again; `archivedCount` counts the events that changed.' })
+  @Mutation(() => ArchiveEventsResult, {
+    description: 'Makes archived events active again; `archivedCount` counts the events that changed.',
+  })
   unarchiveEvents(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<ArchiveOutcome> {
     return ctx.services.archive.unarchive(ids);
   }
 
-  @Mutation(() => PurgeEventsResult, { description: 'Permanently deletes archived events whose archivedAt is more than `olderThanDays` days ago (0: all archived events).' })
+  @Mutation(() => PurgeEventsResult, {
+    description:
+      'Permanently deletes archived events whose archivedAt is more than `olderThanDays` days ago (0: all archived events).',
+  })
   purgeArchivedEvents(
     @Ctx() ctx: GraphQLContext,
     @Arg('olderThanDays', () => Int, { nullable: true, defaultValue: 365 }) olderThanDays?: number,
@@ -35,13 +47,21 @@ export class LifecycleResolver {
     return ctx.services.archive.purge(olderThanDays ?? 365);
   }
 
-  @Query(() => BackupStatus, { description: 'Backup settings and the backups in BACKUP_DIR, newest first, each verified against its checksums.' })
+  @Query(() => BackupStatus, {
+    description: 'Backup settings and the backups in BACKUP_DIR, newest first, each verified against its checksums.',
+  })
   backupStatus(@Ctx() ctx: GraphQLContext): Promise<BackupStatusReport> {
     return ctx.services.backups.status();
   }
 
-  @Mutation(() => Backup, { description: 'Writes a backup of every event (mongodump layout, gzip) into BACKUP_DIR, then keeps the newest BACKUP_MAX_COUNT.' })
-  createBackup(@Ctx() ctx: GraphQLContext, @Arg('description', () => String, { nullable: true }) description?: string): Promise<BackupInfo> {
+  @Mutation(() => Backup, {
+    description:
+      'Writes a backup of every event (mongodump layout, gzip) into BACKUP_DIR, then keeps the newest BACKUP_MAX_COUNT.',
+  })
+  createBackup(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('description', () => String, { nullable: true }) description?: string,
+  ): Promise<BackupInfo> {
     return ctx.services.backups.create(description);
   }
 

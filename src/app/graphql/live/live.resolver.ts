@@ -30,8 +30,10 @@ export class LiveResolver {
   }
 
   @Subscription(() => Event, {
-    description: 'Live alerts: events with `alert: true` or a level at or above the configured alert level (ALERT_LEVEL, default ERROR).',
-    subscribe: ({ context }: SubscribeResolverData<unknown, Record<string, never>, GraphQLContext>) => context.services.live.alertRaised(context.connection),
+    description:
+      'Live alerts: events with `alert: true` or a level at or above the configured alert level (ALERT_LEVEL, default ERROR).',
+    subscribe: ({ context }: SubscribeResolverData<unknown, Record<string, never>, GraphQLContext>) =>
+      context.services.live.alertRaised(context.connection),
   })
   alertRaised(@Root() event: EventDocument): EventDocument {
     return event;
