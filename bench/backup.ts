@@ -127,6 +127,7 @@ function storeSourceHash(): string {
   for (const file of [
     'src/store/sqlite/sqlite-event-store.ts',
     'src/store/event-document.ts',
+    'src/store/event-values.ts',
     'src/events/event.document.ts',
   ]) {
     hash.update(fs.readFileSync(path.resolve(__dirname, '..', file)));

@@ -70,6 +70,7 @@ function storeSourceHash(): string {
     'src/store/sqlite/sqlite-event-store.ts',
     'src/store/sqlite/selector-to-sql.ts',
     'src/store/event-document.ts',
+    'src/store/event-values.ts',
     'src/events/event.document.ts',
   ]) {
     hash.update(fs.readFileSync(path.resolve(__dirname, '..', file)));

@@ -169,6 +169,7 @@ function sourceHash(): string {
   for (const file of [
     'src/store/sqlite/sqlite-event-store.ts',
     'src/store/event-document.ts',
+    'src/store/event-values.ts',
     'src/events/event.document.ts',
     'bench/support/lab-workload.ts',
   ]) {
