@@ -1,3 +1,4 @@
+import { SOURCE_KEYS } from '../event-document';
 import type { Selector } from '../event-store';
 
 type ColumnKind = 'text' | 'int' | 'bool' | 'date';
@@ -23,20 +24,7 @@ export const COLUMNS: Readonly<Record<string, Column>> = {
   archived: col('archived', 'bool'),
   archived_at: col('archived_at', 'date', true),
   search_text: col('search_text', 'text'),
-  ...Object.fromEntries(
-    [
-      'user_id',
-      'experiment_id',
-      'campaign_id',
-      'project_id',
-      'node_id',
-      'workcell_id',
-      'lab_id',
-      'step_id',
-      'workflow_id',
-      'manager_id',
-    ].map((key) => [`source.${key}`, col(`source_${key}`, 'text', true)]),
-  ),
+  ...Object.fromEntries(SOURCE_KEYS.map((key) => [`source.${key}`, col(`source_${key}`, 'text', true)])),
 };
 
 /**
