@@ -567,7 +567,11 @@ describe.each(STORE_KINDS)('MADSci archive, purge and backup routes on %s', (kin
     expectValidationError(await call('POST', '/events/archive', { before_date: 'last week' }), [
       ['body', 'before_date'],
     ]);
-    expectValidationError(await call('POST', '/events/archive'), [['body']]);
+    expect(expectValidationError(await call('POST', '/events/archive'), [['body']])[0]!.type).toBe('missing');
+    expect(expectValidationError(await call('POST', '/events/archive', [1, 2]), [['body']])[0]).toMatchObject({
+      type: 'model_attributes_type',
+      input: [1, 2],
+    });
   });
 
   it('lists archived events only on GET /events/archived', async () => {

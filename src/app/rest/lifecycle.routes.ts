@@ -2,7 +2,7 @@ import { ArchiveState } from '../../events/event.enums';
 import { AppError, appErrorOf, ErrorCode } from '../../core/errors';
 import { issue, IssueCollector, RequestValidationError } from './rest.errors';
 import type { MadsciRoute, MadsciRouterOptions } from './rest.route';
-import { formatMadsciTimestamp, parseDateTime, sendEventMap } from './wire';
+import { formatMadsciTimestamp, objectBody, parseDateTime, sendEventMap } from './wire';
 import { QueryReader } from './query-reader';
 
 /**
@@ -122,22 +122,7 @@ export function lifecycleRoutes({ services, config }: MadsciRouterOptions): Mads
  */
 function parseArchiveRequest(body: unknown): { ids: string[] | null; before: Date | null; batchSize: number | null } {
   const issues = new IssueCollector();
-  if (body === undefined) {
-    issues.add(issue('missing', ['body'], 'Field required', null));
-    issues.throwIfAny();
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    issues.add(
-      issue(
-        'model_attributes_type',
-        ['body'],
-        'Input should be a valid dictionary or object to extract fields from',
-        body,
-      ),
-    );
-    issues.throwIfAny();
-  }
-  const request = body as Record<string, unknown>;
+  const request = objectBody(body);
   let ids: string[] | null = null;
   if (request.event_ids !== undefined && request.event_ids !== null) {
     if (!Array.isArray(request.event_ids)) {

@@ -5,7 +5,7 @@ import { parseBooleanWord, PYDANTIC_BOOLEANS } from '../../core/booleans';
 import { parseIsoInstant } from '../../core/time';
 import { madsciEventFields, type MadsciEventFields } from '../../events/madsci-event';
 import type { EventDocument } from '../../store/event-document';
-import { issue, IssueCollector } from './rest.errors';
+import { issue, IssueCollector, RequestValidationError } from './rest.errors';
 
 /**
  * MADSci's JSON dialect of an event (docs/madsci-compatibility.md#d18-events-on-the-wire): snake_case keys, `_id` on output,
@@ -119,6 +119,25 @@ export function parseDateTime(value: unknown): Date | undefined {
 
 const EVENT_TYPE_EXPECTED = [...EVENT_TYPE_VALUES].map((value) => `'${value}'`).join(', ');
 
+/**
+ * A request body as the JSON object a pydantic model reads.
+ * @throws RequestValidationError as FastAPI answers: `missing` without a body, `model_attributes_type` for a non-object.
+ */
+export function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined) throw new RequestValidationError([issue('missing', ['body'], 'Field required', null)]);
+  if (!isObject(body)) {
+    throw new RequestValidationError([
+      issue(
+        'model_attributes_type',
+        ['body'],
+        'Input should be a valid dictionary or object to extract fields from',
+        body,
+      ),
+    ]);
+  }
+  return body;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -133,22 +152,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function parseMadsciEvent(body: unknown): EventInput {
   const issues = new IssueCollector();
-  if (body === undefined) {
-    issues.add(issue('missing', ['body'], 'Field required', null));
-    issues.throwIfAny();
-  }
-  if (!isObject(body)) {
-    issues.add(
-      issue(
-        'model_attributes_type',
-        ['body'],
-        'Input should be a valid dictionary or object to extract fields from',
-        body,
-      ),
-    );
-    issues.throwIfAny();
-  }
-  const event = body as Record<string, unknown>;
+  const event = objectBody(body);
   const input: EventInput = {};
 
   // pydantic's AliasChoices('_id', 'event_id'): the first present one wins; numbers become strings.
