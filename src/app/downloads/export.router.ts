@@ -234,46 +234,39 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
     }
   });
 
-  router.get('/events.csv', async (req, res, next) => {
-    try {
-      const docs = analytics.streamEvents(filterParam(req, filterType));
-      res.status(200).set({
-        'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': 'attachment; filename="events.csv"',
-        'Cache-Control': 'no-store',
-      });
-      await pipeChunks(
-        res,
-        (async function* () {
-          yield `${Papa.unparse([EVENT_COLUMNS], { newline: '\r\n' })}\r\n`;
-          for await (const batch of batches(docs, ROWS_PER_WRITE))
-            yield `${Papa.unparse(batch.map(eventRow), { newline: '\r\n' })}\r\n`;
-        })(),
-      );
-    } catch (error) {
-      fail(res, next, error);
-    }
-  });
+  /** An event download: the events `?filter=` matches, oldest first, as `encode` writes each batch. */
+  const eventDownload =
+    (contentType: string, fileName: string, encode: (docs: AsyncIterable<EventDocument>) => AsyncIterable<string>) =>
+    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        const docs = analytics.streamEvents(filterParam(req, filterType));
+        res.status(200).set({
+          'Content-Type': contentType,
+          'Content-Disposition': `attachment; filename="${fileName}"`,
+          'Cache-Control': 'no-store',
+        });
+        await pipeChunks(res, encode(docs));
+      } catch (error) {
+        fail(res, next, error);
+      }
+    };
 
-  router.get('/events.ndjson', async (req, res, next) => {
-    try {
-      const docs = analytics.streamEvents(filterParam(req, filterType));
-      res.status(200).set({
-        'Content-Type': 'application/x-ndjson; charset=utf-8',
-        'Content-Disposition': 'attachment; filename="events.ndjson"',
-        'Cache-Control': 'no-store',
-      });
-      await pipeChunks(
-        res,
-        (async function* () {
-          for await (const batch of batches(docs, ROWS_PER_WRITE))
-            yield batch.map((doc) => `${JSON.stringify(eventJson(doc))}\n`).join('');
-        })(),
-      );
-    } catch (error) {
-      fail(res, next, error);
-    }
-  });
+  router.get(
+    '/events.csv',
+    eventDownload('text/csv; charset=utf-8', 'events.csv', async function* (docs) {
+      yield `${Papa.unparse([EVENT_COLUMNS], { newline: '\r\n' })}\r\n`;
+      for await (const batch of batches(docs, ROWS_PER_WRITE))
+        yield `${Papa.unparse(batch.map(eventRow), { newline: '\r\n' })}\r\n`;
+    }),
+  );
+
+  router.get(
+    '/events.ndjson',
+    eventDownload('application/x-ndjson; charset=utf-8', 'events.ndjson', async function* (docs) {
+      for await (const batch of batches(docs, ROWS_PER_WRITE))
+        yield batch.map((doc) => `${JSON.stringify(eventJson(doc))}\n`).join('');
+    }),
+  );
 
   return router;
 }
