@@ -61,6 +61,9 @@ const OTHER_INSTANCE_CLOCK_SLACK_MS = 60_000;
 const REPLACE_LEASE = 'replace-all';
 const REPLACE_LEASE_MS = 60_000;
 
+/** What a call on a closed (or never opened) store throws. */
+const closedError = () => new StoreUnavailableError(new Error('The MongoDB store is closed'));
+
 /**
  * The production store: MongoDB (or any wire-compatible server) through the Typegoose model of
  * {@link StoredEvent}. The model defines the schema and indexes; reads and bulk writes go through its
@@ -119,7 +122,7 @@ export class MongoEventStore implements EventStore {
   }
 
   private get events(): Collection<EventDocument> {
-    if (!this.collection) throw new StoreUnavailableError(new Error('The MongoDB store is closed'));
+    if (!this.collection) throw closedError();
     return this.collection;
   }
 
@@ -436,7 +439,7 @@ export class MongoEventStore implements EventStore {
   /** The database handle (see {@link events}). */
   private get database(): Db {
     const db = this.connection?.db;
-    if (!db) throw new StoreUnavailableError(new Error('The MongoDB store is closed'));
+    if (!db) throw closedError();
     return db;
   }
 
@@ -493,7 +496,7 @@ export class MongoEventStore implements EventStore {
   /** The `locks` collection of leases (see {@link acquireLease}). */
   private get locks(): Collection<{ _id: string; owner: string; expires_at: Date; acquired_at: Date }> {
     const db = this.connection?.db;
-    if (!db) throw new StoreUnavailableError(new Error('The MongoDB store is closed'));
+    if (!db) throw closedError();
     return db.collection('locks');
   }
 }
