@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { GraphQLError, locatedError } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { failDownload } from '../../src/app/downloads/export.router';
+import { bodyErrorHandler } from '../../src/app/http/body-errors';
 import { restErrorHandler } from '../../src/app/rest/error-handler';
 import { RequestValidationError } from '../../src/app/rest/rest.errors';
 import type { MadsciRouterOptions } from '../../src/app/rest/rest.route';
@@ -24,6 +26,7 @@ import { createLogger } from '../../src/core/logger';
 import { isMongoUnavailable, toStoreError } from '../../src/store/mongo/mongo-errors';
 import { translateStoreErrors } from '../../src/store/translate-errors';
 import type { EventStore } from '../../src/store/event-store';
+import type { Config } from '../../src/core/config';
 
 describe('the error vocabulary', () => {
   it('gives each error its stable code, HTTP status and extensions', () => {
@@ -242,5 +245,48 @@ describe('REST error mapping', () => {
     expect([missing.status, JSON.parse(missing.body)]).toEqual([404, { detail: 'Event with ID 01J not found' }]);
     const bug = await answer(new TypeError('secret'));
     expect([bug.status, bug.type, bug.body]).toEqual([500, 'text/plain; charset=utf-8', 'Internal Server Error']);
+  });
+});
+
+describe('download error mapping', () => {
+  /** `/export/events.csv` failing with `error` before it streams, answered as the server answers downloads. */
+  async function answer(error: unknown): Promise<{ status: number; body: unknown }> {
+    const app = express();
+    app.get('/export/events.csv', (_req, res, next) => failDownload(res, next, error));
+    app.use(bodyErrorHandler({ limits: { maxBodyBytes: 1024 } } as Config));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/export/events.csv`);
+      return { status: response.status, body: await response.json() };
+    } finally {
+      server.close();
+    }
+  }
+
+  it('answers each AppError with its status and a GraphQL-shaped body, and a bug with 500', async () => {
+    expect(await answer(new BadUserInputError('filter must be an EventFilter as JSON', 'filter'))).toEqual({
+      status: 400,
+      body: {
+        errors: [
+          { message: 'filter must be an EventFilter as JSON', extensions: { code: 'BAD_USER_INPUT', field: 'filter' } },
+        ],
+      },
+    });
+    expect(await answer(new StoreUnavailableError(new Error('connection closed')))).toEqual({
+      status: 503,
+      body: {
+        errors: [
+          {
+            message: 'The event database is unavailable; try again shortly',
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          },
+        ],
+      },
+    });
+    expect(await answer(new TypeError('secret'))).toEqual({
+      status: 500,
+      body: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] },
+    });
   });
 });

@@ -81,7 +81,7 @@ function eventRow(doc: EventDocument): (string | number | boolean)[] {
  * status and the GraphQL-shaped body this server uses outside REST; anything else to Express
  * (500).
  */
-function fail(res: Response, next: NextFunction, error: unknown): void {
+export function failDownload(res: Response, next: NextFunction, error: unknown): void {
   if (res.headersSent) {
     // A stream that failed half-way can only be cut off.
     res.destroy(error instanceof Error ? error : undefined);
@@ -230,7 +230,7 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
         })
         .send(csv);
     } catch (error) {
-      fail(res, next, error);
+      failDownload(res, next, error);
     }
   });
 
@@ -247,7 +247,7 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
         });
         await pipeChunks(res, encode(docs));
       } catch (error) {
-        fail(res, next, error);
+        failDownload(res, next, error);
       }
     };
 
