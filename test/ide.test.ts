@@ -252,6 +252,57 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
     await expect.poll(() => server.handle.services.live.stats().subscribers, { timeout: 30_000 }).toBe(0);
   });
 
+  it('fills the window at 1400x900 and 1920x1080, with several lines of variables in view', async () => {
+    for (const viewport of [
+      { width: 1400, height: 900 },
+      { width: 1920, height: 1080 },
+    ]) {
+      const sized = await guardedContext(browser, { viewport });
+      try {
+        await sized.page.goto(`${server.url}/graphql`);
+        const tool = sized.page.locator('.graphiql-editor-tool');
+        await tool.locator('.view-line').first().waitFor({ timeout: 30_000 });
+        const measured = await sized.page.evaluate(() => {
+          const doc = globalThis as unknown as {
+            innerHeight: number;
+            document: { querySelector(s: string): { getBoundingClientRect(): { top: number; bottom: number } } | null };
+          };
+          const box = (selector: string) => {
+            const rect = doc.document.querySelector(selector)?.getBoundingClientRect();
+            return rect ? { top: rect.top, bottom: rect.bottom } : null;
+          };
+          return {
+            innerHeight: doc.innerHeight,
+            container: box('.graphiql-container'),
+            sessions: box('.graphiql-sessions'),
+            tool: box('.graphiql-editor-tool'),
+          };
+        });
+        // The editor area (tabs, editors, response) reaches down to the bottom of the window.
+        expect(measured.sessions!.bottom - measured.sessions!.top).toBeGreaterThanOrEqual(0.9 * measured.innerHeight);
+        expect(measured.container!.bottom).toBeLessThanOrEqual(measured.innerHeight + 1);
+        // The variables editor shows the whole first example (five lines), not one cut-off line.
+        const visibleLines = await tool
+          .locator('.view-line')
+          .evaluateAll(
+            (lines, bottom) =>
+              lines.filter(
+                (line) =>
+                  (line as unknown as { getBoundingClientRect(): { bottom: number } }).getBoundingClientRect().bottom <=
+                  bottom,
+              ).length,
+            measured.tool!.bottom,
+          );
+        expect(visibleLines).toBeGreaterThanOrEqual(5);
+        expect(measured.tool!.bottom - measured.tool!.top).toBeGreaterThanOrEqual(5 * 19);
+        await screenshot(sized.page, `ide-${viewport.width}x${viewport.height}`);
+        expect(sized.blocked).toEqual([]);
+      } finally {
+        await sized.close();
+      }
+    }
+  });
+
   it('made no request that left the machine, and the page logged no error', () => {
     expect(guarded.blocked).toEqual([]);
     expect(guarded.consoleErrors).toEqual([]);
