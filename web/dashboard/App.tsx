@@ -26,7 +26,10 @@ import { chartWindow, csvExportUrl, EMPTY_FORM, filterKey, toEventFilter, type F
 import { newestFirst } from './format';
 import { LiveBadge, LiveFeed } from './LiveFeed';
 import { useLiveEvents, type LiveConnection } from './live';
+import { useSourceNames } from './names';
+import { readZone, writeZone, zonedMidnight } from './timezone';
 import { UtilizationSummary } from './UtilizationSummary';
+import { ZonePicker } from './ZonePicker';
 
 /** What the server puts in the page (see src/ide/dashboard.route.ts). */
 export interface DashboardConfig {
@@ -81,6 +84,7 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
   const [counts, setCounts] = useState<{
     data: CountsResult['eventCounts'];
     window: ReturnType<typeof chartWindow>;
+    zone: string;
   } | null>(null);
   const [countsError, setCountsError] = useState<string | null>(null);
   const [countsTick, setCountsTick] = useState(0);
@@ -88,7 +92,12 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     summary: NonNullable<UtilizationResult['sessionUtilization']['report']['overall_summary']> | null;
     error: string | null;
   }>({ summary: null, error: null });
-  const [today, setToday] = useState(() => todayWindow());
+  const [zone, setZoneState] = useState(readZone);
+  const setZone = (next: string) => {
+    writeZone(next);
+    setZoneState(next);
+  };
+  const [today, setToday] = useState(() => todayWindow(zone));
   const gql = useCallback(
     <T,>(query: string, variables?: Record<string, unknown>, signal?: AbortSignal) =>
       graphqlFetch<T>(config.graphqlPath, query, variables, signal, apiKeyHeaders()),
@@ -212,14 +221,13 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     const timer = setTimeout(
       () => {
         const window = chartWindow(applied.filter, Date.now());
-        const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
         gql<CountsResult>(
           COUNTS_QUERY,
-          { filter: { ...applied.filter, from: window.from, to: window.to }, bucket: window.bucket, timezone },
+          { filter: { ...applied.filter, from: window.from, to: window.to }, bucket: window.bucket, timezone: zone },
           controller.signal,
         ).then(
           (result) => {
-            setCounts({ data: result.eventCounts, window });
+            setCounts({ data: result.eventCounts, window, zone });
             setCountsError(null);
           },
           (error: unknown) => {
@@ -233,13 +241,14 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
       clearTimeout(timer);
       controller.abort();
     };
-  }, [applied, countsTick, gql]);
+  }, [applied, countsTick, gql, zone]);
 
-  // Today's utilization, refreshed every minute.
+  // Today's utilization (since midnight in the chosen zone), refreshed every minute.
   useEffect(() => {
-    const timer = setInterval(() => setToday(todayWindow()), 60_000);
+    setToday(todayWindow(zone));
+    const timer = setInterval(() => setToday(todayWindow(zone)), 60_000);
     return () => clearInterval(timer);
-  }, []);
+  }, [zone]);
   useEffect(() => {
     const controller = new AbortController();
     gql<UtilizationResult>(UTILIZATION_QUERY, today, controller.signal).then(
@@ -264,6 +273,14 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     );
   }, [gql]);
 
+  // Names for the sources on screen (table, live feed, utilization's nodes).
+  const sources = useMemo(
+    () => [...events.rows, ...liveEvents].map((event) => event.source),
+    [events.rows, liveEvents],
+  );
+  const utilizationNodeIds = useMemo(() => Object.keys(utilization.summary?.node_summary ?? {}), [utilization.summary]);
+  const names = useSourceNames(sources, utilizationNodeIds, gql);
+
   const csvUrl = useMemo(
     () => csvExportUrl(config.exportEventsCsvPath, applied.filter),
     [applied, config.exportEventsCsvPath],
@@ -276,26 +293,30 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
         <h1>Lab events</h1>
         <LiveBadge status={liveStatus} />
         <nav>
+          <ZonePicker zone={zone} onChange={setZone} />
           {config.idePath && <a href={config.idePath}>GraphQL IDE</a>}
           <a href="/metrics">Metrics</a>
           <ApiKeyButton />
         </nav>
       </header>
       <FilterBar form={form} eventTypes={eventTypes} onChange={setForm} onReset={() => setForm(EMPTY_FORM)} />
-      <div className="row">
+      <div className="panels">
         <section className="panel chart-panel">
           <h2>Events over time {counts && <small>per {counts.window.bucket.toLowerCase()}, by level</small>}</h2>
           {countsError ? (
             <p className="error">Counts unavailable: {countsError}</p>
           ) : counts ? (
-            <EventsChart counts={counts.data} window={counts.window} />
+            <EventsChart counts={counts.data} window={counts.window} zone={counts.zone} />
           ) : (
             <p className="empty">Loading…</p>
           )}
         </section>
-        <UtilizationSummary summary={utilization.summary} error={utilization.error} csvUrl={utilizationCsvUrl} />
-      </div>
-      <div className="row">
+        <UtilizationSummary
+          summary={utilization.summary}
+          error={utilization.error}
+          csvUrl={utilizationCsvUrl}
+          names={names}
+        />
         <section className="panel events-panel">
           <h2>
             Events
@@ -316,7 +337,7 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
           {events.loading && events.rows.length === 0 ? (
             <p className="empty">Loading…</p>
           ) : (
-            <EventTable events={events.rows} liveIds={liveIds} />
+            <EventTable events={events.rows} liveIds={liveIds} names={names} zone={zone} />
           )}
           {events.hasNextPage && (
             <button type="button" className="secondary more" onClick={loadMore} disabled={events.loading}>
@@ -324,15 +345,14 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
             </button>
           )}
         </section>
-        <LiveFeed events={liveEvents} status={liveStatus} />
+        <LiveFeed events={liveEvents} status={liveStatus} names={names} zone={zone} />
       </div>
     </div>
   );
 }
 
-/** Local midnight to now, as ISO instants. */
-function todayWindow(): { from: string; to: string } {
-  const now = new Date();
-  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate());
-  return { from: midnight.toISOString(), to: now.toISOString() };
+/** Midnight in the zone to now, as ISO instants. */
+function todayWindow(zone: string): { from: string; to: string } {
+  const now = Date.now();
+  return { from: new Date(zonedMidnight(now, zone)).toISOString(), to: new Date(now).toISOString() };
 }
