@@ -6,9 +6,11 @@ import {
   chromiumUnavailableReason,
   guardedContext,
   launchChromium,
+  readmeScreenshot,
   screenshot,
   type GuardedContext,
 } from './support/chromium';
+import { DEMO_NODES, DEMO_WORKCELLS, demoLabEvents, logDemoEvents } from '../scripts/demo-lab';
 import { NODES, WORKCELL } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { ensureWebBundle } from './support/web-bundle';
@@ -360,6 +362,61 @@ describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium
   });
 
   it('made no request that left the machine, and the page logged no error', () => {
+    expect(guarded.blocked).toEqual([]);
+    expect(guarded.consoleErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(browserUnavailable !== null)('the README image of the dashboard', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let guarded: GuardedContext;
+
+  beforeAll(async () => {
+    await ensureWebBundle();
+    server = await startTestServer('sqlite');
+    await logDemoEvents(server.url, demoLabEvents(Date.now()));
+    browser = await launchChromium();
+    guarded = await guardedContext(browser, { viewport: { width: 1400, height: 900 }, timezoneId: 'America/Chicago' });
+  });
+  afterAll(async () => {
+    await guarded?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows a day of a lab: named sources, a populated chart, live events (docs/images/dashboard.png)', async () => {
+    const page = guarded.page;
+    await page.goto(`${server.url}/`);
+    const table = page.getByTestId('events-table');
+    await table.locator('tbody tr').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => server.handle.services.live.stats().subscribers, { timeout: 30_000 }).toBe(1);
+    // A few events arrive while the page is open.
+    const arm = DEMO_NODES[0];
+    const live: [EventInput['logLevel'], string][] = [
+      ['INFO', 'Moved plate from deck 3 to reader'],
+      ['WARNING', 'Gripper torque high (85 %)'],
+      ['INFO', 'Plate placed on reader'],
+    ];
+    for (const [logLevel, message] of live) {
+      const { logEvent } = await server.ok(LogEventDocument, {
+        event: {
+          eventType: logLevel === 'WARNING' ? 'NODE_STATUS_UPDATE' : 'LOG_INFO',
+          logLevel,
+          source: { nodeId: arm.id, workcellId: DEMO_WORKCELLS.synthesis.id },
+          eventData: { message },
+        },
+      });
+      await page.locator(`[data-testid="live-feed"] li[data-event-id="${logEvent.id}"]`).waitFor({ timeout: 30_000 });
+    }
+    // Names, not ids, and every level's total in the legend.
+    await expect.poll(() => table.innerText(), { timeout: 30_000 }).toContain(arm.name);
+    expect(await table.innerText()).toContain(DEMO_WORKCELLS.synthesis.name);
+    await expect
+      .poll(() => page.locator('[data-testid="events-chart"] .u-legend .u-value').allInnerTexts(), { timeout: 30_000 })
+      .not.toContain('–');
+    const bytes = await readmeScreenshot(page, 'dashboard');
+    expect(bytes).toBeLessThan(300 * 1024);
     expect(guarded.blocked).toEqual([]);
     expect(guarded.consoleErrors).toEqual([]);
   });

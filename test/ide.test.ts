@@ -5,12 +5,39 @@ import {
   chromiumUnavailableReason,
   guardedContext,
   launchChromium,
+  readmeScreenshot,
   screenshot,
   type GuardedContext,
 } from './support/chromium';
+import { DEMO_WORKCELLS, demoLabEvents, logDemoEvents } from '../scripts/demo-lab';
 import { NODES } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { ensureWebBundle } from './support/web-bundle';
+
+/** The query of the README's IDE picture: the lab's problems, and its events per level. */
+const README_QUERY = `# Warnings and worse of one workcell, newest first,
+# and the lab's events per level
+query WorkcellProblems($filter: EventFilter) {
+  events(filter: $filter, first: 2) {
+    totalCount
+    nodes {
+      eventTimestamp
+      logLevel
+      eventType
+      source { nodeId workcellId workflowId }
+      eventData
+    }
+  }
+  eventCounts(groupBy: LOG_LEVEL) { key count }
+}
+`;
+
+/** Its variables. */
+const README_VARIABLES = JSON.stringify(
+  { filter: { minLevel: 'WARNING', source: { workcellId: [DEMO_WORKCELLS.synthesis.id] } } },
+  null,
+  2,
+);
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
@@ -110,8 +137,8 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
   const responseText = async () => (await page.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
 
   /** Replaces the contents of the Monaco model whose URI ends with `suffix` (GraphiQL exposes Monaco as globalThis.__MONACO). */
-  async function setEditor(suffix: string, value: string): Promise<void> {
-    await page.evaluate(
+  async function setEditor(suffix: string, value: string, target: Page = page): Promise<void> {
+    await target.evaluate(
       ([wanted, text]) => {
         const monaco = (
           globalThis as unknown as {
@@ -300,6 +327,28 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
       } finally {
         await sized.close();
       }
+    }
+  });
+
+  it('runs a query over a day of lab data, for the README (docs/images/ide.png)', async () => {
+    await logDemoEvents(server.url, demoLabEvents(Date.now()));
+    const readme = await guardedContext(browser, { viewport: { width: 1400, height: 900 } });
+    try {
+      const shown = readme.page;
+      await shown.goto(`${server.url}/graphql`);
+      await shown.locator('.graphiql-editor-tool .view-line').first().waitFor({ timeout: 30_000 });
+      await setEditor('operation.graphql', README_QUERY, shown);
+      await setEditor('variables.json', README_VARIABLES, shown);
+      await shown.locator('.graphiql-execute-button').click();
+      const response = async () => (await shown.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
+      await expect.poll(response, { timeout: 30_000 }).toContain('"eventCounts"');
+      expect(await response()).toContain(DEMO_WORKCELLS.synthesis.id);
+      const bytes = await readmeScreenshot(shown, 'ide');
+      expect(bytes).toBeLessThan(300 * 1024);
+      expect(readme.blocked).toEqual([]);
+      expect(readme.consoleErrors).toEqual([]);
+    } finally {
+      await readme.close();
     }
   });
 
