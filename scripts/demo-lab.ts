@@ -9,6 +9,7 @@
  * Ids are fixed ULIDs and the sequence is the same on every run (only the times follow `now`).
  */
 import path from 'node:path';
+import { seededRandom } from '../test/support/fixtures';
 
 /** An event as the `logEvents` mutation takes it (GraphQL EventInput). */
 export interface DemoEvent {
@@ -37,21 +38,9 @@ export const DEMO_EXPERIMENT = { id: '01JH0DEMQ00000000000000XP1', name: 'Cataly
 
 const WORKFLOWS = ['transfer plates', 'prepare samples', 'measure absorbance', 'run HPLC method'];
 
-/** mulberry32: the same numbers on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The demo day: about 300 events over the `hours` before `now`, oldest first. */
 export function demoLabEvents(now: number, hours = 9): DemoEvent[] {
-  const next = random(12);
+  const next = seededRandom(12);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const start = now - hours * 3_600_000;
   const events: DemoEvent[] = [];
