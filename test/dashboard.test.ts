@@ -197,6 +197,18 @@ describe.skipIf(browserUnavailable !== null)('the dashboard in headless Chromium
     await expect
       .poll(() => cell(event.id, 'time'))
       .toBe(`${wallClock(event.at, 'Asia/Tokyo')} ${zoneName('Asia/Tokyo')}`);
+    // A custom range is read in the chosen zone: 09:00 in Tokyo is midnight UTC.
+    await page.locator('select[name="range"]').selectOption('custom');
+    await page.locator('input[name="from"]').fill('2026-01-02T09:00:00');
+    const csvFilter = async () =>
+      JSON.parse(
+        new URL((await page.getByTestId('csv-download').getAttribute('href'))!, server.url).searchParams.get(
+          'filter',
+        ) ?? '{}',
+      ) as { from?: string };
+    await expect.poll(async () => (await csvFilter()).from).toBe('2026-01-02T00:00:00.000Z');
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await expect.poll(rowIds, { timeout: 30_000 }).toHaveLength(seeded.length);
     // Back to the browser's zone for the tests that follow.
     await page.locator('select[name="timezone"]').selectOption(BROWSER_ZONE);
     await expect.poll(() => cell(event.id, 'time')).toContain(zoneName(BROWSER_ZONE));

@@ -27,7 +27,8 @@ import { newestFirst } from './format';
 import { LiveBadge, LiveFeed } from './LiveFeed';
 import { useLiveEvents, type LiveConnection } from './live';
 import { useSourceNames } from './names';
-import { readZone, writeZone, zonedMidnight } from './timezone';
+import { readZone, writeZone } from './timezone';
+import { zonedMidnight } from './zoned-time';
 import { UtilizationSummary } from './UtilizationSummary';
 import { ZonePicker } from './ZonePicker';
 
@@ -48,9 +49,14 @@ interface Applied {
   key: string;
 }
 
-function applyForm(form: FilterForm): Applied {
-  const filter = toEventFilter(form, Date.now());
-  return { form: JSON.stringify(form), filter, key: filterKey(filter) };
+/** What the applied filter follows: the form, and the zone when a custom range is read in it. */
+function formKey(form: FilterForm, zone: string): string {
+  return JSON.stringify([form, form.range === 'custom' ? zone : null]);
+}
+
+function applyForm(form: FilterForm, zone: string): Applied {
+  const filter = toEventFilter(form, Date.now(), zone);
+  return { form: formKey(form, zone), filter, key: filterKey(filter) };
 }
 
 interface EventsState {
@@ -75,8 +81,13 @@ const LIVE_FEED_SIZE = 30;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function App({ config, live }: { config: DashboardConfig; live: LiveConnection }) {
+  const [zone, setZoneState] = useState(readZone);
+  const setZone = (next: string) => {
+    writeZone(next);
+    setZoneState(next);
+  };
   const [form, setForm] = useState<FilterForm>(EMPTY_FORM);
-  const [applied, setApplied] = useState<Applied>(() => applyForm(EMPTY_FORM));
+  const [applied, setApplied] = useState<Applied>(() => applyForm(EMPTY_FORM, zone));
   const [events, setEvents] = useState<EventsState>(EMPTY_EVENTS);
   const [liveEvents, setLiveEvents] = useState<EventRow[]>([]);
   const [liveIds, setLiveIds] = useState<ReadonlySet<string>>(new Set());
@@ -92,11 +103,6 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     summary: NonNullable<UtilizationResult['sessionUtilization']['report']['overall_summary']> | null;
     error: string | null;
   }>({ summary: null, error: null });
-  const [zone, setZoneState] = useState(readZone);
-  const setZone = (next: string) => {
-    writeZone(next);
-    setZoneState(next);
-  };
   const [today, setToday] = useState(() => todayWindow(zone));
   const gql = useCallback(
     <T,>(query: string, variables?: Record<string, unknown>, signal?: AbortSignal) =>
@@ -107,11 +113,11 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
   // Apply the form a moment after the last change (typing in a text box sends one query).
   useEffect(() => {
     const timer = setTimeout(
-      () => setApplied((previous) => (previous.form === JSON.stringify(form) ? previous : applyForm(form))),
+      () => setApplied((previous) => (previous.form === formKey(form, zone) ? previous : applyForm(form, zone))),
       250,
     );
     return () => clearTimeout(timer);
-  }, [form]);
+  }, [form, zone]);
 
   // Every id shown, so a live event the query also returned is not shown twice.
   const shownIds = useRef(new Set<string>());
@@ -299,7 +305,13 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
           <ApiKeyButton />
         </nav>
       </header>
-      <FilterBar form={form} eventTypes={eventTypes} onChange={setForm} onReset={() => setForm(EMPTY_FORM)} />
+      <FilterBar
+        form={form}
+        eventTypes={eventTypes}
+        onChange={setForm}
+        onReset={() => setForm(EMPTY_FORM)}
+        zone={zone}
+      />
       <div className="panels">
         <section className="panel chart-panel">
           <h2>Events over time {counts && <small>per {counts.window.bucket.toLowerCase()}, by level</small>}</h2>

@@ -3,7 +3,7 @@ import type { EventRow } from './api';
 import { messageOf, sourceParts, type SourcePart } from './format';
 import { levelColor } from './levels';
 import type { SourceNameMap } from './names';
-import { formatTime } from './timezone';
+import { formatTime } from './zoned-time';
 
 interface Props {
   events: EventRow[];

@@ -9,7 +9,7 @@ import uPlot from 'uplot';
 import type { CountsResult, TimeBucket } from './api';
 import { BUCKET_MS } from './filters';
 import { levelColor, levelName, levelValue } from './levels';
-import { formatTime } from './timezone';
+import { formatTime } from './zoned-time';
 
 interface Props {
   counts: CountsResult['eventCounts'];
