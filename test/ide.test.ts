@@ -5,12 +5,39 @@ import {
   chromiumUnavailableReason,
   guardedContext,
   launchChromium,
+  readmeScreenshot,
   screenshot,
   type GuardedContext,
 } from './support/chromium';
+import { DEMO_WORKCELLS, demoLabEvents, logDemoEvents } from '../scripts/demo-lab';
 import { NODES } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { ensureWebBundle } from './support/web-bundle';
+
+/** The query of the README's IDE picture: the lab's problems, and its events per level. */
+const README_QUERY = `# Warnings and worse of one workcell, newest first,
+# and the lab's events per level
+query WorkcellProblems($filter: EventFilter) {
+  events(filter: $filter, first: 2) {
+    totalCount
+    nodes {
+      eventTimestamp
+      logLevel
+      eventType
+      source { nodeId workcellId workflowId }
+      eventData
+    }
+  }
+  eventCounts(groupBy: LOG_LEVEL) { key count }
+}
+`;
+
+/** Its variables. */
+const README_VARIABLES = JSON.stringify(
+  { filter: { minLevel: 'WARNING', source: { workcellId: [DEMO_WORKCELLS.synthesis.id] } } },
+  null,
+  2,
+);
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
@@ -110,8 +137,8 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
   const responseText = async () => (await page.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
 
   /** Replaces the contents of the Monaco model whose URI ends with `suffix` (GraphiQL exposes Monaco as globalThis.__MONACO). */
-  async function setEditor(suffix: string, value: string): Promise<void> {
-    await page.evaluate(
+  async function setEditor(suffix: string, value: string, target: Page = page): Promise<void> {
+    await target.evaluate(
       ([wanted, text]) => {
         const monaco = (
           globalThis as unknown as {
@@ -250,6 +277,79 @@ describe.skipIf(browserUnavailable !== null)('the GraphQL IDE in headless Chromi
     // Stop it.
     await page.locator('.graphiql-execute-button').click();
     await expect.poll(() => server.handle.services.live.stats().subscribers, { timeout: 30_000 }).toBe(0);
+  });
+
+  it('fills the window at 1400x900 and 1920x1080, with several lines of variables in view', async () => {
+    for (const viewport of [
+      { width: 1400, height: 900 },
+      { width: 1920, height: 1080 },
+    ]) {
+      const sized = await guardedContext(browser, { viewport });
+      try {
+        await sized.page.goto(`${server.url}/graphql`);
+        const tool = sized.page.locator('.graphiql-editor-tool');
+        await tool.locator('.view-line').first().waitFor({ timeout: 30_000 });
+        const measured = await sized.page.evaluate(() => {
+          const doc = globalThis as unknown as {
+            innerHeight: number;
+            document: { querySelector(s: string): { getBoundingClientRect(): { top: number; bottom: number } } | null };
+          };
+          const box = (selector: string) => {
+            const rect = doc.document.querySelector(selector)?.getBoundingClientRect();
+            return rect ? { top: rect.top, bottom: rect.bottom } : null;
+          };
+          return {
+            innerHeight: doc.innerHeight,
+            container: box('.graphiql-container'),
+            sessions: box('.graphiql-sessions'),
+            tool: box('.graphiql-editor-tool'),
+          };
+        });
+        // The editor area (tabs, editors, response) reaches down to the bottom of the window.
+        expect(measured.sessions!.bottom - measured.sessions!.top).toBeGreaterThanOrEqual(0.9 * measured.innerHeight);
+        expect(measured.container!.bottom).toBeLessThanOrEqual(measured.innerHeight + 1);
+        // The variables editor shows the whole first example (five lines), not one cut-off line.
+        const visibleLines = await tool
+          .locator('.view-line')
+          .evaluateAll(
+            (lines, bottom) =>
+              lines.filter(
+                (line) =>
+                  (line as unknown as { getBoundingClientRect(): { bottom: number } }).getBoundingClientRect().bottom <=
+                  bottom,
+              ).length,
+            measured.tool!.bottom,
+          );
+        expect(visibleLines).toBeGreaterThanOrEqual(5);
+        expect(measured.tool!.bottom - measured.tool!.top).toBeGreaterThanOrEqual(5 * 19);
+        await screenshot(sized.page, `ide-${viewport.width}x${viewport.height}`);
+        expect(sized.blocked).toEqual([]);
+      } finally {
+        await sized.close();
+      }
+    }
+  });
+
+  it('runs a query over a day of lab data, for the README (docs/images/ide.png)', async () => {
+    await logDemoEvents(server.url, demoLabEvents(Date.now()));
+    const readme = await guardedContext(browser, { viewport: { width: 1400, height: 900 } });
+    try {
+      const shown = readme.page;
+      await shown.goto(`${server.url}/graphql`);
+      await shown.locator('.graphiql-editor-tool .view-line').first().waitFor({ timeout: 30_000 });
+      await setEditor('operation.graphql', README_QUERY, shown);
+      await setEditor('variables.json', README_VARIABLES, shown);
+      await shown.locator('.graphiql-execute-button').click();
+      const response = async () => (await shown.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
+      await expect.poll(response, { timeout: 30_000 }).toContain('"eventCounts"');
+      expect(await response()).toContain(DEMO_WORKCELLS.synthesis.id);
+      const bytes = await readmeScreenshot(shown, 'ide');
+      expect(bytes).toBeLessThan(300 * 1024);
+      expect(readme.blocked).toEqual([]);
+      expect(readme.consoleErrors).toEqual([]);
+    } finally {
+      await readme.close();
+    }
   });
 
   it('made no request that left the machine, and the page logged no error', () => {

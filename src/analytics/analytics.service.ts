@@ -21,6 +21,7 @@ import {
   type UtilizationPeriodsReport,
 } from './report-types';
 import { analysisWindow, buildSessionReport, type ReportContext } from './session-report';
+import { resolveSourceNames, type SourceNameRequest, type SourceNames } from './source-names';
 import { buildUserReport } from './user-report';
 
 /** Arguments of the periods report. */
@@ -137,6 +138,16 @@ export class AnalyticsService {
       from: args.filter?.from,
       to: args.filter?.to,
     });
+  }
+
+  /**
+   * The names the events give to nodes, workcells, experiments and workflows, resolved as the
+   * reports resolve them (docs/utilization-reports.md#names-and-the-workcell-test); null where no
+   * event names the id. For showing names instead of ids.
+   * @throws BadUserInputError when a kind holds more than MAX_SOURCE_NAME_IDS (source-names.ts) ids.
+   */
+  sourceNames(request: SourceNameRequest): Promise<SourceNames> {
+    return resolveSourceNames(this.store, request);
   }
 
   /** Every event a filter matches, oldest first, streamed in chunks (for downloads). */

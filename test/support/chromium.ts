@@ -175,3 +175,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Where the README's images live (committed). */
+export const README_IMAGE_DIR = path.resolve(__dirname, '..', '..', 'docs', 'images');
+
+/**
+ * A screenshot for the README: the viewport (what a person sees on opening the page), written to
+ * test/screenshots/readme-<name>.png and, when README_IMAGES=1, to docs/images/<name>.png (so a
+ * plain test run leaves the committed images alone). Returns the PNG's size in bytes.
+ */
+export async function readmeScreenshot(page: Page, name: string): Promise<number> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // Finite animations (a live row's highlight) are finished, so the picture shows the settled page.
+  const png = await page.screenshot({ path: path.join(SCREENSHOT_DIR, `readme-${name}.png`), animations: 'disabled' });
+  if (process.env.README_IMAGES === '1') {
+    fs.mkdirSync(README_IMAGE_DIR, { recursive: true });
+    fs.writeFileSync(path.join(README_IMAGE_DIR, `${name}.png`), png);
+  }
+  return png.length;
+}

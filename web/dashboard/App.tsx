@@ -26,7 +26,11 @@ import { chartWindow, csvExportUrl, EMPTY_FORM, filterKey, toEventFilter, type F
 import { newestFirst } from './format';
 import { LiveBadge, LiveFeed } from './LiveFeed';
 import { useLiveEvents, type LiveConnection } from './live';
+import { useSourceNames } from './names';
+import { readZone, writeZone } from './timezone';
+import { zonedMidnight } from './zoned-time';
 import { UtilizationSummary } from './UtilizationSummary';
+import { ZonePicker } from './ZonePicker';
 
 /** What the server puts in the page (see src/ide/dashboard.route.ts). */
 export interface DashboardConfig {
@@ -45,9 +49,14 @@ interface Applied {
   key: string;
 }
 
-function applyForm(form: FilterForm): Applied {
-  const filter = toEventFilter(form, Date.now());
-  return { form: JSON.stringify(form), filter, key: filterKey(filter) };
+/** What the applied filter follows: the form, and the zone when a custom range is read in it. */
+function formKey(form: FilterForm, zone: string): string {
+  return JSON.stringify([form, form.range === 'custom' ? zone : null]);
+}
+
+function applyForm(form: FilterForm, zone: string): Applied {
+  const filter = toEventFilter(form, Date.now(), zone);
+  return { form: formKey(form, zone), filter, key: filterKey(filter) };
 }
 
 interface EventsState {
@@ -72,8 +81,13 @@ const LIVE_FEED_SIZE = 30;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function App({ config, live }: { config: DashboardConfig; live: LiveConnection }) {
+  const [zone, setZoneState] = useState(readZone);
+  const setZone = (next: string) => {
+    writeZone(next);
+    setZoneState(next);
+  };
   const [form, setForm] = useState<FilterForm>(EMPTY_FORM);
-  const [applied, setApplied] = useState<Applied>(() => applyForm(EMPTY_FORM));
+  const [applied, setApplied] = useState<Applied>(() => applyForm(EMPTY_FORM, zone));
   const [events, setEvents] = useState<EventsState>(EMPTY_EVENTS);
   const [liveEvents, setLiveEvents] = useState<EventRow[]>([]);
   const [liveIds, setLiveIds] = useState<ReadonlySet<string>>(new Set());
@@ -81,6 +95,7 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
   const [counts, setCounts] = useState<{
     data: CountsResult['eventCounts'];
     window: ReturnType<typeof chartWindow>;
+    zone: string;
   } | null>(null);
   const [countsError, setCountsError] = useState<string | null>(null);
   const [countsTick, setCountsTick] = useState(0);
@@ -88,7 +103,7 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     summary: NonNullable<UtilizationResult['sessionUtilization']['report']['overall_summary']> | null;
     error: string | null;
   }>({ summary: null, error: null });
-  const [today, setToday] = useState(() => todayWindow());
+  const [today, setToday] = useState(() => todayWindow(zone));
   const gql = useCallback(
     <T,>(query: string, variables?: Record<string, unknown>, signal?: AbortSignal) =>
       graphqlFetch<T>(config.graphqlPath, query, variables, signal, apiKeyHeaders()),
@@ -98,11 +113,11 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
   // Apply the form a moment after the last change (typing in a text box sends one query).
   useEffect(() => {
     const timer = setTimeout(
-      () => setApplied((previous) => (previous.form === JSON.stringify(form) ? previous : applyForm(form))),
+      () => setApplied((previous) => (previous.form === formKey(form, zone) ? previous : applyForm(form, zone))),
       250,
     );
     return () => clearTimeout(timer);
-  }, [form]);
+  }, [form, zone]);
 
   // Every id shown, so a live event the query also returned is not shown twice.
   const shownIds = useRef(new Set<string>());
@@ -212,14 +227,13 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     const timer = setTimeout(
       () => {
         const window = chartWindow(applied.filter, Date.now());
-        const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
         gql<CountsResult>(
           COUNTS_QUERY,
-          { filter: { ...applied.filter, from: window.from, to: window.to }, bucket: window.bucket, timezone },
+          { filter: { ...applied.filter, from: window.from, to: window.to }, bucket: window.bucket, timezone: zone },
           controller.signal,
         ).then(
           (result) => {
-            setCounts({ data: result.eventCounts, window });
+            setCounts({ data: result.eventCounts, window, zone });
             setCountsError(null);
           },
           (error: unknown) => {
@@ -233,13 +247,14 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
       clearTimeout(timer);
       controller.abort();
     };
-  }, [applied, countsTick, gql]);
+  }, [applied, countsTick, gql, zone]);
 
-  // Today's utilization, refreshed every minute.
+  // Today's utilization (since midnight in the chosen zone), refreshed every minute.
   useEffect(() => {
-    const timer = setInterval(() => setToday(todayWindow()), 60_000);
+    setToday(todayWindow(zone));
+    const timer = setInterval(() => setToday(todayWindow(zone)), 60_000);
     return () => clearInterval(timer);
-  }, []);
+  }, [zone]);
   useEffect(() => {
     const controller = new AbortController();
     gql<UtilizationResult>(UTILIZATION_QUERY, today, controller.signal).then(
@@ -264,6 +279,14 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
     );
   }, [gql]);
 
+  // Names for the sources on screen (table, live feed, utilization's nodes).
+  const sources = useMemo(
+    () => [...events.rows, ...liveEvents].map((event) => event.source),
+    [events.rows, liveEvents],
+  );
+  const utilizationNodeIds = useMemo(() => Object.keys(utilization.summary?.node_summary ?? {}), [utilization.summary]);
+  const names = useSourceNames(sources, utilizationNodeIds, gql);
+
   const csvUrl = useMemo(
     () => csvExportUrl(config.exportEventsCsvPath, applied.filter),
     [applied, config.exportEventsCsvPath],
@@ -276,26 +299,36 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
         <h1>Lab events</h1>
         <LiveBadge status={liveStatus} />
         <nav>
+          <ZonePicker zone={zone} onChange={setZone} />
           {config.idePath && <a href={config.idePath}>GraphQL IDE</a>}
           <a href="/metrics">Metrics</a>
           <ApiKeyButton />
         </nav>
       </header>
-      <FilterBar form={form} eventTypes={eventTypes} onChange={setForm} onReset={() => setForm(EMPTY_FORM)} />
-      <div className="row">
+      <FilterBar
+        form={form}
+        eventTypes={eventTypes}
+        onChange={setForm}
+        onReset={() => setForm(EMPTY_FORM)}
+        zone={zone}
+      />
+      <div className="panels">
         <section className="panel chart-panel">
           <h2>Events over time {counts && <small>per {counts.window.bucket.toLowerCase()}, by level</small>}</h2>
           {countsError ? (
             <p className="error">Counts unavailable: {countsError}</p>
           ) : counts ? (
-            <EventsChart counts={counts.data} window={counts.window} />
+            <EventsChart counts={counts.data} window={counts.window} zone={counts.zone} />
           ) : (
             <p className="empty">Loading…</p>
           )}
         </section>
-        <UtilizationSummary summary={utilization.summary} error={utilization.error} csvUrl={utilizationCsvUrl} />
-      </div>
-      <div className="row">
+        <UtilizationSummary
+          summary={utilization.summary}
+          error={utilization.error}
+          csvUrl={utilizationCsvUrl}
+          names={names}
+        />
         <section className="panel events-panel">
           <h2>
             Events
@@ -316,7 +349,7 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
           {events.loading && events.rows.length === 0 ? (
             <p className="empty">Loading…</p>
           ) : (
-            <EventTable events={events.rows} liveIds={liveIds} />
+            <EventTable events={events.rows} liveIds={liveIds} names={names} zone={zone} />
           )}
           {events.hasNextPage && (
             <button type="button" className="secondary more" onClick={loadMore} disabled={events.loading}>
@@ -324,15 +357,14 @@ export function App({ config, live }: { config: DashboardConfig; live: LiveConne
             </button>
           )}
         </section>
-        <LiveFeed events={liveEvents} status={liveStatus} />
+        <LiveFeed events={liveEvents} status={liveStatus} names={names} zone={zone} />
       </div>
     </div>
   );
 }
 
-/** Local midnight to now, as ISO instants. */
-function todayWindow(): { from: string; to: string } {
-  const now = new Date();
-  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate());
-  return { from: midnight.toISOString(), to: now.toISOString() };
+/** Midnight in the zone to now, as ISO instants. */
+function todayWindow(zone: string): { from: string; to: string } {
+  const now = Date.now();
+  return { from: new Date(zonedMidnight(now, zone)).toISOString(), to: new Date(now).toISOString() };
 }

@@ -1,6 +1,7 @@
 /**
- * Events over time from `eventCounts` (grouped by level, bucketed in the browser's time zone),
- * drawn with uPlot as stepped series, one per level.
+ * Events over time from `eventCounts` (grouped by level, bucketed in the chosen time zone),
+ * drawn with uPlot as stacked bars, one series per level. The legend shows each level's total
+ * over the window, and the bucket's counts while the cursor is over one.
  */
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef } from 'react';
@@ -8,10 +9,13 @@ import uPlot from 'uplot';
 import type { CountsResult, TimeBucket } from './api';
 import { BUCKET_MS } from './filters';
 import { levelColor, levelName, levelValue } from './levels';
+import { formatTime } from './zoned-time';
 
 interface Props {
   counts: CountsResult['eventCounts'];
   window: { from: string; to: string; bucket: TimeBucket };
+  /** IANA zone of the axis labels (the counts are bucketed in it). */
+  zone: string;
 }
 
 /** Aligned columns for uPlot: bucket starts (seconds) and one count series per level. */
@@ -53,7 +57,7 @@ function stack(data: uPlot.AlignedData): uPlot.AlignedData {
   return [xs, ...stacked];
 }
 
-export function EventsChart({ counts, window }: Props) {
+export function EventsChart({ counts, window, zone }: Props) {
   const container = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = container.current;
@@ -65,6 +69,11 @@ export function EventsChart({ counts, window }: Props) {
     const [xs, ...stackedSeries] = stack(columns.data);
     const stacked: uPlot.AlignedData = [xs, ...stackedSeries.reverse()];
     const counted = columns.data.slice(1).reverse();
+    const totals = counted.map((values) => {
+      let sum = 0;
+      for (const value of values) sum += value ?? 0;
+      return sum;
+    });
     const step = BUCKET_MS[window.bucket];
     // Bars as wide as a bucket (estimated from neighbours where buckets vary in length).
     const bucketSeconds = step
@@ -77,6 +86,8 @@ export function EventsChart({ counts, window }: Props) {
       {
         width: Math.max(element.clientWidth, 300),
         height: 240,
+        // Axis labels in the chosen zone.
+        tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), zone),
         scales: {
           x: {
             time: true,
@@ -92,7 +103,15 @@ export function EventsChart({ counts, window }: Props) {
           { stroke: '#5b6b7f', grid: { stroke: '#eef1f5' }, size: 48 },
         ],
         series: [
-          {},
+          {
+            label: 'Time',
+            // Without a cursor the legend shows the window's totals; with one, that bucket.
+            value: (_u: uPlot, seconds: number | null) => {
+              if (seconds == null) return 'total';
+              const { text, zoneName } = formatTime(new Date(seconds * 1000).toISOString(), zone);
+              return `${text.slice(0, 16)} ${zoneName}`;
+            },
+          },
           ...keys.map((key, index) => ({
             label: key,
             stroke: levelColor(key),
@@ -100,9 +119,10 @@ export function EventsChart({ counts, window }: Props) {
             width: 0,
             paths: bars,
             points: { show: false },
-            // The legend shows the level's own count, not the running sum.
+            // The legend shows the level's own count (not the running sum): its total over the
+            // window, or the hovered bucket's.
             value: (_u: uPlot, _v: number | null, _s: number, i: number | null) =>
-              i == null ? '–' : String(counted[index]![i] ?? 0),
+              String(i == null ? totals[index]! : (counted[index]![i] ?? 0)),
           })),
         ],
         legend: { show: true },
@@ -116,6 +136,6 @@ export function EventsChart({ counts, window }: Props) {
       observer.disconnect();
       plot.destroy();
     };
-  }, [counts, window]);
+  }, [counts, window, zone]);
   return <div className="chart" ref={container} data-testid="events-chart" />;
 }

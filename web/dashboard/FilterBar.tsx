@@ -7,9 +7,11 @@ interface Props {
   eventTypes: string[];
   onChange: (form: FilterForm) => void;
   onReset: () => void;
+  /** The zone a custom range is read in. */
+  zone: string;
 }
 
-export function FilterBar({ form, eventTypes, onChange, onReset }: Props) {
+export function FilterBar({ form, eventTypes, onChange, onReset, zone }: Props) {
   const set = <K extends keyof FilterForm>(key: K, value: FilterForm[K]) => onChange({ ...form, [key]: value });
   return (
     <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Event filters">
@@ -74,7 +76,7 @@ export function FilterBar({ form, eventTypes, onChange, onReset }: Props) {
       {form.range === 'custom' && (
         <>
           <label>
-            From
+            From <span className="zone">({zone})</span>
             <input
               type="datetime-local"
               name="from"
@@ -84,7 +86,7 @@ export function FilterBar({ form, eventTypes, onChange, onReset }: Props) {
             />
           </label>
           <label>
-            To
+            To <span className="zone">({zone})</span>
             <input
               type="datetime-local"
               name="to"

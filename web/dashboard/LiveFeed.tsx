@@ -1,8 +1,10 @@
 /** The events that arrived over the live subscription, newest on top. */
 import type { EventRow } from './api';
-import { formatTime, messageOf } from './format';
+import { Sources, Time } from './EventTable';
+import { messageOf, sourceParts } from './format';
 import { levelColor } from './levels';
 import type { LiveStatus } from './live';
+import type { SourceNameMap } from './names';
 
 export function LiveBadge({ status }: { status: LiveStatus }) {
   const label = {
@@ -22,9 +24,16 @@ export function LiveBadge({ status }: { status: LiveStatus }) {
   );
 }
 
-export function LiveFeed({ events, status }: { events: EventRow[]; status: LiveStatus }) {
+interface Props {
+  events: EventRow[];
+  status: LiveStatus;
+  names: SourceNameMap;
+  zone: string;
+}
+
+export function LiveFeed({ events, status, names, zone }: Props) {
   return (
-    <section className="panel live-feed">
+    <section className="panel live-feed" data-testid="live-panel">
       <h2>
         Live feed <LiveBadge status={status} />
       </h2>
@@ -39,8 +48,13 @@ export function LiveFeed({ events, status }: { events: EventRow[]; status: LiveS
                 {event.logLevel}
               </span>
               <span className="type">{event.eventType}</span>
-              <span className="time">{formatTime(event.eventTimestamp)}</span>
+              <span className="time">
+                <Time iso={event.eventTimestamp} zone={zone} />
+              </span>
               <span className="message">{messageOf(event)}</span>
+              <span className="source">
+                <Sources parts={sourceParts(event, names)} />
+              </span>
             </li>
           ))}
         </ol>

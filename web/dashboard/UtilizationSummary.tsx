@@ -1,7 +1,8 @@
-/** Today's utilization (local midnight to now) from `sessionUtilization`, MADSci's overall summary. */
+/** Today's utilization (midnight in the chosen zone to now) from `sessionUtilization`, MADSci's overall summary. */
 import type { UtilizationResult } from './api';
 import { authorizedDownload } from './ApiKeyButton';
-import { formatNumber } from './format';
+import { formatNumber, shortId } from './format';
+import { nameOf, type SourceNameMap } from './names';
 
 type Summary = NonNullable<UtilizationResult['sessionUtilization']['report']['overall_summary']>;
 
@@ -9,9 +10,10 @@ interface Props {
   summary: Summary | null;
   error: string | null;
   csvUrl: string;
+  names: SourceNameMap;
 }
 
-export function UtilizationSummary({ summary, error, csvUrl }: Props) {
+export function UtilizationSummary({ summary, error, csvUrl, names }: Props) {
   const nodes = Object.entries(summary?.node_summary ?? {});
   return (
     <section className="panel utilization" data-testid="utilization">
@@ -47,7 +49,7 @@ export function UtilizationSummary({ summary, error, csvUrl }: Props) {
               <tbody>
                 {nodes.map(([id, node]) => (
                   <tr key={id}>
-                    <td title={id}>…{id.slice(-8)}</td>
+                    <td title={id}>{nameOf(names, 'nodeId', id) ?? shortId(id)}</td>
                     <td>{formatNumber(node.average_utilization_percent)} %</td>
                     <td>{formatNumber(node.total_busy_time_hours, 2)} h</td>
                   </tr>

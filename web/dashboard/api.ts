@@ -126,3 +126,19 @@ export const EVENT_TYPES_QUERY = `query DashboardEventTypes { __type(name: "Even
 export interface EventTypesResult {
   __type: { enumValues: { name: string }[] | null } | null;
 }
+
+export const SOURCE_NAMES_QUERY = `
+query DashboardSourceNames($nodeIds: [String!], $workcellIds: [String!], $experimentIds: [String!], $workflowIds: [String!]) {
+  sourceNames(nodeIds: $nodeIds, workcellIds: $workcellIds, experimentIds: $experimentIds, workflowIds: $workflowIds) {
+    nodes { id name }
+    workcells { id name }
+    experiments { id name }
+    workflows { id name }
+  }
+}`;
+
+type NameList = { id: string; name: string | null }[];
+
+export interface SourceNamesResult {
+  sourceNames: { nodes: NameList; workcells: NameList; experiments: NameList; workflows: NameList };
+}

@@ -3,6 +3,7 @@
  * means.
  */
 import type { EventFilter, Level, SourceField, TimeBucket } from './api';
+import { zonedWallTime } from './zoned-time';
 
 export type RangePreset = '1h' | '24h' | '7d' | '30d' | 'all' | 'custom';
 
@@ -30,7 +31,7 @@ export interface FilterForm {
   /** Comma- or space-separated ids. */
   sourceIds: string;
   range: RangePreset;
-  /** `datetime-local` values (the browser's zone), used when `range` is custom. */
+  /** `datetime-local` values (wall clock in the dashboard's zone), used when `range` is custom. */
   from: string;
   to: string;
   text: string;
@@ -47,25 +48,24 @@ export const EMPTY_FORM: FilterForm = {
   text: '',
 };
 
-function localToIso(value: string): string | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+function wallTimeToIso(value: string, zone: string): string | undefined {
+  const instant = value ? zonedWallTime(value, zone) : null;
+  return instant === null ? undefined : new Date(instant).toISOString();
 }
 
 /**
- * The EventFilter of a form at `now`. Relative ranges have no upper bound, so live events keep
- * matching as time passes.
+ * The EventFilter of a form at `now`, a custom range read in `zone`. Relative ranges have no
+ * upper bound, so live events keep matching as time passes.
  */
-export function toEventFilter(form: FilterForm, now: number): EventFilter {
+export function toEventFilter(form: FilterForm, now: number, zone: string): EventFilter {
   const filter: EventFilter = {};
   if (form.minLevel) filter.minLevel = form.minLevel;
   if (form.eventType) filter.eventTypes = [form.eventType];
   const ids = form.sourceIds.split(/[\s,]+/).filter(Boolean);
   if (ids.length > 0) filter.source = { [form.sourceField]: ids };
   if (form.range === 'custom') {
-    const from = localToIso(form.from);
-    const to = localToIso(form.to);
+    const from = wallTimeToIso(form.from, zone);
+    const to = wallTimeToIso(form.to, zone);
     if (from) filter.from = from;
     if (to) filter.to = to;
   } else if (form.range !== 'all') {

@@ -1,19 +1,6 @@
 /** Display helpers. */
 import { SOURCE_FIELDS, type EventRow } from './api';
-
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
-
-export function formatTime(iso: string): string {
-  return timeFormat.format(new Date(iso));
-}
+import { nameOf, type SourceNameMap } from './names';
 
 /** The event's message: `eventData.message` when there is one, else its data in brief. */
 export function messageOf(event: EventRow): string {
@@ -27,14 +14,29 @@ export function messageOf(event: EventRow): string {
   return json.length > 160 ? `${json.slice(0, 157)}…` : json;
 }
 
-/** `Node …ABCD1234, Workcell …` for the ids an event carries. */
-export function sourceSummary(event: EventRow): string {
-  const parts: string[] = [];
+/** One source of an event: its kind, what to show (the name, else the id's last 8), the id. */
+export interface SourcePart {
+  label: string;
+  text: string;
+  named: boolean;
+  id: string;
+}
+
+/** `…ABCD1234` for an id (ULIDs differ in their last characters). */
+export function shortId(id: string): string {
+  return id.length > 10 ? `…${id.slice(-8)}` : id;
+}
+
+/** The sources an event carries, by name where the events name them (`Node robot_arm`), else by id. */
+export function sourceParts(event: EventRow, names: SourceNameMap): SourcePart[] {
+  const parts: SourcePart[] = [];
   for (const [field, label] of SOURCE_FIELDS) {
     const id = event.source[field];
-    if (id) parts.push(`${label} …${id.slice(-8)}`);
+    if (!id) continue;
+    const name = nameOf(names, field, id);
+    parts.push({ label, text: name ?? shortId(id), named: name !== null, id });
   }
-  return parts.join(', ');
+  return parts;
 }
 
 export function formatNumber(value: number | undefined, digits = 1): string {

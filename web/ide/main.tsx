@@ -4,6 +4,7 @@
  * the same path, with the header editor's headers sent as connection parameters.
  */
 import 'graphiql/style.css';
+import './ide.css';
 import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { Kind, parse, type DocumentNode } from 'graphql';

@@ -5,6 +5,7 @@ import type { GraphQLContext } from '../context';
 import { DateTimeISO } from '../scalars';
 import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';
 import { DEFAULT_REPORT_TIMEZONE } from '../../../analytics/report-files';
+import type { SourceNames as Names } from '../../../analytics/source-names';
 import type {
   Rendered,
   SessionUtilizationReport as SessionReport,
@@ -15,6 +16,7 @@ import {
   EventCount,
   ExportResult,
   SessionUtilizationReport,
+  SourceNames,
   UserUtilizationReport,
   UtilizationPeriodsReport,
 } from './analytics.types';
@@ -73,6 +75,20 @@ export class AnalyticsResolver {
     @Arg('timezone', () => String, { nullable: true, defaultValue: 'UTC' }) timezone?: string | null,
   ): Promise<EventCount[]> {
     return ctx.services.analytics.eventCounts({ filter, groupBy, bucket, timezone });
+  }
+
+  @Query(() => SourceNames, {
+    description:
+      'The names the events give to source ids (at most 500 ids per kind), for showing names instead of ids; null where no event names an id.',
+  })
+  sourceNames(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('nodeIds', () => [String], { nullable: true }) nodeIds?: string[] | null,
+    @Arg('workcellIds', () => [String], { nullable: true }) workcellIds?: string[] | null,
+    @Arg('experimentIds', () => [String], { nullable: true }) experimentIds?: string[] | null,
+    @Arg('workflowIds', () => [String], { nullable: true }) workflowIds?: string[] | null,
+  ): Promise<Names> {
+    return ctx.services.analytics.sourceNames({ nodeIds, workcellIds, experimentIds, workflowIds });
   }
 
   @Mutation(() => ExportResult, {

@@ -4,6 +4,7 @@ import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISO } from '../scalars';
 import { EventGroupBy, TimeBucket, UtilizationPeriod, UtilizationReportKind } from '../../../analytics/analytics.enums';
 import type * as Report from '../../../analytics/report-types';
+import type * as Names from '../../../analytics/source-names';
 
 registerEnumType(UtilizationPeriod, {
   name: 'UtilizationPeriod',
@@ -267,4 +268,22 @@ export class UtilizationPeriodsReport implements Report.UtilizationPeriodsReport
 export class ExportResult {
   @Field(() => String, { description: 'Absolute path of the file on the server.' }) path!: string;
   @Field(() => Int) bytes!: number;
+}
+
+@ObjectType('SourceName', { description: 'A source id and the name the events give it.' })
+export class SourceName implements Names.SourceName {
+  @Field(() => String) id!: string;
+  @Field(() => String, { nullable: true, description: 'The name, or null when no event names this id.' })
+  name!: string | null;
+}
+
+@ObjectType('SourceNames', {
+  description:
+    "Names of sources, resolved as MADSci's reports resolve them: node names from node_start events' node_name, experiment names from experiment_start events, workcell names from workcell_start/lab_start events, workflow names from the workflow's first workflow_start/workflow_complete event.",
+})
+export class SourceNames implements Names.SourceNames {
+  @Field(() => [SourceName]) nodes!: SourceName[];
+  @Field(() => [SourceName]) workcells!: SourceName[];
+  @Field(() => [SourceName]) experiments!: SourceName[];
+  @Field(() => [SourceName]) workflows!: SourceName[];
 }
