@@ -7,20 +7,20 @@ import express, { type RequestHandler } from 'express';
 import { NoSchemaIntrospectionCustomRule, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Principal } from '../../auth/auth.service';
 import type { Config } from '../../core/config';
-import { appErrorOf } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { httpCredentials } from '../http/auth.http';
+import { csrfGuard } from '../http/csrf';
 import type { Services } from '../services';
 import { authPlugin } from './auth.plugin';
 import { createContext, type GraphQLContext } from './context';
-import { makeFormatError, toGraphQLError } from './graphql-errors';
+import { asRequestError, errorStatusPlugin, makeFormatError } from './graphql-errors';
 import { variableLimitsPlugin } from './limits';
 import { graphqlMetricsPlugin } from './metrics.plugin';
 
 /** The GraphQL-over-HTTP door: Apollo Server, started, and the handlers that serve `POST /graphql`. */
 export interface GraphqlHttpDoor {
   apollo: ApolloServer<GraphQLContext>;
-  /** Body parser and Apollo's middleware, to mount at `/graphql` after the rate limit. */
+  /** The CSRF rule, the body parser and Apollo's middleware, to mount at `/graphql` after the rate limit. */
   handlers: RequestHandler[];
 }
 
@@ -46,6 +46,8 @@ export async function startGraphqlHttpDoor(options: {
     // main.ts owns SIGTERM/SIGINT: Apollo's own handler (on unless NODE_ENV=test) would stop
     // Apollo alone and re-raise the signal, killing the process before the store is closed.
     stopOnTerminationSignals: false,
+    // src/app/http/csrf.ts applies the CSRF rule (GET queries allowed), ahead of these handlers.
+    csrfPrevention: false,
     // Apollo adds its own equivalent of the introspection rule when `introspection` is off.
     introspection: config.introspection,
     // The parser's work is bounded first: a document of more tokens is a GRAPHQL_PARSE_FAILED.
@@ -64,6 +66,7 @@ export async function startGraphqlHttpDoor(options: {
       },
       ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin(),
+      errorStatusPlugin(),
       authPlugin(services.auth),
       variableLimitsPlugin(schema, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth }),
     ],
@@ -72,6 +75,7 @@ export async function startGraphqlHttpDoor(options: {
   return {
     apollo,
     handlers: [
+      csrfGuard(),
       express.json({ limit: config.limits.maxBodyBytes }),
       expressMiddleware(apollo, {
         context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)),
@@ -85,7 +89,6 @@ function authenticateHttp(services: Services, headers: http.IncomingHttpHeaders)
   try {
     return services.auth.authenticate(httpCredentials(headers));
   } catch (error) {
-    const own = appErrorOf(error);
-    throw own ? toGraphQLError(own, { http: true }) : error;
+    throw asRequestError(error);
   }
 }
