@@ -303,6 +303,10 @@ describe('status table: role x operation class x door (API_KEYS set)', () => {
         admin,
       ),
     ).toMatchObject({ status: 400, code: 'BAD_USER_INPUT', field: 'e[1].eventTimestamp' });
+    // Bad input a resolver finds: 400 too when the operation produced nothing (a partial result is 200).
+    expect(
+      await postGraphql(server.url, JSON.stringify({ query: '{ events(after: "garbage") { totalCount } }' }), admin),
+    ).toMatchObject({ status: 400, code: 'BAD_USER_INPUT', field: 'after', body: { data: null } });
     // graphql-ws answers the same codes as error messages.
     expect(await wsOnce(server.url, paramsFor('admin'), '{ health {')).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
     expect(await wsOnce(server.url, paramsFor('admin'), '{ nope }')).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });

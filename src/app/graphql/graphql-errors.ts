@@ -54,9 +54,11 @@ export function asRequestError(error: unknown): unknown {
 
 /**
  * Apollo plugin for the status of answers whose errors arose while executing (field errors):
- * 200, as the GraphQL-over-HTTP specification asks, except when the database was unavailable
- * and the operation produced nothing (`data` null, or every root field null): 503
- * SERVICE_UNAVAILABLE, so proxies and retrying clients see the outage (docs/errors.md).
+ * 200 when the operation produced data (a partial result, as the GraphQL-over-HTTP specification
+ * asks); when it produced nothing (`data` null, or every root field null), the status of its
+ * first error's code, as for errors before execution: BAD_USER_INPUT 400, SERVICE_UNAVAILABLE
+ * 503 (so proxies and retrying clients see the outage), INTERNAL_SERVER_ERROR 500
+ * (docs/errors.md#graphql-over-http).
  */
 export function errorStatusPlugin(): ApolloServerPlugin {
   return {
@@ -65,10 +67,11 @@ export function errorStatusPlugin(): ApolloServerPlugin {
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
-          if (response.http.status !== undefined && response.http.status !== 200) return;
-          if (!errors?.some((error) => error.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
+          if (!errors?.length || (response.http.status !== undefined && response.http.status !== 200)) return;
           if (data && Object.values(data).some((value) => value !== null)) return;
-          response.http.status = HTTP_STATUS[ErrorCode.SERVICE_UNAVAILABLE];
+          const code = errors[0]?.extensions?.code;
+          const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
+          response.http.status = status ?? HTTP_STATUS[ErrorCode.INTERNAL_SERVER_ERROR];
         },
       };
     },
