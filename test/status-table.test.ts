@@ -344,6 +344,18 @@ describe('status table: role x operation class x door (API_KEYS set)', () => {
     });
   });
 
+  it('pages: the dashboard and the IDE open without a key (they ask for one); a missing asset is a JSON 404', async () => {
+    for (const where of ['/', '/graphql']) {
+      const response = await fetch(`${server.url}${where}`, { headers: { accept: 'text/html' } });
+      expect(response.status, where).toBe(200);
+      expect(response.headers.get('content-type'), where).toMatch(/^text\/html/);
+    }
+    expect(await fetch(`${server.url}/assets/nope.js`).then(answer)).toMatchObject({
+      status: 404,
+      body: { detail: 'Not Found' },
+    });
+  });
+
   it('CSRF rule: GET runs queries (not mutations); POST needs a non-simple Content-Type or a preflight header', async () => {
     const get = (query: string, headers: Record<string, string> = {}) =>
       fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}`, {
