@@ -177,13 +177,15 @@ describe('status table: role x operation class x door (API_KEYS set)', () => {
       const verdict = want.status === 200 ? 'allowed' : `${want.status} ${want.code}`;
 
       const query = GRAPHQL[op];
-      // Subscriptions are not served over HTTP (graphql-ws only); the role check comes first.
-      if (query && op !== 'subscription') {
-        it(`GraphQL over HTTP: ${who}, ${op} -> ${verdict}`, async () => {
+      if (query) {
+        // Subscriptions are served by graphql-ws only: over HTTP, 400 BAD_REQUEST after the role check.
+        const http = want.status === 200 && op === 'subscription' ? '400 BAD_REQUEST' : verdict;
+        it(`GraphQL over HTTP: ${who}, ${op} -> ${http}`, async () => {
           const got = await postGraphql(server.url, JSON.stringify({ query }), headersFor(who));
-          if (want.status === 200) expect(got).toMatchObject({ status: 200, body: { data: expect.anything() } });
-          else expect(got).toMatchObject({ status: want.status, code: want.code });
-          expect((got.body as { errors?: unknown }).errors === undefined).toBe(want.status === 200);
+          if (want.status !== 200) expect(got).toMatchObject({ status: want.status, code: want.code });
+          else if (op === 'subscription') expect(got).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+          else expect(got).toMatchObject({ status: 200, body: { data: expect.anything() } });
+          expect((got.body as { errors?: unknown }).errors === undefined).toBe(http === 'allowed');
         });
       }
 

@@ -10,7 +10,7 @@ export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   /**
    * A request GraphQL over HTTP cannot take: a body that is not JSON, a POST refused by the CSRF
-   * rule, a GET without a query, a mutation over GET (405). See docs/errors.md.
+   * rule, a GET without a query, a mutation over GET (405), a subscription over HTTP. See docs/errors.md.
    */
   BAD_REQUEST = 'BAD_REQUEST',
   /** A GraphQL document that does not parse (Apollo's code; graphql-ws answers alike). */

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -7,6 +7,7 @@ import express, { type RequestHandler } from 'express';
 import { NoSchemaIntrospectionCustomRule, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Principal } from '../../auth/auth.service';
 import type { Config } from '../../core/config';
+import { AppError, ErrorCode } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { httpCredentials } from '../http/auth.http';
 import { csrfGuard } from '../http/csrf';
@@ -68,6 +69,7 @@ export async function startGraphqlHttpDoor(options: {
       graphqlMetricsPlugin(),
       errorStatusPlugin(),
       authPlugin(services.auth),
+      subscriptionsOverWebSocket(),
       variableLimitsPlugin(schema, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth }),
     ],
   });
@@ -81,6 +83,29 @@ export async function startGraphqlHttpDoor(options: {
         context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)),
       }),
     ],
+  };
+}
+
+/**
+ * Refuses a subscription over HTTP (after the role check, so a caller without a key still learns
+ * that first): subscriptions are served by graphql-ws; Apollo would otherwise execute it as a
+ * query and fail with INTERNAL_SERVER_ERROR.
+ */
+function subscriptionsOverWebSocket(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw asRequestError(
+            new AppError(
+              ErrorCode.BAD_REQUEST,
+              'Subscriptions are served over WebSocket at /graphql (graphql-ws, subprotocol graphql-transport-ws), not over HTTP',
+            ),
+          );
+        },
+      };
+    },
   };
 }
 
