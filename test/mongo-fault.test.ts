@@ -57,7 +57,7 @@ describe('MongoDB (FerretDB) killed and restarted during ingest', () => {
     expect(record.failed.length).toBeGreaterThanOrEqual(10);
     // Every call that was not acknowledged got an error naming the outage (not a 500 with internals).
     const reasons = new Set(record.failed.map((call) => `${call.status} ${call.code} ${call.message}`));
-    expect([...reasons]).toEqual(['200 SERVICE_UNAVAILABLE The event database is unavailable; try again shortly']);
+    expect([...reasons]).toEqual(['503 SERVICE_UNAVAILABLE The event database is unavailable; try again shortly']);
     const acknowledged = [...record.acknowledged];
     const found = await storedIds(url, acknowledged);
     expect(acknowledged.filter((id) => !found.has(id))).toEqual([]);

@@ -200,7 +200,7 @@ describe('production posture', () => {
     await running.store.close();
     const closed = await running.post(query);
     const closedText = await closed.text();
-    expect(closed.status).toBeLessThan(500);
+    expect(closed.status).toBe(503);
     expect(closedText).not.toMatch(/closed|sqlite|Mongo/i);
     const closedBody = JSON.parse(closedText) as { errors: { message: string; extensions: { code: string } }[] };
     expect(closedBody.errors[0]!.extensions.code).toBe('SERVICE_UNAVAILABLE');

@@ -17,6 +17,7 @@ import { graphqlErrorBody, requireRole } from './http/auth.http';
 import { bodyErrorHandler } from './http/body-errors';
 import { listenHost } from './http/listen-host';
 import { metricsHandler } from './http/metrics.route';
+import { notFoundHandler } from './http/not-found';
 import { probesRouter } from './http/probes';
 import { rateLimitMiddleware } from './http/rate-limit';
 import { apiCors, securityHeaders } from './http/security';
@@ -111,6 +112,7 @@ export async function startServer(options: {
   );
   // MADSci's REST dialect (POST /event, GET /events, ...): its own CORS, rate limit and JSON parser.
   app.use(createMadsciRouter({ services, config, logger }));
+  app.use(notFoundHandler());
   app.use(bodyErrorHandler(config));
 
   const bindHost = listenHost(config, logger);

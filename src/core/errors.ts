@@ -5,10 +5,13 @@
  * error only states its stable `code` and the HTTP status that code means.
  */
 
-/** Every `extensions.code` (GraphQL) or error code (other doors) this server sends. */
+/** Every `extensions.code` (GraphQL) or error code (other doors) this server sends; docs/errors.md has each one's status per door. */
 export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
-  /** A request body that is not JSON (GraphQL over HTTP). */
+  /**
+   * A request GraphQL over HTTP cannot take: a body that is not JSON, a POST refused by the CSRF
+   * rule, a GET without a query, a mutation over GET (405), a subscription over HTTP. See docs/errors.md.
+   */
   BAD_REQUEST = 'BAD_REQUEST',
   /** A GraphQL document that does not parse (Apollo's code; graphql-ws answers alike). */
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',

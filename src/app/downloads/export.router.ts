@@ -181,6 +181,28 @@ async function pipeChunks(res: Response, chunks: AsyncIterable<string>): Promise
   if (!res.destroyed) res.end();
 }
 
+/**
+ * The documents of `docs`, the first one read before this resolves: a database that cannot be
+ * read fails here, while an error can still be answered with a status (503), not after the
+ * download's first bytes (a CSV's header line) went out and it can only be cut off.
+ */
+async function firstRead(docs: AsyncIterable<EventDocument>): Promise<AsyncIterable<EventDocument>> {
+  const iterator = docs[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        if (first.done) return;
+        yield first.value;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      } finally {
+        // A client gone early ends the store's cursor too.
+        await iterator.return?.();
+      }
+    },
+  };
+}
+
 /** Groups a stream of documents into arrays. */
 async function* batches(docs: AsyncIterable<EventDocument>, size: number): AsyncGenerator<EventDocument[]> {
   let batch: EventDocument[] = [];
@@ -239,7 +261,7 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
     (contentType: string, fileName: string, encode: (docs: AsyncIterable<EventDocument>) => AsyncIterable<string>) =>
     async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
-        const docs = analytics.streamEvents(filterParam(req, filterType));
+        const docs = await firstRead(analytics.streamEvents(filterParam(req, filterType)));
         res.status(200).set({
           'Content-Type': contentType,
           'Content-Disposition': `attachment; filename="${fileName}"`,

@@ -1,6 +1,7 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { appErrorOf, ErrorCode, type AppError } from '../../core/errors';
+import { BREAK, GraphQLError, Kind, parse, visit, type GraphQLFormattedError, type ValueNode } from 'graphql';
+import { appErrorOf, ErrorCode, HTTP_STATUS, type AppError } from '../../core/errors';
 
 /*
  * The one place where errors become GraphQL answers, for both GraphQL doors (Apollo over HTTP,
@@ -41,6 +42,89 @@ export function toGraphQLError(error: AppError, options: { http?: boolean } = {}
 }
 
 /**
+ * What a hook of Apollo's request pipeline (context, `didResolveOperation`) throws: an AppError
+ * carries its HTTP status (UNAUTHENTICATED 401, FORBIDDEN 403, QUERY_TOO_COMPLEX 400, ...), as
+ * Apollo answers an error thrown there without `extensions.http.status` with 500. Anything else
+ * is thrown as it is (a bug: 500).
+ */
+export function asRequestError(error: unknown): unknown {
+  const own = appErrorOf(error);
+  return own ? toGraphQLError(own, { http: true }) : error;
+}
+
+/**
+ * Apollo plugin for the status of answers whose errors arose while executing (field errors):
+ * 200 when the operation produced data (a partial result, as the GraphQL-over-HTTP specification
+ * asks); when it produced nothing (`data` null, or every root field null), the status of its
+ * first error's code, as for errors before execution: BAD_USER_INPUT 400, SERVICE_UNAVAILABLE
+ * 503 (so proxies and retrying clients see the outage), INTERNAL_SERVER_ERROR 500
+ * (docs/errors.md#graphql-over-http).
+ */
+export function errorStatusPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const { data, errors } = response.body.singleResult;
+          if (!errors?.length || (response.http.status !== undefined && response.http.status !== 200)) return;
+          if (data && Object.values(data).some((value) => value !== null)) return;
+          const code = errors[0]?.extensions?.code;
+          const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
+          response.http.status = status ?? HTTP_STATUS[ErrorCode.INTERNAL_SERVER_ERROR];
+        },
+      };
+    },
+  };
+}
+
+/** graphql-js's message for a variable that does not coerce: its name, and the path inside it. */
+const BAD_VARIABLE =
+  /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" (?:got invalid value .*? at "([^"]+)"; |got invalid value |of )/s;
+
+/**
+ * The input path a BAD_USER_INPUT error from graphql-js concerns, in the form services use
+ * (`filter.from`, `events[3].eventTimestamp`): for a variable, its name and the path graphql-js
+ * names (`e.eventTimestamp`); for an inline literal, the argument and the fields down to the
+ * literal (found again in the document). Undefined when neither applies.
+ */
+export function inputFieldOf(error: unknown, message: string): string | undefined {
+  const variable = BAD_VARIABLE.exec(message);
+  if (variable) return variable[2] ?? variable[1];
+  if (!(error instanceof GraphQLError)) return undefined;
+  const target = error.nodes?.[0]?.loc;
+  if (!target || !error.source) return undefined;
+  let found: string | undefined;
+  try {
+    visit(parse(error.source), {
+      Argument(argument) {
+        found = literalPath(argument.value, argument.name.value, target);
+        return found === undefined ? undefined : BREAK;
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  return found;
+}
+
+function literalPath(value: ValueNode, path: string, target: { start: number; end: number }): string | undefined {
+  if (value.loc?.start === target.start && value.loc.end === target.end) return path;
+  if (value.kind === Kind.OBJECT) {
+    for (const field of value.fields) {
+      const found = literalPath(field.value, `${path}.${field.name.value}`, target);
+      if (found !== undefined) return found;
+    }
+  } else if (value.kind === Kind.LIST) {
+    for (const [i, item] of value.values.entries()) {
+      const found = literalPath(item, `${path}[${i}]`, target);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Builds the `formatError` of both doors: known codes pass through (see {@link graphqlErrorCode});
  * anything else is `INTERNAL_SERVER_ERROR`, reported to `onInternalError` and its message hidden
  * when `hideInternals` is set. Stack traces never leave the server.
@@ -59,6 +143,11 @@ export function makeFormatError(options: {
         message: options.hideInternals ? 'Internal server error' : formatted.message,
         extensions: { ...extensions, code },
       };
+    }
+    if (code === ErrorCode.BAD_USER_INPUT && extensions.field === undefined) {
+      // Bad input graphql-js found (a variable or an inline literal) names its field too.
+      const field = inputFieldOf(error, formatted.message);
+      if (field !== undefined) return { ...formatted, extensions: { ...extensions, code, field } };
     }
     return { ...formatted, extensions: { ...extensions, code } };
   };

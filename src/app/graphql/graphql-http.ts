@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -7,20 +7,21 @@ import express, { type RequestHandler } from 'express';
 import { NoSchemaIntrospectionCustomRule, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Principal } from '../../auth/auth.service';
 import type { Config } from '../../core/config';
-import { appErrorOf } from '../../core/errors';
+import { AppError, ErrorCode } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { httpCredentials } from '../http/auth.http';
+import { csrfGuard } from '../http/csrf';
 import type { Services } from '../services';
 import { authPlugin } from './auth.plugin';
 import { createContext, type GraphQLContext } from './context';
-import { makeFormatError, toGraphQLError } from './graphql-errors';
+import { asRequestError, errorStatusPlugin, makeFormatError } from './graphql-errors';
 import { variableLimitsPlugin } from './limits';
 import { graphqlMetricsPlugin } from './metrics.plugin';
 
 /** The GraphQL-over-HTTP door: Apollo Server, started, and the handlers that serve `POST /graphql`. */
 export interface GraphqlHttpDoor {
   apollo: ApolloServer<GraphQLContext>;
-  /** Body parser and Apollo's middleware, to mount at `/graphql` after the rate limit. */
+  /** The CSRF rule, the body parser and Apollo's middleware, to mount at `/graphql` after the rate limit. */
   handlers: RequestHandler[];
 }
 
@@ -46,6 +47,8 @@ export async function startGraphqlHttpDoor(options: {
     // main.ts owns SIGTERM/SIGINT: Apollo's own handler (on unless NODE_ENV=test) would stop
     // Apollo alone and re-raise the signal, killing the process before the store is closed.
     stopOnTerminationSignals: false,
+    // src/app/http/csrf.ts applies the CSRF rule (GET queries allowed), ahead of these handlers.
+    csrfPrevention: false,
     // Apollo adds its own equivalent of the introspection rule when `introspection` is off.
     introspection: config.introspection,
     // The parser's work is bounded first: a document of more tokens is a GRAPHQL_PARSE_FAILED.
@@ -64,7 +67,9 @@ export async function startGraphqlHttpDoor(options: {
       },
       ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin(),
+      errorStatusPlugin(),
       authPlugin(services.auth),
+      subscriptionsOverWebSocket(),
       variableLimitsPlugin(schema, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth }),
     ],
   });
@@ -72,6 +77,7 @@ export async function startGraphqlHttpDoor(options: {
   return {
     apollo,
     handlers: [
+      csrfGuard(),
       express.json({ limit: config.limits.maxBodyBytes }),
       expressMiddleware(apollo, {
         context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)),
@@ -80,12 +86,34 @@ export async function startGraphqlHttpDoor(options: {
   };
 }
 
+/**
+ * Refuses a subscription over HTTP (after the role check, so a caller without a key still learns
+ * that first): subscriptions are served by graphql-ws; Apollo would otherwise execute it as a
+ * query and fail with INTERNAL_SERVER_ERROR.
+ */
+function subscriptionsOverWebSocket(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw asRequestError(
+            new AppError(
+              ErrorCode.BAD_REQUEST,
+              'Subscriptions are served over WebSocket at /graphql (graphql-ws, subprotocol graphql-transport-ws), not over HTTP',
+            ),
+          );
+        },
+      };
+    },
+  };
+}
+
 /** The principal of an HTTP request; an invalid key is a 401 (Apollo reads `extensions.http`). */
 function authenticateHttp(services: Services, headers: http.IncomingHttpHeaders): Principal {
   try {
     return services.auth.authenticate(httpCredentials(headers));
   } catch (error) {
-    const own = appErrorOf(error);
-    throw own ? toGraphQLError(own, { http: true }) : error;
+    throw asRequestError(error);
   }
 }

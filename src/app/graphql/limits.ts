@@ -2,8 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import depthLimit from 'graphql-depth-limit';
 import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { appErrorOf, QueryTooComplexError } from '../../core/errors';
-import { toGraphQLError } from './graphql-errors';
+import { QueryTooComplexError } from '../../core/errors';
+import { asRequestError, toGraphQLError } from './graphql-errors';
 import { assertInputDepth } from '../../core/json-depth';
 
 /** Query limits, the same on every door (HTTP and WebSocket). */
@@ -126,11 +126,9 @@ export function variableLimitsPlugin(schema: GraphQLSchema, limits: VariableLimi
           try {
             assertVariableLimits(schema, document, request.variables, request.operationName, limits);
           } catch (error) {
-            // Apollo answers an error thrown here with HTTP 500 unless it names a status: input
-            // too deep or a query that costs too much is the client's (400), as the depth and
-            // alias limits.
-            const own = appErrorOf(error);
-            throw own ? toGraphQLError(own, { http: true }) : error;
+            // Input too deep or a query that costs too much is the client's (400), as the depth
+            // and alias limits.
+            throw asRequestError(error);
           }
         },
       };

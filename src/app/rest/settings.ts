@@ -4,11 +4,27 @@ import { configDefaults, configJsonSchema, type Config } from '../../core/config
 export const REDACTED = '***REDACTED***';
 
 /**
- * Names of settings whose values are secrets: connection strings and URLs (`*_uri`, `*_url`,
- * `*_urls`: they may carry credentials or tokens), passwords, user names, tokens, keys. Matched on
- * the lower-case name.
+ * Settings whose values are secrets whatever they hold, by the last words of their lower-case
+ * name: passwords, user names, tokens, credentials, API keys (`api_keys`), headers (they carry
+ * tokens) and webhook URLs (their path is the token). `ide_api_key_header` (a header's name) and
+ * `max_query_tokens` (a count) are not: only the end of a name counts, and only text is secret.
  */
-const SECRET_NAME = /(password|secret|token|credential|api_?key|username|(^|_)(uris?|urls?|user|pass)$)/;
+const SECRET_NAME =
+  /(^|_)(password|passwd|pass|secret|secrets|token|credential|credentials|api_key|api_keys|username|user|headers|webhook_url|webhook_urls)$/;
+
+/** Settings holding connection strings or URLs: secret when they carry credentials or a query. */
+const URL_NAME = /(^|_)(uri|uris|url|urls|endpoint)$/;
+
+/** `scheme://user:password@host` (user info) or a query string, which may carry a token. */
+const URL_WITH_CREDENTIALS = /\/\/[^/?#\s]*@|\?/;
+
+/** Whether the value of setting `key` (lower case) must be shown as {@link REDACTED}. */
+export function isSecretSetting(key: string, value: unknown): boolean {
+  const texts = Array.isArray(value) ? value : [value];
+  if (!texts.some((text) => typeof text === 'string' && text !== '')) return false;
+  if (SECRET_NAME.test(key)) return true;
+  return URL_NAME.test(key) && texts.some((text) => typeof text === 'string' && URL_WITH_CREDENTIALS.test(text));
+}
 
 /**
  * MADSci's `GET /settings` body over this server's configuration: `{"settings": {...}}` keyed by
@@ -27,7 +43,7 @@ export function settingsView(
     const value = config.env[name];
     if (!options.includeDefaults && JSON.stringify(value) === JSON.stringify(defaults[name])) continue;
     const key = name.toLowerCase();
-    settings[key] = value === undefined || value === null ? null : SECRET_NAME.test(key) ? REDACTED : value;
+    settings[key] = value === undefined || value === null ? null : isSecretSetting(key, value) ? REDACTED : value;
   }
   if (!options.includeSchema) return { settings };
   const schema = configJsonSchema();
