@@ -1,3 +1,4 @@
+import { traced } from '../core/tracing';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -137,7 +138,7 @@ export class BackupService {
       throw new BadUserInputError(`description may be at most ${MAX_DESCRIPTION} characters`, 'description');
     }
     return this.exclusive(async () => {
-      const info = await this.write(description ?? null);
+      const info = await traced('backup create', {}, () => this.write(description ?? null));
       await this.rotate();
       return info;
     });
@@ -178,31 +179,33 @@ export class BackupService {
    */
   async restore(backupPath: string, mode: RestoreMode = RestoreMode.MERGE): Promise<RestoreOutcome> {
     const dir = this.resolveBackupDir(backupPath);
-    return this.exclusive(async () => {
-      const started = performance.now();
-      let restoredCount = 0;
-      let skippedCount = 0;
-      if (mode === RestoreMode.REPLACE) {
-        // Verification runs inside the replace, so the events logged meanwhile are kept too.
-        try {
-          ({ insertedCount: restoredCount, skippedCount } = await this.store.replaceAll(this.verifiedBatches(dir)));
-        } catch (error) {
-          if (error instanceof ReplaceInProgressError) throw new ServiceUnavailableError(error.message);
-          throw error;
+    return this.exclusive(() =>
+      traced('backup restore', { attributes: { 'lab_events.restore.mode': mode } }, async () => {
+        const started = performance.now();
+        let restoredCount = 0;
+        let skippedCount = 0;
+        if (mode === RestoreMode.REPLACE) {
+          // Verification runs inside the replace, so the events logged meanwhile are kept too.
+          try {
+            ({ insertedCount: restoredCount, skippedCount } = await this.store.replaceAll(this.verifiedBatches(dir)));
+          } catch (error) {
+            if (error instanceof ReplaceInProgressError) throw new ServiceUnavailableError(error.message);
+            throw error;
+          }
+        } else {
+          for await (const batch of this.verifiedBatches(dir)) {
+            const { insertedIds, duplicateIds } = await this.store.insertMany(batch);
+            restoredCount += insertedIds.length;
+            skippedCount += duplicateIds.length;
+          }
         }
-      } else {
-        for await (const batch of this.verifiedBatches(dir)) {
-          const { insertedIds, duplicateIds } = await this.store.insertMany(batch);
-          restoredCount += insertedIds.length;
-          skippedCount += duplicateIds.length;
-        }
-      }
-      this.options.logger?.info(
-        { backup: dir, mode, restoredCount, skippedCount, seconds: (performance.now() - started) / 1000 },
-        'Backup restored',
-      );
-      return { restoredCount, skippedCount };
-    });
+        this.options.logger?.info(
+          { backup: dir, mode, restoredCount, skippedCount, seconds: (performance.now() - started) / 1000 },
+          'Backup restored',
+        );
+        return { restoredCount, skippedCount };
+      }),
+    );
   }
 
   /**
