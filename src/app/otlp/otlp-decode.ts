@@ -1,5 +1,5 @@
 import type { OtlpLogRecord, OtlpLogsRequest, OtlpValue } from '../../events/otlp-logs';
-import { OtlpMessages, StrictReader } from './otlp-proto';
+import { OtlpMessages } from './otlp-proto';
 
 /*
  * OTLP/HTTP request bodies (protobuf or JSON, https://opentelemetry.io/docs/specs/otlp/) to the
@@ -169,7 +169,8 @@ function normalize(message: unknown): OtlpLogsRequest {
 export function decodeProtobufLogs(body: Buffer): OtlpLogsRequest {
   let message;
   try {
-    message = OtlpMessages.ExportLogsServiceRequest.decode(new StrictReader(body));
+    // protobufjs 8 refuses invalid UTF-8 in string fields (never replaced by U+FFFD), as proto3 requires.
+    message = OtlpMessages.ExportLogsServiceRequest.decode(body);
   } catch (error) {
     throw new OtlpDecodeError(`Undecodable protobuf: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -95,15 +95,3 @@ export const OtlpMessages = {
   Status: root.lookupType('common.Status'),
   ErrorInfo: root.lookupType('common.ErrorInfo'),
 };
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * A protobuf reader that refuses invalid UTF-8 in string fields (protobufjs would replace it with
- * U+FFFD), as proto3 requires of strings: an event must never store text its sender did not send.
- */
-export class StrictReader extends protobuf.Reader {
-  override string(): string {
-    return strictUtf8.decode(this.bytes());
-  }
-}
