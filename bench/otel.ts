@@ -6,7 +6,8 @@
  *    workload, in the same run (each path on its own server and fresh store, batches interleaved).
  * 2. Tracing's cost: the `ingest` and `page` benchmarks run twice in child processes, with tracing
  *    off (nothing set) and on (OTLP/HTTP to a sink in this process, sampler always_on = 1.0), and
- *    their figures compared (`<name>.tracing-off.json`, `<name>.tracing-on.json`).
+ *    their figures compared (`<name>.tracing-off.json`, `<name>.tracing-on.json`; `BENCH_OTEL_ROUNDS`
+ *    rounds, alternating which goes first, medians).
  *    `BENCH_OTEL_SKIP_TRACED=1` skips this part.
  *
  * Target: OTLP records/s >= 0.5 x logEvents events/s (the mapping must not cost more than
@@ -198,53 +199,63 @@ const resultOf = (name: string, tag: string) =>
   };
 
 /** Part 2: ingest and page with tracing off and on. */
+type IngestFigure = { store: string; paths: Record<string, { eventsPerSecond: number }> };
+type PageFigure = { case: string; large: { medianMs: number } };
+
+/** The compared figures of one run: name -> value. */
+function figuresOf(tag: string): Map<string, number> {
+  const figures = new Map<string, number>();
+  const ingest = resultOf('ingest', tag);
+  for (const figure of ingest.figures as IngestFigure[]) {
+    for (const pathName of ['graphql', 'raw'] as const) {
+      figures.set(`ingest ${figure.store} ${pathName}, events/s`, figure.paths[pathName]!.eventsPerSecond);
+    }
+  }
+  for (const [key, value] of Object.entries(ingest.ratios)) figures.set(`ingest ${key} (ratio)`, value);
+  for (const figure of resultOf('page', tag).figures as PageFigure[]) {
+    figures.set(`page ${figure.case}, median ms at the large size`, figure.large.medianMs);
+  }
+  return figures;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * Part 2: ingest and page with tracing off and on, in `BENCH_OTEL_ROUNDS` rounds (default 1),
+ * alternating which goes first, so a machine whose load drifts skews both alike; medians over rounds.
+ */
 async function tracingCost(): Promise<Record<string, unknown>> {
+  const rounds = Math.max(1, Number(process.env.BENCH_OTEL_ROUNDS ?? 1));
   const sink = await traceSink();
+  const runs = { off: [] as Map<string, number>[], on: [] as Map<string, number>[] };
+  const onEnv = {
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_TRACES_SAMPLER: 'always_on',
+  };
   try {
-    progress('ingest and page with tracing off');
-    await runTagged('tracing-off', {});
-    progress('ingest and page with tracing on (sampler 1.0, OTLP/HTTP to a sink)');
-    await runTagged('tracing-on', {
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-      OTEL_TRACES_SAMPLER: 'always_on',
-    });
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        progress(`round ${round + 1} of ${rounds}: ingest and page with tracing ${mode}`);
+        await runTagged(`tracing-${mode}`, mode === 'on' ? onEnv : {});
+        runs[mode].push(figuresOf(`tracing-${mode}`));
+      }
+    }
   } finally {
     await sink.close();
   }
-  const ingest = { off: resultOf('ingest', 'tracing-off'), on: resultOf('ingest', 'tracing-on') };
-  const page = { off: resultOf('page', 'tracing-off'), on: resultOf('page', 'tracing-on') };
-  type IngestFigure = { store: string; paths: Record<string, { eventsPerSecond: number }> };
-  type PageFigure = { case: string; large: { medianMs: number }; small: { medianMs: number } };
-  const ingestOff = ingest.off.figures as IngestFigure[];
-  const ingestOn = ingest.on.figures as IngestFigure[];
-  const pageOff = page.off.figures as PageFigure[];
-  const pageOn = page.on.figures as PageFigure[];
-  // Absolute figures: the benchmarks' own ratios are no measure here, since tracing slows their
-  // baselines too (the MongoDB driver is instrumented, store calls get spans).
-  const rows = [
-    ...ingestOff.flatMap((figure, i) =>
-      (['graphql', 'raw'] as const).map((pathName) => {
-        const off = figure.paths[pathName]!.eventsPerSecond;
-        const on = ingestOn[i]!.paths[pathName]!.eventsPerSecond;
-        return [`ingest ${figure.store} ${pathName}, events/s`, off, on, on / off];
-      }),
-    ),
-    ...Object.keys(ingest.off.ratios).map((key) => [
-      `ingest ${key} (ratio)`,
-      ingest.off.ratios[key]!,
-      ingest.on.ratios[key]!,
-      ingest.on.ratios[key]! / ingest.off.ratios[key]!,
-    ]),
-    ...pageOff.map((figure, i) => [
-      `page ${figure.case}, median ms at the large size`,
-      figure.large.medianMs,
-      pageOn[i]!.large.medianMs,
-      pageOn[i]!.large.medianMs / figure.large.medianMs,
-    ]),
-  ] as [string, number, number, number][];
-  printTable('Tracing off vs on (sampler 1.0)', ['figure', 'off', 'on', 'on/off'], rows);
+  const rows = [...runs.off[0]!.keys()].map((name) => {
+    const off = median(runs.off.map((run) => run.get(name)!));
+    const on = median(runs.on.map((run) => run.get(name)!));
+    return [name, off, on, on / off] as [string, number, number, number];
+  });
+  printTable(`Tracing off vs on (sampler 1.0), medians of ${rounds} round(s)`, ['figure', 'off', 'on', 'on/off'], rows);
   return {
+    rounds,
     traceBytesExported: sink.bytes(),
     rows: rows.map(([figure, off, on, onToOff]) => ({ figure, off, on, onToOff: round(onToOff) })),
   };
