@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -46,7 +47,10 @@ export function hasGo(): boolean {
 
 /** The collector binary, built on first use (minutes: the module download and a large link). */
 export async function ensureCollector(log: (line: string) => void = console.log): Promise<string> {
-  const binary = path.join(cacheDir(), 'bin', `otelcol-lab-events-${VERSION}`);
+  // Keyed by the sources, so a changed main.go or go.mod builds anew.
+  const hash = crypto.createHash('sha256');
+  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(fs.readFileSync(path.join(SOURCE, file)));
+  const binary = path.join(cacheDir(), 'bin', `otelcol-lab-events-${VERSION}-${hash.digest('hex').slice(0, 12)}`);
   if (fs.existsSync(binary)) return binary;
   fs.mkdirSync(path.dirname(binary), { recursive: true });
   log(`building the OpenTelemetry Collector ${VERSION} into ${binary} (first run only)`);
