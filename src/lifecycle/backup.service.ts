@@ -178,34 +178,39 @@ export class BackupService {
    * @throws ServiceUnavailableError when another instance is restoring into the same database (REPLACE).
    */
   async restore(backupPath: string, mode: RestoreMode = RestoreMode.MERGE): Promise<RestoreOutcome> {
-    const dir = this.resolveBackupDir(backupPath);
-    return this.exclusive(() =>
-      traced('backup restore', { attributes: { 'lab_events.restore.mode': mode } }, async () => {
-        const started = performance.now();
-        let restoredCount = 0;
-        let skippedCount = 0;
-        if (mode === RestoreMode.REPLACE) {
-          // Verification runs inside the replace, so the events logged meanwhile are kept too.
-          try {
-            ({ insertedCount: restoredCount, skippedCount } = await this.store.replaceAll(this.verifiedBatches(dir)));
-          } catch (error) {
-            if (error instanceof ReplaceInProgressError) throw new ServiceUnavailableError(error.message);
-            throw error;
-          }
-        } else {
-          for await (const batch of this.verifiedBatches(dir)) {
-            const { insertedIds, duplicateIds } = await this.store.insertMany(batch);
-            restoredCount += insertedIds.length;
-            skippedCount += duplicateIds.length;
-          }
-        }
-        this.options.logger?.info(
-          { backup: dir, mode, restoredCount, skippedCount, seconds: (performance.now() - started) / 1000 },
-          'Backup restored',
-        );
-        return { restoredCount, skippedCount };
-      }),
+    return traced('backup restore', { attributes: { 'lab_events.restore.mode': mode } }, () =>
+      this.restoreTraced(backupPath, mode),
     );
+  }
+
+  /** {@link restore}, inside its span. */
+  private async restoreTraced(backupPath: string, mode: RestoreMode): Promise<RestoreOutcome> {
+    const dir = this.resolveBackupDir(backupPath);
+    return this.exclusive(async () => {
+      const started = performance.now();
+      let restoredCount = 0;
+      let skippedCount = 0;
+      if (mode === RestoreMode.REPLACE) {
+        // Verification runs inside the replace, so the events logged meanwhile are kept too.
+        try {
+          ({ insertedCount: restoredCount, skippedCount } = await this.store.replaceAll(this.verifiedBatches(dir)));
+        } catch (error) {
+          if (error instanceof ReplaceInProgressError) throw new ServiceUnavailableError(error.message);
+          throw error;
+        }
+      } else {
+        for await (const batch of this.verifiedBatches(dir)) {
+          const { insertedIds, duplicateIds } = await this.store.insertMany(batch);
+          restoredCount += insertedIds.length;
+          skippedCount += duplicateIds.length;
+        }
+      }
+      this.options.logger?.info(
+        { backup: dir, mode, restoredCount, skippedCount, seconds: (performance.now() - started) / 1000 },
+        'Backup restored',
+      );
+      return { restoredCount, skippedCount };
+    });
   }
 
   /**
