@@ -1,3 +1,6 @@
+// First: tracing (when OTEL_* asks for it) hooks the modules below before they load. A `.env`
+// file, when loaded, must be loaded before this line.
+import { shutdownTelemetry } from './app/telemetry/preload';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './core/config';
 import { startServer } from './app/server';
@@ -27,13 +30,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
+    server
+      .stop()
+      .then(() => shutdownTelemetry())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -212,7 +212,9 @@ export interface ResultBody {
 /** Writes `bench/results/<name>.json` (or `<name>.quick.json` in a quick run); returns its path. */
 export function writeResult(name: string, startedAt: Date, body: ResultBody): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, QUICK ? `${name}.quick.json` : `${name}.json`);
+  // BENCH_RESULT_TAG (set by bench/otel.ts for its traced runs) keeps such runs apart: `<name>.<tag>.json`.
+  const tag = process.env.BENCH_RESULT_TAG ? `.${process.env.BENCH_RESULT_TAG}` : '';
+  const file = path.join(RESULTS_DIR, QUICK ? `${name}${tag}.quick.json` : `${name}${tag}.json`);
   const result = {
     benchmark: name,
     date: startedAt.toISOString(),

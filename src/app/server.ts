@@ -21,6 +21,7 @@ import { notFoundHandler } from './http/not-found';
 import { probesRouter } from './http/probes';
 import { rateLimitMiddleware } from './http/rate-limit';
 import { apiCors, securityHeaders } from './http/security';
+import { createOtlpLogsRouter } from './otlp/otlp-logs.router';
 import { createMadsciRouter } from './rest/rest.router';
 import { createServices, type Services } from './services';
 import { createWebRouter } from './web/web.router';
@@ -110,6 +111,8 @@ export async function startServer(options: {
     requireRole(services.auth, Role.READER, 'Exports', graphqlErrorBody),
     createExportRouter({ analytics: services.analytics, schema }),
   );
+  // OpenTelemetry logs in: OTLP/HTTP at POST /v1/logs (its own rate limit, role check and body parser).
+  app.use(createOtlpLogsRouter(services, logger));
   // MADSci's REST dialect (POST /event, GET /events, ...): its own CORS, rate limit and JSON parser.
   app.use(createMadsciRouter({ services, config, logger }));
   app.use(notFoundHandler());

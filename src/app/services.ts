@@ -80,7 +80,7 @@ export function createServices(
     config,
     store,
     events,
-    health: new HealthService(store, version),
+    health: new HealthService(store, version, config.telemetry),
     live,
     alerts,
     archive,

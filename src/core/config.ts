@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ApiKeyFormatError, parseApiKeys, type ApiKeyEntry } from './api-keys';
 import { parseBooleanWord, SETTING_BOOLEANS } from './booleans';
 import { parseRole, type Role } from './roles';
+import { telemetrySettings, TelemetrySettingsError, type TelemetrySettings } from './telemetry-settings';
 
 const intFrom = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -314,6 +315,8 @@ export interface Config {
   metrics: { enabled: boolean };
   /** GraphQL introspection over HTTP and WebSocket. Default on, off in production. */
   introspection: boolean;
+  /** Tracing as the preload started it (`OTEL_*`, see telemetry-settings.ts); off by default. */
+  telemetry: TelemetrySettings;
 }
 
 /** Whether croner accepts a cron pattern. */
@@ -332,6 +335,16 @@ function parseKeys(text: string): ApiKeyEntry[] {
     return parseApiKeys(text);
   } catch (error) {
     if (error instanceof ApiKeyFormatError) throw new ConfigError(`Invalid configuration: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The tracing settings, their errors reported as configuration errors. */
+function parseTelemetry(env: Record<string, string | undefined>): TelemetrySettings {
+  try {
+    return telemetrySettings(env);
+  } catch (error) {
+    if (error instanceof TelemetrySettingsError) throw new ConfigError(`Invalid configuration: ${error.message}`);
     throw error;
   }
 }
@@ -453,6 +466,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     metrics: { enabled: e.METRICS_ENABLED },
     introspection: env.INTROSPECTION?.trim() ? e.INTROSPECTION : e.NODE_ENV !== 'production',
+    telemetry: parseTelemetry(env),
   };
 }
 

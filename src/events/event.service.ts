@@ -1,5 +1,6 @@
 import type { Config } from '../core/config';
 import { BadUserInputError } from '../core/errors';
+import { activeTraceIds } from '../core/tracing';
 import type { EventDocument } from '../store/event-document';
 import type { EventStore, ReadOrder, Selector } from '../store/event-store';
 import { decodeCursor, encodeCursor, type CursorPosition } from './cursor';
@@ -70,6 +71,16 @@ export class EventService {
       throw new BadUserInputError(
         `A batch may hold at most ${this.limits.maxBatchSize} events, got ${inputs.length}`,
         path,
+      );
+    }
+    // Inside a traced request, events that carry no trace context get the request's span
+    // (docs/opentelemetry.md#events-and-traces), so a dashboard can go from an event to its trace.
+    const trace = activeTraceIds();
+    if (trace) {
+      inputs = inputs.map((input) =>
+        input.traceId == null && input.spanId == null
+          ? { ...input, traceId: trace.traceId, spanId: trace.spanId }
+          : input,
       );
     }
     const turn = this.receipts.take();

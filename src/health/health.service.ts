@@ -1,4 +1,14 @@
+import type { TelemetrySettings } from '../core/telemetry-settings';
 import type { EventStore, StorePing } from '../store/event-store';
+
+/** What tracing is really doing (MADSci's `otel_*` health keys). */
+export interface TelemetryHealth {
+  enabled: boolean;
+  /** `console` or `otlp`; null when tracing is off. */
+  exporterType: string | null;
+  /** The OTLP endpoint; null when tracing is off, prints to the console, or uses the SDK's default. */
+  endpoint: string | null;
+}
 
 /** What `health` reports. */
 export interface HealthReport {
@@ -9,16 +19,26 @@ export interface HealthReport {
   database: StorePing;
   totalEvents: number | null;
   archivedEvents: number | null;
+  telemetry: TelemetryHealth;
 }
 
 /** Server and database health, computed on demand. Never throws. */
 export class HealthService {
   private readonly startedAt = Date.now();
 
+  private readonly telemetry: TelemetryHealth;
+
   constructor(
     private readonly store: EventStore,
     readonly version: string,
-  ) {}
+    telemetry: TelemetrySettings | null = null,
+  ) {
+    this.telemetry = {
+      enabled: telemetry?.enabled ?? false,
+      exporterType: telemetry?.enabled ? telemetry.exporter : null,
+      endpoint: telemetry?.enabled ? telemetry.endpoint : null,
+    };
+  }
 
   /** Whether the database answers (for `/readyz`). */
   async ready(): Promise<boolean> {
@@ -28,7 +48,12 @@ export class HealthService {
   /** Full report: ping, then event counts (all and archived), as MADSci's `/health` does. */
   async report(): Promise<HealthReport> {
     const database = await this.store.ping();
-    const base = { version: this.version, uptimeSeconds: (Date.now() - this.startedAt) / 1000, database };
+    const base = {
+      version: this.version,
+      uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+      database,
+      telemetry: this.telemetry,
+    };
     if (!database.connected) {
       return {
         ...base,

@@ -1,3 +1,4 @@
+import { traced } from '../core/tracing';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -137,7 +138,7 @@ export class BackupService {
       throw new BadUserInputError(`description may be at most ${MAX_DESCRIPTION} characters`, 'description');
     }
     return this.exclusive(async () => {
-      const info = await this.write(description ?? null);
+      const info = await traced('backup create', {}, () => this.write(description ?? null));
       await this.rotate();
       return info;
     });
@@ -177,6 +178,13 @@ export class BackupService {
    * @throws ServiceUnavailableError when another instance is restoring into the same database (REPLACE).
    */
   async restore(backupPath: string, mode: RestoreMode = RestoreMode.MERGE): Promise<RestoreOutcome> {
+    return traced('backup restore', { attributes: { 'lab_events.restore.mode': mode } }, () =>
+      this.restoreTraced(backupPath, mode),
+    );
+  }
+
+  /** {@link restore}, inside its span. */
+  private async restoreTraced(backupPath: string, mode: RestoreMode): Promise<RestoreOutcome> {
     const dir = this.resolveBackupDir(backupPath);
     return this.exclusive(async () => {
       const started = performance.now();

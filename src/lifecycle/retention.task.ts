@@ -1,3 +1,4 @@
+import { traced } from '../core/tracing';
 import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { EventStore } from '../store/event-store';
@@ -101,7 +102,7 @@ export class RetentionTask {
    * database fails. Runs of one task never overlap.
    */
   runOnce(): Promise<RetentionRunResult> {
-    const run = this.running.then(() => this.run());
+    const run = this.running.then(() => traced('retention run', {}, () => this.run()));
     this.running = run.catch(() => undefined);
     run.then(
       (result) => this.options.onRun?.({ result }),

@@ -1,3 +1,4 @@
+import { traced } from '../core/tracing';
 import { Query } from 'mingo';
 import type { Config } from '../core/config';
 import type { EventFilter } from '../events/event.types';
@@ -67,7 +68,7 @@ export class LiveService {
 
   /** Publishes newly stored events to every instance's subscribers. Never blocks or throws. */
   publish(docs: readonly EventDocument[]): void {
-    this.bus.publish(docs);
+    traced('live publish', { attributes: { 'lab_events.events': docs.length } }, () => this.bus.publish(docs));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { traced } from '../core/tracing';
 import type { EventStore } from '../store/event-store';
 import { metrics } from './metrics';
 
@@ -5,7 +6,7 @@ import { metrics } from './metrics';
 const UNTIMED = new Set<PropertyKey>(['init', 'close', 'stream', 'constructor']);
 
 /**
- * The same store, with the latency of every promise-returning call recorded in
+ * The same store, with a span per call when tracing is on, and the latency of every promise-returning call recorded in
  * `lab_events_db_operation_duration_seconds` (label `operation` = method name). A Proxy, so
  * methods added to {@link EventStore} later are timed too, and `instanceof` still holds.
  */
@@ -24,7 +25,12 @@ export function instrumentStore<S extends EventStore>(store: S): S {
         const stop = metrics.dbDuration.startTimer({ engine: target.engine, operation: property });
         let result: unknown;
         try {
-          result = method.apply(target, args);
+          // A span per store call when tracing is on (docs/opentelemetry.md#trace-the-server).
+          result = traced(
+            `${target.engine} ${property}`,
+            { attributes: { 'db.system.name': target.engine, 'db.operation.name': property } },
+            () => method.apply(target, args),
+          );
         } catch (error) {
           stop({ outcome: 'error' });
           throw error;

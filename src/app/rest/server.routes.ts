@@ -17,9 +17,10 @@ export function serverRoutes({ services, config }: MadsciRouterOptions): MadsciR
           version: report.version,
           db_connected: report.database.connected,
           total_events: report.totalEvents,
-          otel_enabled: null,
-          otel_exporter_type: null,
-          otel_endpoint: null,
+          // All null unless tracing is on, as MADSci reports them.
+          otel_enabled: report.telemetry.enabled ? true : null,
+          otel_exporter_type: report.telemetry.exporterType,
+          otel_endpoint: report.telemetry.endpoint,
         });
       },
     },

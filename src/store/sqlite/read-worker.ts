@@ -1,3 +1,4 @@
+import { traced } from '../../core/tracing';
 import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError } from '../../core/errors';
 
@@ -47,6 +48,12 @@ export class SqliteReadWorker {
 
   /** The rows of one read-only statement. */
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    return traced('sqlite read worker', { attributes: { 'db.system.name': 'sqlite', 'db.query.text': sql } }, () =>
+      this.send<T>(sql, params),
+    );
+  }
+
+  private send<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     // Waited on, it keeps the process alive (a CLI export has nothing else); idle, it does not.

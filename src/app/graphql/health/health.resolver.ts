@@ -12,6 +12,15 @@ export class DatabaseHealth {
     number | null;
 }
 
+@ObjectType('TelemetryHealth', { description: 'What the server does with its traces (OTEL_* variables).' })
+export class TelemetryHealth {
+  @Field(() => Boolean, { description: 'Whether spans are recorded and exported.' }) enabled!: boolean;
+  @Field(() => String, { nullable: true, description: '`console` or `otlp`; null when tracing is off.' })
+  exporterType!: string | null;
+  @Field(() => String, { nullable: true, description: 'The OTLP endpoint, when one is configured.' }) endpoint!:
+    string | null;
+}
+
 @ObjectType('Health')
 export class Health {
   @Field(() => Boolean) healthy!: boolean;
@@ -22,6 +31,7 @@ export class Health {
   @Field(() => Int, { nullable: true, description: 'All stored events, archived included.' }) totalEvents!:
     number | null;
   @Field(() => Int, { nullable: true }) archivedEvents!: number | null;
+  @Field(() => TelemetryHealth) telemetry!: TelemetryHealth;
 }
 
 @Resolver(() => Health)
