@@ -1,3 +1,5 @@
+// First: `.env` from the working directory, before anything reads the environment.
+import './core/load-env';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './core/config';
 import { startServer } from './app/server';
@@ -41,5 +43,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error('lab-events failed to start:', error instanceof Error ? error.message : error);
-  process.exit(1);
+  // 2: the configuration is wrong (as for loadConfig above); 1: anything else.
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });
