@@ -87,11 +87,14 @@ export function fetchRedisServer(log: (line: string) => void = console.log): Red
 }
 
 /**
- * The `redis-server` to run: `$REDIS_SERVER_BIN` when set, else one on PATH, else Debian's
- * unpacked into the cache ({@link fetchRedisServer}).
+ * The `redis-server` to run: `$REDIS_SERVER_BIN` when it names one, else one on PATH, else
+ * Debian's unpacked into the cache ({@link fetchRedisServer}); `REDIS_SERVER_BIN=debian` takes
+ * that last path even when PATH has one (as on a fresh machine).
  */
 export function ensureRedisServer(log: (line: string) => void = console.log): RedisBinary {
-  const chosen = process.env.REDIS_SERVER_BIN || redisOnPath();
+  const wanted = process.env.REDIS_SERVER_BIN;
+  if (wanted === 'debian') return fetchRedisServer(log);
+  const chosen = wanted || redisOnPath();
   return chosen ? { path: chosen, env: {} } : fetchRedisServer(log);
 }
 
