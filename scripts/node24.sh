@@ -10,7 +10,7 @@
 #
 # Cache: ${LAB_EVENTS_CACHE:-${XDG_CACHE_HOME:-~/.cache}/lab-events}/node-<version>. NODE24_SPEC
 # (default 24) is the version range asked of the registry; without the registry the newest cached
-# 24.x is used.
+# 24.x is used. NODE24_WORKDIR: where `test` copies the checkout (kept; default a temporary folder).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -67,8 +67,13 @@ run() {
 suite() {
   local prefix work status=0
   prefix="$(fetch)"
-  work="$(mktemp -d "${TMPDIR:-/tmp}/lab-events-node24.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
+  if [[ -n "${NODE24_WORKDIR:-}" ]]; then
+    work="$NODE24_WORKDIR" # kept afterwards (e.g. to try npm start in it)
+    rm -rf "$work" && mkdir -p "$work"
+  else
+    work="$(mktemp -d "${TMPDIR:-/tmp}/lab-events-node24.XXXXXX")"
+    trap 'rm -rf "$work"' EXIT
+  fi
   if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
     # A tracked file deleted in the work tree is listed too: cp skips it (hence `|| true`).
     (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -r cp --parents -t "$work" 2>/dev/null) || true
