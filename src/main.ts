@@ -1,5 +1,7 @@
-// First: tracing (when OTEL_* asks for it) hooks the modules below before they load. A `.env`
-// file, when loaded, must be loaded before this line.
+// First: `.env` from the working directory, before anything reads the environment.
+import './core/load-env';
+// Then tracing (when OTEL_* asks for it, from the environment or `.env`): it hooks the modules
+// below before they load.
 import { shutdownTelemetry } from './app/telemetry/preload';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './core/config';
@@ -47,5 +49,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error('lab-events failed to start:', error instanceof Error ? error.message : error);
-  process.exit(1);
+  // 2: the configuration is wrong (as for loadConfig above); 1: anything else.
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });

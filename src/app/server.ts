@@ -54,6 +54,8 @@ export async function startServer(options: {
   retentionIntervalMs?: number;
 }): Promise<ServerHandle> {
   const { config, logger } = options;
+  // Checked before anything is opened: a refused HOST leaves nothing to close.
+  const bindHost = listenHost(config, logger);
   // Every store call is timed for /metrics.
   const store = instrumentStore(options.store);
   await store.init();
@@ -118,7 +120,6 @@ export async function startServer(options: {
   app.use(notFoundHandler());
   app.use(bodyErrorHandler(config));
 
-  const bindHost = listenHost(config, logger);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, bindHost, () => resolve());

@@ -67,7 +67,8 @@ const EnvSchema = z.object({
   // Query limits, applied to HTTP and WebSocket operations alike.
   MAX_QUERY_DEPTH: intFrom(12, 1, 100),
   MAX_ALIASES: intFrom(30, 0, 10_000),
-  MAX_QUERY_COST: intFrom(250_000, 1),
+  // One answer at most about 2 000 events with every field (docs/limits.md#query-cost).
+  MAX_QUERY_COST: intFrom(50_000, 1),
   MAX_QUERY_TOKENS: intFrom(10_000, 100, 1_000_000),
   // Access control: API keys (role:salt:sha256, see `lab-events hash-key`), the role of keyless callers.
   API_KEYS: z.string().default(''),
@@ -188,7 +189,7 @@ export interface Config {
     maxQueryDepth: number;
     /** Most aliased fields in one operation. Default 30. */
     maxAliases: number;
-    /** Highest estimated cost of an operation (list fields count their page size). Default 250 000. */
+    /** Highest estimated cost of an operation (list fields count their page size). Default 50 000 (docs/limits.md#query-cost). */
     maxQueryCost: number;
     /** Most lexical tokens in one document: bounds the parser's work before any other limit runs. Default 10 000. */
     maxQueryTokens: number;
@@ -202,7 +203,7 @@ export interface Config {
     apiKeys: ApiKeyEntry[];
     /** Role of callers without a key when keys are configured (null: none). Default none. */
     anonymousRole: Role | null;
-    /** Serve a non-loopback HOST without API keys. Default false (the server then binds to 127.0.0.1). */
+    /** Serve a non-loopback HOST without API keys. Default false (the server then refuses to start). */
     insecureBind: boolean;
   };
   /** Absolute directory `exportUtilizationReport` writes into (`EXPORT_DIR`, default `./data/exports`). */

@@ -1,60 +1,101 @@
 /**
- * A real Redis for the multi-instance tests (and the fan-out benchmark): Debian's `redis-server`,
- * installed with apt-get when it is missing (as root, or through passwordless sudo), started on a
- * free loopback port with its own temporary directory and no persistence, stopped afterwards.
+ * A real Redis for the multi-instance tests (and the fan-out benchmark), started on a free loopback
+ * port with its own temporary directory and no persistence, stopped afterwards. Nothing is
+ * installed on the host: without a `redis-server` on PATH, Debian's packages are downloaded
+ * (`apt-get download`, no root needed) and unpacked (`dpkg -x`) into the cache, and run from there.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './ferretdb';
+import { cacheDir, freePort } from './ferretdb';
+
+/**
+ * Debian's packages holding the server and the libraries it needs beyond a base system with a C++
+ * compiler (which better-sqlite3's build needs anyway): `redis-server` is a symlink to
+ * `redis-check-rdb` from `redis-tools`.
+ */
+const REDIS_PACKAGES = ['redis-server', 'redis-tools', 'libjemalloc2', 'liblzf1'];
 
 /** The `redis-server` binary on PATH, or null. */
-function findRedisServer(): string | null {
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin']) {
+function redisOnPath(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, 'redis-server');
     if (dir && fs.existsSync(candidate)) return candidate;
   }
   return null;
 }
 
+/** How to run a `redis-server`: its path, and the environment it needs (libraries beside it). */
+export interface RedisBinary {
+  path: string;
+  env: Record<string, string>;
+}
+
+/** Where {@link fetchRedisServer} unpacks Debian's packages. */
+function unpackedRoot(): string {
+  return path.join(cacheDir(), 'redis');
+}
+
+/** Runs the unpacked server with its own libraries first. */
+function unpacked(root: string): RedisBinary {
+  const libs = [path.join(root, 'usr', 'lib', 'x86_64-linux-gnu'), path.join(root, 'usr', 'lib')];
+  const inherited = process.env.LD_LIBRARY_PATH ? [process.env.LD_LIBRARY_PATH] : [];
+  return {
+    path: path.join(root, 'usr', 'bin', 'redis-server'),
+    env: { LD_LIBRARY_PATH: [...libs, ...inherited].join(path.delimiter) },
+  };
+}
+
 /**
- * Returns the path of `redis-server`, installing Debian's package first if needed. The install
- * runs under `flock`, so parallel test workers do not race for dpkg's lock, and with a
- * `policy-rc.d` that forbids the package from starting a system-wide Redis.
- * @throws Error with instructions when it cannot be installed (not root, no sudo, no apt-get).
+ * Debian's `redis-server` unpacked into `<cache>/redis` (downloaded on first use with
+ * `apt-get download`, under `flock` so parallel test workers do not race), checked with `ldd`.
+ * Root only for `apt-get update` when the package lists are missing; nothing is installed.
+ * @throws Error naming what is missing when it cannot be had.
  */
-export function ensureRedisServer(log: (line: string) => void = console.log): string {
-  const found = findRedisServer();
-  if (found) return found;
-  const root = process.getuid?.() === 0;
-  const sudo = !root && spawnSync('sudo', ['-n', 'true']).status === 0;
-  if (!root && !sudo) {
+export function fetchRedisServer(log: (line: string) => void = console.log): RedisBinary {
+  const root = unpackedRoot();
+  const binary = unpacked(root);
+  if (!fs.existsSync(binary.path)) {
+    log(`downloading Debian's redis-server into ${root} (first run only; nothing is installed)`);
+    fs.mkdirSync(cacheDir(), { recursive: true });
+    const download = [
+      'set -e',
+      `[ -x "$ROOT/usr/bin/redis-server" ] && exit 0`,
+      'work="$(mktemp -d "$ROOT.XXXXXX")"',
+      'trap \'rm -rf "$work"\' EXIT',
+      'cd "$work"',
+      // Fresh machines may have no package lists yet; `apt-get update` fetches them (root only).
+      `apt-get download -qq ${REDIS_PACKAGES.join(' ')} 2>/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq && apt-get download -qq ${REDIS_PACKAGES.join(' ')}; }`,
+      'mkdir unpacked',
+      'for deb in *.deb; do dpkg -x "$deb" unpacked; done',
+      'rm -rf "$ROOT" && mv unpacked "$ROOT"',
+    ].join('\n');
+    execFileSync('flock', [`${root}.lock`, 'sh', '-c', download], {
+      env: { ...process.env, ROOT: root },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
+  const ldd = spawnSync('ldd', [binary.path], { env: { ...process.env, ...binary.env }, encoding: 'utf8' });
+  const missing = ldd.stdout.split('\n').filter((line) => line.includes('not found'));
+  if (ldd.status !== 0 || missing.length > 0) {
     throw new Error(
-      'redis-server is not installed and cannot be installed here (not root, no passwordless sudo): run `apt-get install -y redis-server`',
+      `${binary.path} cannot run: ${missing.map((line) => line.trim()).join('; ') || ldd.stderr}; remove ${root} to download again`,
     );
   }
-  log('installing redis-server with apt-get (first run only)');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-redis-install-'));
-  const policy = path.join(dir, 'policy-rc.d');
-  fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  try {
-    const script = `command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server; }`;
-    const command = ['flock', path.join(os.tmpdir(), 'lab-events-redis-install.lock'), 'sh', '-c', script];
-    execFileSync(
-      sudo ? 'sudo' : command[0]!,
-      sudo ? ['-n', 'env', `POLICYRCD=${policy}`, 'DEBIAN_FRONTEND=noninteractive', ...command] : command.slice(1),
-      {
-        env: { ...process.env, POLICYRCD: policy, DEBIAN_FRONTEND: 'noninteractive' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  const installed = findRedisServer();
-  if (!installed) throw new Error('apt-get install redis-server finished, but redis-server is not on PATH');
-  return installed;
+  return binary;
+}
+
+/**
+ * The `redis-server` to run: `$REDIS_SERVER_BIN` when it names one, else one on PATH, else
+ * Debian's unpacked into the cache ({@link fetchRedisServer}); `REDIS_SERVER_BIN=debian` takes
+ * that last path even when PATH has one (as on a fresh machine).
+ */
+export function ensureRedisServer(log: (line: string) => void = console.log): RedisBinary {
+  const wanted = process.env.REDIS_SERVER_BIN;
+  if (wanted === 'debian') return fetchRedisServer(log);
+  const chosen = wanted || redisOnPath();
+  return chosen ? { path: chosen, env: {} } : fetchRedisServer(log);
 }
 
 /** A running Redis. */
@@ -72,7 +113,7 @@ export async function startRedis(): Promise<RedisHandle> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-events-redis-'));
   const port = await freePort();
   const child: ChildProcess = spawn(
-    binary,
+    binary.path,
     [
       '--port',
       String(port),
@@ -89,7 +130,7 @@ export async function startRedis(): Promise<RedisHandle> {
       '--logfile',
       '',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...binary.env } },
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {

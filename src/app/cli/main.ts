@@ -5,27 +5,64 @@ import pino from 'pino';
 import { generateApiKey, hashApiKey } from '../../core/api-keys';
 import { parseRole } from '../../core/roles';
 import { ConfigError, loadConfig } from '../../core/config';
+import { loadEnvFile } from '../../core/env-file';
 import { createStore } from '../../store/create-store';
 import { importMadsciEvents } from './import.command';
 import { createProgressReporter, rateOf, type OutputStream } from './progress';
 
-const USAGE = `Usage: lab-events import --from <mongodb-uri> [--database madsci_events] [--collection events] [--batch-size 1000]
-       lab-events hash-key <reader|writer|admin> [key]
+/** `lab-events --help`: the commands. */
+const USAGE = `Usage: lab-events <command> [options]
 
-hash-key prints an API_KEYS entry (role:salt:sha256) for a key, and a new random key first when
-none is given; only the entry goes into the server's configuration.
+Commands:
+  import     copy the events of a MADSci Event Manager database into this server's store
+  hash-key   print an API_KEYS entry for an API key (and a new random key when none is given)
+  help       this text, or a command's (lab-events help import)
+
+Run \`lab-events <command> --help\` for a command's options. In a checkout: npx lab-events ...,
+or npm run cli -- <command> ...`;
+
+/** `lab-events import --help`. */
+const IMPORT_USAGE = `Usage: lab-events import --from <mongodb-uri> [--database madsci_events] [--collection events] [--batch-size 1000]
 
 Copies the events of a MADSci Event Manager database into this server's store: MongoDB when
-MONGODB_URI is set, else the SQLite file under DATA_DIR (the server's own configuration).
+MONGODB_URI is set, else the SQLite file under DATA_DIR (the server's own configuration, from the
+environment or .env in the working directory).
 Ids, timestamps (MADSci's ISO text; no offset = UTC), archive state and event_data are kept.
-Events already present are skipped, so running it again adds nothing.`;
+Events already present are skipped, so running it again adds nothing.
+
+Options:
+  --from <uri>         MongoDB connection string of the MADSci database server (required)
+  --database <name>    MADSci's database (default madsci_events)
+  --collection <name>  its events collection (default events)
+  --batch-size <n>     documents read and written per round trip, 1 to 100000 (default 1000)
+  -h, --help           this text
+
+Exit codes: 0 done, 1 failed (e.g. the source cannot be reached), 2 bad usage or configuration.`;
+
+/** `lab-events hash-key --help`. */
+const HASH_KEY_USAGE = `Usage: lab-events hash-key <reader|writer|admin> [key]
+
+Prints an API_KEYS entry (role:salt:sha256) for a key, and a new random key first when none is
+given. Only the entry goes into the server's configuration (API_KEYS, comma-separated); clients
+send the key in the X-API-Key header.
+
+Exit codes: 0 done, 2 bad usage.`;
+
+/** Each command's help. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = { import: IMPORT_USAGE, 'hash-key': HASH_KEY_USAGE };
+
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
 /** `hash-key <role> [key]`: the API_KEYS entry for a key (a new random key when none is given). */
 function hashKeyCommand(args: readonly string[], io: CliIo): number {
+  if (args.some(isHelp)) {
+    io.stdout.write(`${HASH_KEY_USAGE}\n`);
+    return 0;
+  }
   const [roleText, given, ...extra] = args;
   const role = roleText === undefined ? null : parseRole(roleText);
   if (!role || extra.length > 0) {
-    io.stderr.write(`hash-key needs a role (reader, writer or admin) and at most one key\n\n${USAGE}\n`);
+    io.stderr.write(`hash-key needs a role (reader, writer or admin) and at most one key\n\n${HASH_KEY_USAGE}\n`);
     return 2;
   }
   const key = given ?? generateApiKey();
@@ -47,9 +84,18 @@ export interface CliIo {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
+  if (command === undefined) {
+    io.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (isHelp(command) || command === 'help') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && !Object.hasOwn(COMMAND_USAGE, topic)) {
+      io.stderr.write(`Unknown command ${JSON.stringify(topic)}\n\n${USAGE}\n`);
+      return 2;
+    }
+    io.stdout.write(`${topic === undefined ? USAGE : COMMAND_USAGE[topic]}\n`);
+    return 0;
   }
   if (command === 'hash-key') return hashKeyCommand(rest, io);
   if (command !== 'import') {
@@ -71,11 +117,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       allowPositionals: false,
     }));
   } catch (error) {
-    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${IMPORT_USAGE}\n`);
     return 2;
   }
   if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
+    io.stdout.write(`${IMPORT_USAGE}\n`);
     return 0;
   }
   const batchSize = Number(values['batch-size']);
@@ -87,7 +133,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         ? '--batch-size must be a whole number from 1 to 100000'
         : null;
   if (problem || !values.from) {
-    io.stderr.write(`${problem}\n\n${USAGE}\n`);
+    io.stderr.write(`${problem}\n\n${IMPORT_USAGE}\n`);
     return 2;
   }
 
@@ -138,8 +184,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-if (require.main === module) {
-  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+/**
+ * The `lab-events` process: `.env` from the working directory (real variables win), then the
+ * command; exits with its code. Called by `bin/lab-events.cjs` (the package's bin) and when this
+ * file is run with node.
+ */
+export function main(argv: readonly string[] = process.argv.slice(2)): void {
+  loadEnvFile();
+  runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => process.exit(code),
     (error: unknown) => {
       console.error(error);
@@ -147,3 +199,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main();

@@ -60,6 +60,8 @@ function listSize(args: Record<string, unknown>): number | null {
 /**
  * Cost of a field: 1, plus its children times the number of items it may return when its
  * arguments size a list (`first`, `limit`, `ids`, `events`; a default page of 100 counts 100).
+ * The cost is thus about the number of values in the answer; the default maximum (50 000) and its
+ * arithmetic: docs/limits.md#query-cost.
  */
 export const listCostEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
   const size = listSize(args) ?? (field.args.some((a) => a.name === 'first' || a.name === 'limit') ? 100 : null);

@@ -1,14 +1,18 @@
-import type { Config } from '../../core/config';
+import { ConfigError, type Config } from '../../core/config';
 import type { Logger } from '../../core/logger';
 
+/** Loopback addresses: only this machine can connect. */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
 /**
- * Where to listen: HOST, except that without API keys a non-loopback HOST falls back to
- * 127.0.0.1 (with a warning) unless INSECURE_BIND opts in: an open event server on a lab network
- * would let anyone purge or restore.
+ * Where to listen: HOST. A non-loopback HOST (e.g. 0.0.0.0 in a container) without API keys is
+ * refused unless INSECURE_BIND=true opts in: an open event server on a lab network would let
+ * anyone purge or restore, and falling back to loopback would leave a container healthy but
+ * unreachable.
+ * @throws ConfigError naming HOST, API_KEYS and INSECURE_BIND.
  */
 export function listenHost(config: Config, logger: Logger): string {
-  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.host);
-  if (config.auth.apiKeys.length > 0 || loopback) return config.host;
+  if (config.auth.apiKeys.length > 0 || LOOPBACK.test(config.host)) return config.host;
   if (config.auth.insecureBind) {
     logger.warn(
       { host: config.host },
@@ -16,9 +20,9 @@ export function listenHost(config: Config, logger: Logger): string {
     );
     return config.host;
   }
-  logger.warn(
-    { host: config.host },
-    'No API keys configured: listening on 127.0.0.1 only; set API_KEYS (or INSECURE_BIND=true) to serve the network',
+  throw new ConfigError(
+    `Refusing to listen on HOST=${config.host} without API_KEYS: anyone on the network could purge or restore events. ` +
+      'Set API_KEYS (an entry from `lab-events hash-key admin`), or INSECURE_BIND=true to serve without access control, ' +
+      'or HOST=127.0.0.1 to serve this machine only.',
   );
-  return '127.0.0.1';
 }
