@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<Target[]>> = {
   fanout: async () => (await import('./fanout')).runFanout(),
   backup: async () => (await import('./backup')).runBackup(),
   soak: async () => (await import('./soak')).runSoak(),
+  'vs-madsci': async () => (await import('./vs-madsci')).runVsMadsci(),
 };
 
 async function main(): Promise<number> {
