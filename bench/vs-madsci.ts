@@ -16,6 +16,7 @@ import './support/production-env';
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import type { ServerHandle } from '../src/app/server';
@@ -81,6 +82,8 @@ interface Operation {
 const LATENCY_BUDGET_MS = QUICK ? 2_000 : 6_000;
 /** A report request still running after this long counts as this long (a lower bound, marked `>`). */
 const REPORT_TIMEOUT_MS = Number(process.env.BENCH_REPORT_TIMEOUT_S ?? (QUICK ? 30 : 900)) * 1000;
+/** How much longer a late report of ours is awaited (and counted) after the timeout. */
+const LATE_WAIT_MS = QUICK ? 60_000 : 300_000;
 
 /** MADSci's timestamp strings (naive UTC, as it stores them), for selectors and report windows. */
 const madsciTime = (ms: number) => new Date(ms).toISOString().slice(0, 19);
@@ -169,7 +172,10 @@ export async function runVsMadsci(): Promise<Target[]> {
       JSON.stringify({
         query: LOG_EVENTS,
         variables: {
-          events: new EventGenerator(4000, 90 + b).inputs(b * 1000, (b + 1) * 1000).map(toGraphQLInput),
+          // No ids: the batches are sent again and again, and each must store 1000 new events.
+          events: new EventGenerator(4000, 90 + b)
+            .inputs(b * 1000, (b + 1) * 1000)
+            .map((input) => ({ ...toGraphQLInput(input), id: undefined })),
         },
       }),
     );
@@ -440,21 +446,30 @@ async function measure(client: LoadClient, side: Side, op: Operation): Promise<n
 
 /**
  * One slow request sent from this process; its ms, or the timeout when it ran out. A late request
- * of ours is awaited (up to 5 minutes more) and counts with its real time, so it never loads
+ * of ours is awaited ({@link LATE_WAIT_MS} more) and counts with its real time, so it never loads
  * FerretDB during the next measurement; MADSci, which goes on with an abandoned request, is
  * restarted instead (see the caller).
  */
 async function measureSlow(side: Side, op: Operation, onTimeout: () => void): Promise<number> {
   const [request] = op.requests(side);
   const started = performance.now();
-  const abort = new AbortController();
-  const answer = (async () => {
-    const response = await fetch(`${side.url}${request!.path}`, { method: request!.method, signal: abort.signal });
-    const body = await response.text();
-    if (response.status !== 200 || (op.mustNotContain && body.includes(op.mustNotContain)))
-      throw new Error(`${op.name} on ${side.name}: HTTP ${response.status} ${body.slice(0, 300)}`);
-    return performance.now() - started;
-  })();
+  // node:http rather than fetch: undici gives up on response headers after 300 s.
+  let request_: http.ClientRequest | undefined;
+  const answer = new Promise<number>((resolve, reject) => {
+    request_ = http.request(`${side.url}${request!.path}`, { method: request!.method }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        if (response.statusCode !== 200 || (op.mustNotContain && body.includes(op.mustNotContain)))
+          reject(new Error(`${op.name} on ${side.name}: HTTP ${response.statusCode} ${body.slice(0, 300)}`));
+        else resolve(performance.now() - started);
+      });
+    });
+    request_.on('error', reject);
+    request_.end();
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), REPORT_TIMEOUT_MS)));
   const ms = await Promise.race([answer, timeout]);
@@ -462,14 +477,14 @@ async function measureSlow(side: Side, op: Operation, onTimeout: () => void): Pr
   if (ms !== null) return ms;
   progress(`${op.name} on ${side.name}: no answer after ${REPORT_TIMEOUT_MS / 1000} s`);
   if (side.ours) {
-    const late = await Promise.race([answer, new Promise<null>((r) => setTimeout(r, 300_000, null))]);
+    const late = await Promise.race([answer, new Promise<null>((r) => setTimeout(r, LATE_WAIT_MS, null))]);
     if (late !== null) {
       progress(`answered after ${round(late / 1000)} s`);
       return late;
     }
   }
   onTimeout();
-  abort.abort();
+  request_?.destroy();
   await answer.catch(() => undefined);
   return REPORT_TIMEOUT_MS;
 }
