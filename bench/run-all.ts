@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<Target[]>> = {
   backup: async () => (await import('./backup')).runBackup(),
   soak: async () => (await import('./soak')).runSoak(),
   otel: async () => (await import('./otel')).runOtel(),
+  'vs-madsci': async () => (await import('./vs-madsci')).runVsMadsci(),
 };
 
 async function main(): Promise<number> {

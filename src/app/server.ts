@@ -70,6 +70,9 @@ export async function startServer(options: {
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on API responses (a hash of every body, for GraphQL POSTs that are never revalidated;
+  // MADSci sends none either). Static bundles keep theirs: serve-static sets its own.
+  app.set('etag', false);
   // Security headers on every route; the IDE and dashboard pages replace the CSP with their own.
   app.use(securityHeaders());
   // CORS for the API and downloads, before the web router (whose GET /graphql would answer

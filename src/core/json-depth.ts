@@ -6,16 +6,33 @@ import { BadUserInputError } from './errors';
  * @returns the depth, or `max + 1` when it is deeper than `max`.
  */
 export function jsonDepth(value: unknown, max: number): number {
+  if (value === null || typeof value !== 'object') return 0;
+  // Two parallel stacks (containers, their depths) and no per-node arrays: this runs over every
+  // request's variables, a 1 000-event batch included.
+  const containers: object[] = [value];
+  const depths: number[] = [1];
   let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    const level = depth + 1;
+  while (containers.length > 0) {
+    const current = containers.pop()!;
+    const level = depths.pop()!;
     if (level > max) return max + 1;
     if (level > deepest) deepest = level;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (child !== null && typeof child === 'object') stack.push([child, level]);
+    if (Array.isArray(current)) {
+      for (const child of current) {
+        if (child !== null && typeof child === 'object') {
+          containers.push(child as object);
+          depths.push(level + 1);
+        }
+      }
+    } else {
+      for (const key in current) {
+        if (!Object.hasOwn(current, key)) continue;
+        const child = (current as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          containers.push(child);
+          depths.push(level + 1);
+        }
+      }
     }
   }
   return deepest;

@@ -75,6 +75,30 @@ describe('query cost', () => {
     );
   });
 
+  it('caches a cost per parsed document, yet re-estimates when a variable that sizes it changes', () => {
+    // One DocumentNode, as Apollo hands it for every request of the same text.
+    const costOf = (doc: ReturnType<typeof parse>, variables: Record<string, unknown>, operationName?: string) => {
+      const error = thrown(() => assertCost(schema, doc, variables, operationName, 0));
+      return Number(/^Query cost (\d+)/.exec(error.message)![1]);
+    };
+    const page = parse(
+      'query($n: Int, $skip: Boolean!) { events(first: $n) { totalCount edges @skip(if: $skip) { node { id } } } }',
+    );
+    expect(costOf(page, { n: 5, skip: true })).toBe(6);
+    expect(costOf(page, { n: 50, skip: true })).toBe(51);
+    expect(costOf(page, { n: 5, skip: false })).toBe(21);
+    expect(costOf(page, { n: 5, skip: true })).toBe(6);
+    const byIds = parse(
+      'query($ids: [ID!]!, $other: String) { eventsByIds(ids: $ids) { id eventType } health { healthy } }',
+    );
+    expect(costOf(byIds, { ids: ['a'], other: 'x' })).toBe(5);
+    expect(costOf(byIds, { ids: ['a', 'b', 'c'], other: 'y' })).toBe(9);
+    expect(costOf(byIds, { ids: ['z'], other: 'z' })).toBe(5);
+    const two = parse('query A($n: Int) { events(first: $n) { totalCount } } query B { health { healthy } }');
+    expect(costOf(two, { n: 7 }, 'A')).toBe(8);
+    expect(costOf(two, { n: 7 }, 'B')).toBe(2);
+  });
+
   it('leaves invalid variables to execution (BAD_USER_INPUT there), not to the cost check', () => {
     expect(() =>
       assertCost(schema, parse('query($n: Int) { events(first: $n) { totalCount } }'), { n: 'many' }, undefined, 0),

@@ -1,6 +1,12 @@
 import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
@@ -66,6 +72,15 @@ export async function startGraphqlHttpDoor(options: {
         },
       },
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo's default plugins we do not use. Cache control would wrap every resolver to
+      // compute a policy that is always "no-store" here (no @cacheControl hints): the header is
+      // set once below instead. Usage and schema reporting and inline traces are for Apollo's
+      // hosted service (off without APOLLO_KEY; disabled here so that an APOLLO_KEY in the
+      // environment sends nothing out).
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       graphqlMetricsPlugin(),
       errorStatusPlugin(),
       authPlugin(services.auth),
@@ -79,6 +94,7 @@ export async function startGraphqlHttpDoor(options: {
     handlers: [
       csrfGuard(),
       express.json({ limit: config.limits.maxBodyBytes }),
+      noStore,
       expressMiddleware(apollo, {
         context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)),
       }),
@@ -108,6 +124,12 @@ function subscriptionsOverWebSocket(): ApolloServerPlugin<GraphQLContext> {
     },
   };
 }
+
+/** GraphQL responses are never cached (what Apollo's cache-control plugin answered without hints). */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
 
 /** The principal of an HTTP request; an invalid key is a 401 (Apollo reads `extensions.http`). */
 function authenticateHttp(services: Services, headers: http.IncomingHttpHeaders): Principal {

@@ -1,6 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import depthLimit from 'graphql-depth-limit';
-import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
+import {
+  visit,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { QueryTooComplexError } from '../../core/errors';
 import { asRequestError, toGraphQLError } from './graphql-errors';
@@ -68,8 +75,62 @@ export const listCostEstimator: ComplexityEstimator = ({ args, childComplexity, 
   return size === null ? undefined : 1 + childComplexity * size;
 };
 
+/** The arguments {@link listSize} reads. */
+const LIST_ARGUMENTS = new Set(['first', 'limit', 'ids', 'events']);
+
+/** Costs already estimated for one parsed document. */
+interface CostCache {
+  /** The variables its cost depends on: those in list-sizing arguments and in directives (@skip, @include). */
+  inputs: readonly string[];
+  /** Cost by operation name and those variables' values (see {@link costKey}). */
+  costs: Map<string, number>;
+}
+
+/** Distinct keys kept per document; past this, costs are computed and not kept. */
+const MAX_COSTS_PER_DOCUMENT = 256;
+
 /**
- * Estimates an operation's cost with its variables.
+ * Per parsed document (Apollo hands the same DocumentNode for the same query text), so
+ * `event(id: $id)` is estimated once, not once per id.
+ */
+const costCaches = new WeakMap<DocumentNode, CostCache>();
+
+function costCache(document: DocumentNode): CostCache {
+  let cache = costCaches.get(document);
+  if (!cache) {
+    const inputs = new Set<string>();
+    let inDirective = 0;
+    let inListArgument = 0;
+    visit(document, {
+      Directive: { enter: () => void inDirective++, leave: () => void inDirective-- },
+      Argument: {
+        enter: (node) => void (LIST_ARGUMENTS.has(node.name.value) && inListArgument++),
+        leave: (node) => void (LIST_ARGUMENTS.has(node.name.value) && inListArgument--),
+      },
+      Variable: (node) => {
+        if (inDirective > 0 || inListArgument > 0) inputs.add(node.name.value);
+      },
+    });
+    cache = { inputs: [...inputs], costs: new Map() };
+    costCaches.set(document, cache);
+  }
+  return cache;
+}
+
+/** What a cost can depend on: the operation, and the values (a list's length) of the cache's inputs. */
+function costKey(cache: CostCache, variables: Record<string, unknown>, operationName: string | undefined | null) {
+  let key = operationName ?? '';
+  for (const name of cache.inputs) {
+    const value = variables[name];
+    // A list sizes by its length alone (`ids`, `events`); anything else by its JSON.
+    key += `\0${Array.isArray(value) ? `#${value.length}` : String(JSON.stringify(value))}`;
+  }
+  return key;
+}
+
+/**
+ * Estimates an operation's cost with its variables (once per document and list sizes: see
+ * {@link costCaches}).
  * @throws QueryTooComplexError above `max`.
  */
 export function assertCost(
@@ -79,17 +140,22 @@ export function assertCost(
   operationName: string | undefined | null,
   max: number,
 ): void {
-  let cost: number;
-  try {
-    cost = getComplexity({
-      schema,
-      query: document,
-      variables: variables ?? {},
-      ...(operationName ? { operationName } : {}),
-      estimators: [listCostEstimator, simpleEstimator({ defaultComplexity: 1 })],
-    });
-  } catch {
-    return; // Invalid variables: execution reports them with BAD_USER_INPUT.
+  const cache = costCache(document);
+  const key = costKey(cache, variables ?? {}, operationName);
+  let cost = cache.costs.get(key);
+  if (cost === undefined) {
+    try {
+      cost = getComplexity({
+        schema,
+        query: document,
+        variables: variables ?? {},
+        ...(operationName ? { operationName } : {}),
+        estimators: [listCostEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      });
+    } catch {
+      return; // Invalid variables: execution reports them with BAD_USER_INPUT.
+    }
+    if (cache.costs.size < MAX_COSTS_PER_DOCUMENT) cache.costs.set(key, cost);
   }
   if (cost > max)
     throw new QueryTooComplexError(`Query cost ${cost} exceeds the maximum of ${max}; ask for fewer items or fields`);
