@@ -255,15 +255,24 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
       for (const sub of subs) sub.socket.subscribe(sub.id, sub.query, { f: sub.filter });
       await subscribersAre(subs.length);
 
+      // Tagged, so that the events query finds exactly these among what earlier tests stored.
+      const tag = `shared-frames-${Date.now()}`;
+      const tagged = (i: number): EventInput => ({
+        ...variedEvent(i),
+        eventData: { ...(variedEvent(i).eventData as Record<string, unknown>), tag },
+      });
       const logged: string[] = [];
-      for (let i = 0; i < 6; i++) logged.push(await logOne(variedEvent(i)));
-      logged.push(...(await logMany(Array.from({ length: 14 }, (_, i) => variedEvent(6 + i)))));
+      for (let i = 0; i < 6; i++) logged.push(await logOne(tagged(i)));
+      logged.push(...(await logMany(Array.from({ length: 14 }, (_, i) => tagged(6 + i)))));
       const nexts = (sub: (typeof subs)[number]) =>
         sub.socket.messages.filter((m) => m.id === sub.id && m.type === 'next') as (WireMessage & {
           payload: { data: Record<string, Record<string, unknown>> | null; errors?: { path?: unknown[] }[] };
         })[];
       const expectedOf = async (filter: EventFilter) => {
-        const { events } = await server.ok(EventsConnectionDocument, { filter, first: 1000 });
+        const { events } = await server.ok(EventsConnectionDocument, {
+          filter: { and: [filter, { text: tag }] },
+          first: 1000,
+        });
         const selected = new Set(events.nodes.map((node) => node.id));
         const stored = await server.handle.services.events.findByIds(logged.filter((id) => selected.has(id)));
         const byId = new Map(stored.map((doc) => [doc._id, doc]));

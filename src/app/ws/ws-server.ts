@@ -21,6 +21,7 @@ import type { Logger } from '../../core/logger';
 import type { Services } from '../services';
 import { createSharedFrameSubscribe, type FrameTarget } from './shared-frames';
 import { countWsErrors } from './ws-metrics';
+import { TurnWrites } from './turn-writes';
 
 /**
  * graphql-ws options for the one schema: the per-operation context (with the socket, for
@@ -50,6 +51,7 @@ export function graphqlWsOptions(options: {
     result.errors ? { ...result, errors: format(result.errors) } : result;
   /** Each operation's socket and id, by its context (the frames of a subscription go there). */
   const targets = new WeakMap<object, FrameTarget>();
+  const writes = new TurnWrites();
   const max = config.live.maxSubscriptionsPerConnection;
   const principals = new WeakMap<Extra, Principal>();
   return {
@@ -74,7 +76,7 @@ export function graphqlWsOptions(options: {
       targets.set(context, {
         id,
         open: () => socket.readyState === socket.OPEN,
-        send: (frame) => socket.send(frame),
+        send: (frame) => writes.send(socket, frame),
       });
       return context;
     },
