@@ -670,36 +670,6 @@ describe.each(STORE_KINDS)('EventStore.replaceAll on %s', (kind) => {
     for (const [id, doc] of expected) expect({ id, doc: after.get(id) }).toEqual({ id, doc });
   });
 
-  it.runIf(kind === 'sqlite')(
-    'keeps every index of the events table (rebuilt inside the swap), used by the same query plans',
-    async () => {
-      const sqlite = store as SqliteEventStore;
-      const selectors = [
-        { event_type: 'node_start' },
-        { 'source.node_id': 'node-1' },
-        { received_at: { $gt: new Date(0) } },
-      ];
-      const plans = () =>
-        selectors.map((selector) =>
-          sqlite.explainFind(selector, { field: 'event_timestamp', direction: -1 }).join(' | '),
-        );
-      await store.deleteMany({});
-      await fill(store, variedDocs(30, 5));
-      const before = plans();
-      expect(before[0]).toContain('events_type_ts');
-      expect(before[1]).toContain('events_node_ts');
-      const incoming = variedDocs(40, 6);
-      expect(await store.replaceAll(batchesOf(incoming, 10))).toEqual({ insertedCount: 40, skippedCount: 0 });
-      expect(plans()).toEqual(before);
-      // The rebuilt indexes hold every row: index-only counts agree with the table.
-      for (const doc of incoming.slice(0, 5)) {
-        expect(await store.count({ event_type: doc.event_type })).toBe(
-          incoming.filter((d) => d.event_type === doc.event_type).length,
-        );
-      }
-    },
-  );
-
   it('changes nothing when the documents fail midway, and leaves nothing beside the events', async () => {
     await store.deleteMany({});
     await fill(store, variedDocs(25, 3));

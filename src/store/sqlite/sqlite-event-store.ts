@@ -367,7 +367,7 @@ export class SqliteEventStore implements EventStore {
           );
           // No WHERE and no trigger left: SQLite truncates instead of deleting row by row.
           conn.exec('DELETE FROM events');
-          this.withIndexesRebuilt(() => conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`));
+          conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`);
           conn.exec(`DROP TABLE ${staging}`);
           conn.exec(`DROP TABLE ${captured}`);
           return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
@@ -381,24 +381,6 @@ export class SqliteEventStore implements EventStore {
       }
       throw error;
     }
-  }
-
-  /**
-   * Runs `fill` (a bulk copy into the emptied events table, inside the caller's transaction)
-   * with the table's secondary indexes dropped, then creates them again from their own
-   * definitions: building an index from a million rows sorts them once, where inserting row by
-   * row walks every index's B-tree per row (several times slower once the indexes outgrow the
-   * page cache). Being inside the transaction, the drop is never seen by anyone, and a failure
-   * rolls it back with everything else. Part of a restore's swap only (see {@link replaceAll}).
-   */
-  private withIndexesRebuilt(fill: () => void): void {
-    const conn = this.conn;
-    const indexes = conn
-      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL`)
-      .all() as { name: string; sql: string }[];
-    for (const { name } of indexes) conn.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
-    fill();
-    for (const { sql } of indexes) conn.exec(sql);
   }
 
   /** Drops what a replace cut off by a crash (or running in another process) left in the file. */
