@@ -137,6 +137,10 @@ function storeSourceHash(): string {
 
 /** A cached database of `count` generated events (built on first use). */
 async function cachedDatabase(count: number): Promise<string> {
+  // BACKUP_DB_<count>: a database of that many events built earlier (kept aside, so that two
+  // source trees measure the same file).
+  const given = process.env[`BACKUP_DB_${count}`];
+  if (given) return given;
   const root = path.join(SCRATCH_DIR, 'backup-cache');
   const key = `n${count}-w${WORKLOAD_VERSION}-s${storeSourceHash()}`;
   const file = path.join(root, key, 'events.db');

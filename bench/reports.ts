@@ -267,10 +267,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Runs the benchmark (the parent side). */
 export async function runReports(): Promise<Target[]> {
   const startedAt = new Date();
-  const { file, builtInSeconds } = await labDatabase();
+  // REPORTS_DB: a lab database built earlier (kept aside, so that two source trees measure the same file).
+  const { file, builtInSeconds } = process.env.REPORTS_DB
+    ? { file: process.env.REPORTS_DB, builtInSeconds: null }
+    : await labDatabase();
+  // REPORTS_CASES: only these cases (comma-separated names).
+  const only = process.env.REPORTS_CASES?.split(',').map((name) => name.trim());
   const atStart = await checkQuiet('before the reports benchmark');
   const results: CaseResult[] = [];
-  for (const c of CASES) {
+  for (const c of CASES.filter((x) => !only || only.includes(x.name))) {
     progress(c.name);
     results.push(await inChild(c.name, file));
   }
@@ -343,7 +348,8 @@ if (require.main === module) {
   const at = process.argv.indexOf('--reports-case');
   if (at >= 0) {
     runCase(process.argv[at + 1]!, process.argv[at + 2]!).then(
-      (result) => process.send!(result, () => process.exit(0)),
+      // Run by hand (not forked), e.g. under --cpu-prof: the figures on stdout.
+      (result) => (process.send ? process.send(result, () => process.exit(0)) : console.log(JSON.stringify(result))),
       (error: unknown) => {
         console.error(error);
         process.exit(1);

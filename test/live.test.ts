@@ -13,7 +13,7 @@ import {
 import { NODES } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { STORE_KINDS } from './support/stores';
-import { liveClient, subscribe } from './support/ws-client';
+import { liveClient, RawLiveSocket, subscribe, type WireMessage } from './support/ws-client';
 
 const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
 const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -228,6 +228,135 @@ describe.each(STORE_KINDS)('live subscriptions on %s', (kind) => {
       await resumed.until((r) => r.values.includes(sentinel), `the sentinel after #${k}`);
       expect(resumed.values, `after #${k}`).toEqual(live.values.slice(k + 1));
       resumed.unsubscribe();
+    }
+  });
+
+  it('encodes each event once per distinct operation, yet every subscription gets exactly its filter, selection, aliases and id', async () => {
+    const FULL =
+      'subscription($f: EventFilter) { eventLogged(filter: $f) { id eventType logLevel source { nodeId } } }';
+    const ALIASED = 'subscription($f: EventFilter) { ev: eventLogged(filter: $f) { key: id level: logLevel } }';
+    const IDS = 'subscription($f: EventFilter) { eventLogged(filter: $f) { id } }';
+    const a = new RawLiveSocket(server.url);
+    const b = new RawLiveSocket(server.url);
+    try {
+      await Promise.all([a.init(), b.init()]);
+      const warning: EventFilter = { minLevel: 'WARNING' };
+      // Identical operations on one socket and across sockets, the same filter with another
+      // selection, the same selection with another filter, and ids that need escaping in JSON.
+      const subs: { socket: RawLiveSocket; id: string; query: string; filter: EventFilter }[] = [
+        { socket: a, id: 'a-warn-full', query: FULL, filter: warning },
+        { socket: b, id: 'b-warn-full', query: FULL, filter: warning },
+        { socket: b, id: 'b-warn-ids', query: IDS, filter: warning },
+        { socket: a, id: 'a-all-aliased', query: ALIASED, filter: {} },
+        { socket: b, id: 'b "all" \\ aliased \u2713', query: ALIASED, filter: {} },
+        { socket: a, id: 'a-start-aliased', query: ALIASED, filter: { eventTypes: ['NODE_START'] } },
+        { socket: a, id: 'a-node-ids', query: IDS, filter: { source: { nodeId: [NODES[1]!] } } },
+      ];
+      for (const sub of subs) sub.socket.subscribe(sub.id, sub.query, { f: sub.filter });
+      await subscribersAre(subs.length);
+
+      // Tagged, so that the events query finds exactly these among what earlier tests stored.
+      const tag = `shared-frames-${Date.now()}`;
+      const tagged = (i: number): EventInput => ({
+        ...variedEvent(i),
+        eventData: { ...(variedEvent(i).eventData as Record<string, unknown>), tag },
+      });
+      const logged: string[] = [];
+      for (let i = 0; i < 6; i++) logged.push(await logOne(tagged(i)));
+      logged.push(...(await logMany(Array.from({ length: 14 }, (_, i) => tagged(6 + i)))));
+      const nexts = (sub: (typeof subs)[number]) =>
+        sub.socket.messages.filter((m) => m.id === sub.id && m.type === 'next') as (WireMessage & {
+          payload: { data: Record<string, Record<string, unknown>> | null; errors?: { path?: unknown[] }[] };
+        })[];
+      const expectedOf = async (filter: EventFilter) => {
+        const { events } = await server.ok(EventsConnectionDocument, {
+          filter: { and: [filter, { text: tag }] },
+          first: 1000,
+        });
+        const selected = new Set(events.nodes.map((node) => node.id));
+        const stored = await server.handle.services.events.findByIds(logged.filter((id) => selected.has(id)));
+        const byId = new Map(stored.map((doc) => [doc._id, doc]));
+        return logged
+          .filter((id) => selected.has(id))
+          .map((id) => {
+            const doc = byId.get(id)!;
+            return {
+              id,
+              eventType: doc.event_type.toUpperCase(),
+              logLevel: LEVELS[doc.log_level / 10]!,
+              nodeId: doc.source.node_id,
+            };
+          });
+      };
+      for (const sub of subs) {
+        const expected = await expectedOf(sub.filter);
+        expect(expected.length, `${sub.id} selects some events`).toBeGreaterThan(1);
+        await vi.waitFor(() => expect(nexts(sub).length, sub.id).toBeGreaterThanOrEqual(expected.length), {
+          timeout: 20_000,
+          interval: 20,
+        });
+        const got = nexts(sub);
+        expect(got.length, sub.id).toBe(expected.length);
+        for (const [i, message] of got.entries()) {
+          const event = expected[i]!;
+          expect(message.payload.errors, sub.id).toBeUndefined();
+          if (sub.query === ALIASED) {
+            expect(message.payload.data, sub.id).toEqual({ ev: { key: event.id, level: event.logLevel } });
+          } else if (sub.query === FULL) {
+            expect(message.payload.data, sub.id).toEqual({
+              eventLogged: {
+                id: event.id,
+                eventType: event.eventType,
+                logLevel: event.logLevel,
+                source: { nodeId: event.nodeId },
+              },
+            });
+          } else {
+            expect(message.payload.data, sub.id).toEqual({ eventLogged: { id: event.id } });
+          }
+        }
+      }
+      // Nothing went to an id the socket did not subscribe with.
+      for (const socket of [a, b]) {
+        const ids = new Set(subs.filter((s) => s.socket === socket).map((s) => s.id));
+        expect(socket.messages.filter((m) => m.id !== undefined && !ids.has(m.id))).toEqual([]);
+      }
+
+      // A field-level error: a stored event whose level the schema cannot represent (a writer
+      // other than this server), published live. Operations selecting the level get the error
+      // (path through the aliases, data null), the others the event; every subscription goes on.
+      const [stored] = await server.handle.services.events.findByIds([logged[0]!]);
+      const odd = { ...stored!, _id: `${stored!._id.slice(0, -4)}ODD1`, event_type: 'node_start', log_level: 25 };
+      odd.source = { node_id: NODES[1]! };
+      server.handle.services.live.publish([odd]);
+      const after = await logOne({ eventType: 'NODE_START', logLevel: 'ERROR', source: { nodeId: NODES[1]! } });
+      const lastIs = (sub: (typeof subs)[number], id: string) =>
+        vi.waitFor(() => expect(JSON.stringify(nexts(sub).at(-1)?.payload.data ?? null)).toContain(id), {
+          timeout: 20_000,
+          interval: 20,
+        });
+      for (const sub of subs) await lastIs(sub, after);
+      for (const sub of subs.filter((s) => s.query === ALIASED)) {
+        const failed = nexts(sub).at(-2)!;
+        expect(failed.payload.data, sub.id).toBeNull();
+        expect(failed.payload.errors, sub.id).toHaveLength(1);
+        expect(failed.payload.errors![0], sub.id).toMatchObject({
+          path: ['ev', 'level'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        });
+        expect(
+          sub.socket.messages.filter((m) => m.id === sub.id && m.type !== 'next'),
+          sub.id,
+        ).toEqual([]);
+      }
+      expect(nexts(subs[6]!).at(-2)!.payload).toEqual({ data: { eventLogged: { id: odd._id } } });
+      for (const sub of subs.filter((s) => s.query !== ALIASED && s.id !== 'a-node-ids')) {
+        expect(JSON.stringify(nexts(sub)), sub.id).not.toContain(odd._id);
+      }
+      expect(live().subscribers).toBe(subs.length);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 

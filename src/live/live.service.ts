@@ -5,7 +5,7 @@ import type { EventFilter } from '../events/event.types';
 import type { EventService } from '../events/event.service';
 import { BadUserInputError } from '../core/errors';
 import type { EventDocument } from '../store/event-document';
-import type { EventStore, ReadOrder } from '../store/event-store';
+import type { EventStore, ReadOrder, Selector } from '../store/event-store';
 import { alertSelector } from './alert-selector';
 import type { LiveBus } from './live-bus';
 import { Subscriber, type SubscriberCounters } from './subscriber';
@@ -50,7 +50,9 @@ export class LiveService {
   private readonly subscribers = new Set<Subscriber>();
   private readonly counters: SubscriberCounters = { slowConsumersEnded: 0, peakQueued: 0 };
   private opened = 0;
-  private readonly alertQuery: Query;
+  private readonly alertSelector: Selector;
+  /** One matcher per distinct selector, shared by the subscriptions using it, with how many do. */
+  private readonly matchers = new Map<string, { matches: (doc: EventDocument) => boolean; users: number }>();
 
   constructor(
     private readonly events: EventService,
@@ -58,7 +60,7 @@ export class LiveService {
     private readonly bus: LiveBus,
     private readonly options: LiveOptions,
   ) {
-    this.alertQuery = new Query(alertSelector(options.alertLevel));
+    this.alertSelector = alertSelector(options.alertLevel);
   }
 
   /** Connects the bus (Redis: subscribed before the first client arrives). */
@@ -91,16 +93,15 @@ export class LiveService {
       // Receipt order, not event time: an event logged late with an old timestamp is replayed.
       order = { field: 'received_at', direction: 1, after: { value: last.received_at, id: last._id } };
     }
-    const query = new Query(selector);
     // Listening first, reading second: whatever is stored after the read starts arrives live.
-    const subscriber = this.open((doc) => query.test(doc as unknown as Record<string, unknown>), connection);
+    const subscriber = this.open(selector, connection);
     if (order) subscriber.replayFrom(this.store.stream(selector, { order }));
     return subscriber;
   }
 
   /** Live alerts: events with `alert: true` or a level at or above the alert level. */
   alertRaised(connection?: LiveConnection): AsyncIterableIterator<EventDocument> {
-    return this.open((doc) => this.alertQuery.test(doc as unknown as Record<string, unknown>), connection);
+    return this.open(this.alertSelector, connection);
   }
 
   stats(): LiveStats {
@@ -127,17 +128,67 @@ export class LiveService {
     await this.bus.close();
   }
 
-  private open(matches: (doc: EventDocument) => boolean, connection: LiveConnection | undefined): Subscriber {
+  private open(selector: Selector, connection: LiveConnection | undefined): Subscriber {
+    const release = this.useMatcher(selector);
     const subscriber: Subscriber = new Subscriber({
-      matches,
+      matches: release.matches,
       bufferLimit: this.options.subscriberBuffer,
       ...(connection ? { pendingBytes: () => connection.bufferedAmount() } : {}),
       pendingBytesLimit: this.options.subscriberBufferBytes,
       counters: this.counters,
-      onEnd: () => this.subscribers.delete(subscriber),
+      onEnd: () => {
+        this.subscribers.delete(subscriber);
+        release.done();
+      },
     });
     this.subscribers.add(subscriber);
     this.opened += 1;
     return subscriber.attach(this.bus);
   }
+
+  /**
+   * The matcher of a selector, shared by every subscription with the same one: an event is tested
+   * once per distinct filter (mingo), not once per subscriber; the answer is kept per event object
+   * (every listener receives the same objects), so it goes when the event does.
+   */
+  private useMatcher(selector: Selector): { matches: (doc: EventDocument) => boolean; done: () => void } {
+    const key = selectorKey(selector);
+    let shared = this.matchers.get(key);
+    if (!shared) {
+      const query = new Query(selector);
+      const answers = new WeakMap<EventDocument, boolean>();
+      const matches = (doc: EventDocument) => {
+        let answer = answers.get(doc);
+        if (answer === undefined) {
+          answer = query.test(doc as unknown as Record<string, unknown>);
+          answers.set(doc, answer);
+        }
+        return answer;
+      };
+      shared = { matches, users: 0 };
+      this.matchers.set(key, shared);
+    }
+    shared.users += 1;
+    const entry = shared;
+    let done = false;
+    return {
+      matches: entry.matches,
+      done: () => {
+        if (done) return;
+        done = true;
+        entry.users -= 1;
+        if (entry.users === 0 && this.matchers.get(key) === entry) this.matchers.delete(key);
+      },
+    };
+  }
+}
+
+/** A selector as text, dates and regular expressions tagged (so that no two selectors share one). */
+function selectorKey(selector: Selector): string {
+  return JSON.stringify(selector, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = this[key];
+    if (raw instanceof Date) return { $date: raw.getTime() };
+    if (raw instanceof RegExp) return { $re: raw.source, $flags: raw.flags };
+    return value;
+  });
 }

@@ -13,6 +13,11 @@ export function trackWebSocketConnections(wsServer: WebSocketServer): void {
   });
 }
 
+/** Counts the errors of one answer sent on a socket, by code. */
+export function countWsErrors(errors: readonly GraphQLError[]): void {
+  for (const error of errors) metrics.graphqlErrors.inc({ code: graphqlErrorCode(error), transport: 'ws' });
+}
+
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
@@ -28,9 +33,7 @@ export function withWsMetrics<P extends Record<PropertyKey, unknown> | undefined
   type Timer = ReturnType<typeof metrics.graphqlDuration.startTimer>;
   const startedAt = new WeakMap<Context<P, E>, Map<string, Timer>>();
   const running = new WeakMap<Context<P, E>, Set<string>>();
-  const countErrors = (errors: readonly GraphQLError[]) => {
-    for (const error of errors) metrics.graphqlErrors.inc({ code: graphqlErrorCode(error), transport: 'ws' });
-  };
+  const countErrors = countWsErrors;
   return {
     ...options,
     onSubscribe: (ctx, id, payload) => {

@@ -1,4 +1,12 @@
-import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  type ExecutionResult,
+  specifiedRules,
+  validate,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { connectionParamCredentials } from '../http/auth.http';
@@ -11,13 +19,15 @@ import { authorizeOperation } from '../graphql/authorize-operation';
 import { makeFormatError, toGraphQLError } from '../graphql/graphql-errors';
 import type { Logger } from '../../core/logger';
 import type { Services } from '../services';
-import { createSharedSubscribe } from './shared-subscribe';
+import { createSharedFrameSubscribe, type FrameTarget } from './shared-frames';
+import { countWsErrors } from './ws-metrics';
+import { TurnWrites } from './turn-writes';
 
 /**
  * graphql-ws options for the one schema: the per-operation context (with the socket, for
  * back-pressure), the shared validation rules, the connection-init timeout, the cap on
- * subscriptions per connection, per-event execution shared between identical subscriptions
- * ({@link createSharedSubscribe}), and error formatting identical to Apollo's (codes kept,
+ * subscriptions per connection, live events encoded once per distinct operation and written as
+ * the same frame text to every socket running it ({@link createSharedFrameSubscribe}), and error formatting identical to Apollo's (codes kept,
  * internals hidden in production, no stack traces). Pass `config.live.keepAliveMs` as
  * `useServer`'s third argument: it pings every so often and terminates a socket that has not
  * answered the previous ping.
@@ -36,6 +46,12 @@ export function graphqlWsOptions(options: {
     onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL subscription'),
   });
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  /** The payload of a `next` message: the result, its errors formatted (what `onNext` below makes of it). */
+  const toPayload = (result: ExecutionResult) =>
+    result.errors ? { ...result, errors: format(result.errors) } : result;
+  /** Each operation's socket and id, by its context (the frames of a subscription go there). */
+  const targets = new WeakMap<object, FrameTarget>();
+  const writes = new TurnWrites();
   const max = config.live.maxSubscriptionsPerConnection;
   const principals = new WeakMap<Extra, Principal>();
   return {
@@ -51,12 +67,18 @@ export function graphqlWsOptions(options: {
         return false;
       }
     },
-    context: (ctx): GraphQLContext => {
+    context: (ctx, id): GraphQLContext => {
       const { socket } = ctx.extra;
-      return {
+      const context: GraphQLContext = {
         ...createContext(services, principals.get(ctx.extra)),
         connection: { bufferedAmount: () => socket.bufferedAmount },
       };
+      targets.set(context, {
+        id,
+        open: () => socket.readyState === socket.OPEN,
+        send: (frame) => writes.send(socket, frame),
+      });
+      return context;
     },
     // Spec rule violations carry no code; give them Apollo's, so both doors answer alike.
     validate: (validationSchema, document) =>
@@ -68,8 +90,14 @@ export function graphqlWsOptions(options: {
               extensions: { ...error.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
             }),
       ),
-    // One execution per event for all subscriptions running the same operation and variables.
-    subscribe: createSharedSubscribe(),
+    // One execution and one encoding per event for all subscriptions running the same operation
+    // and variables; frames are written to the sockets directly.
+    subscribe: createSharedFrameSubscribe({
+      targetOf: (contextValue) =>
+        (typeof contextValue === 'object' && contextValue ? targets.get(contextValue) : null) ?? null,
+      toPayload,
+      onErrorsSent: countWsErrors,
+    }),
     onSubscribe: (ctx, _id, payload) => {
       // graphql-ws registers the operation before this hook, so it counts itself.
       if (Object.keys(ctx.subscriptions).length > max) return [toGraphQLError(new TooManySubscriptionsError(max))];
@@ -100,8 +128,8 @@ export function graphqlWsOptions(options: {
       }
       return undefined;
     },
-    onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: format(result.errors) } : undefined,
+    // Results graphql-ws sends itself (queries and mutations over the socket).
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? toPayload(result) : undefined),
     onError: (_ctx, _id, _payload, errors) => format(errors),
   };
 }
