@@ -8,6 +8,7 @@ import type { EventDocument } from '../event-document';
 import {
   ReplaceInProgressError,
   type CountGroupsOptions,
+  type CountOptions,
   type EventStore,
   type FindOptions,
   type GroupCount,
@@ -206,8 +207,10 @@ export class MongoEventStore implements EventStore {
     return (await this.gate.run(() => this.events.findOne(selector, { projection: { _id: 1 } }))) !== null;
   }
 
-  async count(selector: Selector): Promise<number> {
-    return this.gate.run(() => this.events.countDocuments(selector));
+  async count(selector: Selector, options: CountOptions = {}): Promise<number> {
+    return this.gate.run(() =>
+      this.events.countDocuments(selector, options.limit !== undefined ? { limit: options.limit } : {}),
+    );
   }
 
   async *stream(

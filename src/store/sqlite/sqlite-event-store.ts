@@ -6,6 +6,7 @@ import { Query } from 'mingo';
 import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../event-document';
 import type {
   CountGroupsOptions,
+  CountOptions,
   EventStore,
   FindOptions,
   GroupCount,
@@ -275,17 +276,23 @@ export class SqliteEventStore implements EventStore {
     return (await this.find(selector, { order: { field: 'event_timestamp', direction: -1 }, limit: 1 })).length > 0;
   }
 
-  async count(selector: Selector): Promise<number> {
+  async count(selector: Selector, options: CountOptions = {}): Promise<number> {
     const where = selectorToSql(selector, TEXT_INDEX_ALWAYS);
+    const limit = options.limit;
     if (where.exact) {
+      const filtered = `FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`;
       const [row] = await this.read<{ n: number }>(
-        `SELECT count(*) AS n FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`,
-        where.params,
+        limit === undefined
+          ? `SELECT count(*) AS n ${filtered}`
+          : `SELECT count(*) AS n FROM (SELECT 1 ${filtered} LIMIT ?)`,
+        limit === undefined ? where.params : [...where.params, limit],
       );
       return row!.n;
     }
     let n = 0;
-    for await (const _doc of this.scan(selector, where, { field: 'event_timestamp', direction: 1 })) n++;
+    for await (const _doc of this.scan(selector, where, { field: 'event_timestamp', direction: 1 })) {
+      if (++n === limit) break;
+    }
     return n;
   }
 

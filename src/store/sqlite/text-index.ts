@@ -46,7 +46,11 @@ function createTriggers(db: Database.Database): void {
  * one), indexing the stored events in one IMMEDIATE transaction (writers wait; about 15-20 s
  * per 1 000 000 events on a busy 2-core machine), reporting progress per chunk.
  */
-export function ensureTextIndex(db: Database.Database, onProgress?: (message: string) => void): void {
+export function ensureTextIndex(
+  db: Database.Database,
+  onProgress?: (message: string) => void,
+  chunk = BACKFILL_CHUNK,
+): void {
   const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(TABLE);
   if (exists) {
     createTriggers(db);
@@ -59,17 +63,20 @@ export function ensureTextIndex(db: Database.Database, onProgress?: (message: st
     if (total === 0) return;
     onProgress?.(`Indexing the text of ${total} stored events for the text filter (once)`);
     const started = Date.now();
-    const step = db.prepare(
-      `INSERT INTO ${TABLE} (rowid, search_text) SELECT rowid, search_text FROM events WHERE rowid > ? ORDER BY rowid LIMIT ${BACKFILL_CHUNK}`,
+    // Chunks by the events' rowids (an external-content index reads its rowids from them too).
+    const chunkEnd = db.prepare(
+      `SELECT max(rowid) AS r FROM (SELECT rowid FROM events WHERE rowid > ? ORDER BY rowid LIMIT ${chunk})`,
     );
-    const lastIndexed = db.prepare(`SELECT max(rowid) AS r FROM ${TABLE}`);
+    const step = db.prepare(
+      `INSERT INTO ${TABLE} (rowid, search_text) SELECT rowid, search_text FROM events WHERE rowid > ? AND rowid <= ?`,
+    );
     let done = 0;
-    let after = -Infinity;
+    let after = Number.MIN_SAFE_INTEGER;
     for (;;) {
-      const { changes } = step.run(after);
-      if (changes === 0) break;
-      done += changes;
-      after = (lastIndexed.get() as { r: number }).r;
+      const { r: end } = chunkEnd.get(after) as { r: number | null };
+      if (end === null) break;
+      done += step.run(after, end).changes;
+      after = end;
       onProgress?.(`Indexed the text of ${done} / ${total} events`);
     }
     onProgress?.(`Text index ready: ${done} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
