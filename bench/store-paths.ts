@@ -83,7 +83,7 @@ interface SqliteFigures {
   idLookupRawMs: number;
 }
 
-async function measureSqlite(file: string, events: number, reps: number): Promise<SqliteFigures> {
+export async function measureSqlite(file: string, events: number, reps: number): Promise<SqliteFigures> {
   const store = new SqliteEventStore(file);
   await store.init();
   const db = new Database(file, { readonly: true });

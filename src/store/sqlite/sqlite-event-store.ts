@@ -280,7 +280,7 @@ export class SqliteEventStore implements EventStore {
     const where = selectorToSql(selector, TEXT_INDEX_ALWAYS);
     const limit = options.limit;
     if (where.exact) {
-      const filtered = `FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`;
+      const filtered = `FROM events ${this.countAccess(selector)}${where.sql ? ` WHERE ${where.sql}` : ''}`;
       const [row] = await this.read<{ n: number }>(
         limit === undefined
           ? `SELECT count(*) AS n ${filtered}`
@@ -294,6 +294,18 @@ export class SqliteEventStore implements EventStore {
       if (++n === limit) break;
     }
     return n;
+  }
+
+  /**
+   * How a count reads `events`: from the text index's candidates for a rare top-level term, along
+   * one index per value for a multi-value filter (as a page does, see {@link limitedPageSql}), else
+   * as SQLite chooses (which, for these, is a walk of every active event).
+   */
+  private countAccess(selector: Selector): string {
+    const term = topLevelTextTerm(selector);
+    if (term !== null && isRareTerm(this.conn, term)) return 'NOT INDEXED';
+    const split = splitPerValue(selector, { field: 'event_timestamp', direction: -1 });
+    return split ? `INDEXED BY ${split.index}` : '';
   }
 
   async *stream(
