@@ -12,6 +12,7 @@ import { QUICK, waitForQuiet, type Target } from './support/harness';
 const BENCHMARKS: Record<string, () => Promise<Target[]>> = {
   ingest: async () => (await import('./ingest')).runIngest(),
   page: async () => (await import('./page')).runPage(),
+  'store-paths': async () => (await import('./store-paths')).runStorePaths(),
   'graphql-overhead': async () => (await import('./graphql-overhead')).runGraphqlOverhead(),
   reports: async () => (await import('./reports')).runReports(),
   fanout: async () => (await import('./fanout')).runFanout(),

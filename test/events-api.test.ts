@@ -3,6 +3,7 @@ import {
   EventPageDocument,
   EventsByIdsDocument,
   EventsConnectionDocument,
+  EventsCountCappedDocument,
   EventsCountDocument,
   GetEventDocument,
   HealthDocument,
@@ -255,6 +256,27 @@ describe.each(STORE_KINDS)('GraphQL ingest and queries on %s', (kind) => {
     const { eventPage } = await server.ok(EventPageDocument, { filter, limit: 2, offset: 1 });
     expect(eventPage).toMatchObject({ limit: 2, offset: 1, totalCount: 6 });
     expect(eventPage.items.map((e) => e.id)).toEqual(idsOf(['critical', 'alertWarn']));
+  });
+
+  it('caps totalCount at its limit, and refuses a limit that is not a positive integer', async () => {
+    const filter: EventFilter = { from: iso(0), to: iso(60) };
+    const capped = async (countLimit: number | null) => {
+      const data = await server.ok(EventsCountCappedDocument, { filter, countLimit });
+      expect(data.eventPage.totalCount).toBe(data.events.totalCount);
+      return data.events.totalCount;
+    };
+    expect(await capped(null)).toBe(6);
+    expect(await capped(4)).toBe(4);
+    expect(await capped(6)).toBe(6);
+    expect(await capped(100)).toBe(6);
+    // The text filter (a scan on MongoDB, the text index on SQLite) stops at the cap too.
+    const text = await server.ok(EventsCountCappedDocument, { filter: { text: 'e', archived: 'ALL' }, countLimit: 2 });
+    expect(text.events.totalCount).toBe(2);
+    for (const countLimit of [0, -3]) {
+      const result = await server.gql(EventsCountCappedDocument, { filter, countLimit });
+      expect(result.status).toBe(200);
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
+    }
   });
 
   it('answers raw MADSci selectors, ISO and EJSON dates included', async () => {

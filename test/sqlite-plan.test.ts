@@ -53,6 +53,42 @@ describe('SQLite query plans', () => {
     }
   }
 
+  // docs/performance.md#merged-seeks: one seek per listed value on its (value, event_timestamp) index, merged.
+  for (const [name, filter, index, values] of [
+    ['event types', { eventTypes: ['node_error', 'action_failed', 'experiment_failed'] }, 'events_type_ts', 3],
+    ['levels', { levels: [40, 50] }, 'events_level_ts', 2],
+    [
+      'nodes with a type',
+      { source: { nodeId: [NODES[0]!, NODES[1]!] }, eventTypes: ['node_error'] },
+      'events_node_ts',
+      2,
+    ],
+  ] as [string, EventFilter, string, number][]) {
+    for (const order of [
+      { field: 'event_timestamp', direction: -1 },
+      { field: 'event_timestamp', direction: 1, after },
+    ] satisfies ReadOrder[]) {
+      it(`reads a page of several ${name} as ${values} merged index seeks${'after' in order ? ' after a cursor' : ''}`, () => {
+        const plan = store.explainFind(service.selectorFor(filter), order);
+        const text = plan.join(' | ');
+        expect(text).toMatch(/MERGE \(UNION ALL\)/);
+        const column =
+          index === 'events_type_ts' ? 'event_type' : index === 'events_level_ts' ? 'log_level' : 'source_node_id';
+        const seeks = plan.filter((step) => step.startsWith(`SEARCH events USING INDEX ${index} (${column}=?`));
+        expect(seeks, text).toHaveLength(values);
+        for (const step of plan) expect(step, text).not.toMatch(/^SCAN events/);
+      });
+    }
+  }
+
+  it('reads a page of a rare text term from the text index, and a 2-character term by the scan', async () => {
+    const plan = store.explainFind(service.selectorFor({ text: 'pump' }), { field: 'event_timestamp', direction: -1 });
+    expect(plan.join(' | ')).toMatch(/VIRTUAL TABLE INDEX/);
+    expect(plan.join(' | ')).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    const short = store.explainFind(service.selectorFor({ text: 'pu' }), { field: 'event_timestamp', direction: -1 });
+    expect(short.join(' | ')).not.toMatch(/VIRTUAL TABLE/);
+  });
+
   it('is a real check: a query on a column without an index is a table scan', () => {
     const plan = store.explainFind({ trace_id: 'x' }, { field: 'event_timestamp', direction: -1 });
     // The order can still come from an index, but only by walking it whole.

@@ -1,10 +1,11 @@
 import { Query } from 'mingo';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { filterToSelector } from '../src/events/event-filter';
 import { sanitizeSelector } from '../src/events/selector';
 import type { EventDocument } from '../src/store/event-document';
 import type { EventStore, ReadOrder, Selector } from '../src/store/event-store';
-import { BASE_TIME, makeDoc, NODES, variedDocs, WORKCELL } from './support/fixtures';
+import { BASE_TIME, makeDoc, NODES, seededRandom, variedDocs, WORKCELL } from './support/fixtures';
 import { openStore, STORE_KINDS } from './support/stores';
 
 /** The reference: what MongoDB's query language says, evaluated by mingo over the same documents. */
@@ -219,6 +220,130 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
     await store.insertMany(extra);
     expect(await store.deleteMany({ 'event_data.purge': { $gte: 2 } })).toBe(1);
     expect((await store.findByIds(extra.map((d) => d._id))).map((d) => d._id)).toEqual([extra[0]!._id]);
+  });
+
+  /** Walks a selector page by page (keyset), then back from the end, and checks both walks and a skip. */
+  async function checkWalks(selector: Selector, limit: number): Promise<void> {
+    for (const direction of [-1, 1] as const) {
+      const order = { field: 'event_timestamp', direction } as const;
+      const want = expected(docs, selector, order);
+      const seen: string[] = [];
+      let after: ReadOrder['after'];
+      for (;;) {
+        const page = await store.find(selector, { order: { ...order, ...(after ? { after } : {}) }, limit });
+        const ids = await store.findIds(selector, { order: { ...order, ...(after ? { after } : {}) }, limit });
+        expect(ids).toEqual(page.map((d) => d._id));
+        seen.push(...page.map((d) => d._id));
+        if (page.length < limit) break;
+        const last = page.at(-1)!;
+        after = { value: last.event_timestamp, id: last._id };
+      }
+      expect(seen).toEqual(want);
+      // A skip beyond what each per-value seek would hold without it.
+      const skip = Math.min(limit * 3, want.length);
+      const skipped = await store.find(selector, { order, limit, skip });
+      expect(skipped.map((d) => d._id)).toEqual(want.slice(skip, skip + limit));
+      expect(await store.count(selector)).toBe(want.length);
+    }
+  }
+
+  const mine = () => ({ _id: { $in: docs.map((d) => d._id) } });
+
+  // Merged per-value index seeks on SQLite (docs/performance.md#merged-seeks): the same pages as one $in.
+  for (const [name, filter] of [
+    ['several event types', { eventTypes: ['node_error', 'workflow_complete', 'experiment_start'] }],
+    ['several levels', { levels: [10, 40, 50] }],
+    ['several nodes', { source: { nodeId: [NODES[0]!, NODES[2]!] } }],
+    [
+      'types with a level floor, a node and all archive states',
+      {
+        eventTypes: ['node_error', 'log_info'],
+        minLevel: 20,
+        source: { nodeId: [NODES[1]!] },
+        archived: 'ALL',
+      },
+    ],
+    [
+      'types and levels with a time window',
+      {
+        eventTypes: ['node_start', 'node_error', 'log_info'],
+        levels: [0, 20, 40],
+        from: new Date(BASE_TIME + 5 * 60_000),
+        to: new Date(BASE_TIME + 35 * 60_000),
+      },
+    ],
+    ['types and text', { eventTypes: ['node_start', 'node_error', 'log_info'], text: 'robot' }],
+  ] as [string, Record<string, unknown>][]) {
+    it(`walks a multi-value filter (${name}) both ways by keyset, ties on the timestamp broken by id`, async () => {
+      const selector = { $and: [filterToSelector(filter as never), mine()] };
+      expect(expected(docs, selector).length).toBeGreaterThan(5);
+      await checkWalks(selector, 4);
+      await checkWalks(filterToSelector(filter as never), 1000);
+    });
+  }
+
+  it('answers randomized text searches exactly as the substring scan does', async () => {
+    const random = seededRandom(11);
+    const texts = [
+      'Robot arm moved 5%_ of the way',
+      'Schöne GRÜSSE aus Köln — straße',
+      'İstanbul ΣΊΣΥΦΟΣ ǅemal',
+      'emoji 🧪🔬 test-tube; "quoted" \\ back\\slash',
+      'a_b%c d%%e __ under_score',
+      'line one\nline two\ttab',
+      'ABC abc AbC',
+    ];
+    const extra = texts.map((text, i) =>
+      makeDoc({ event_timestamp: new Date(BASE_TIME + i * 1000), event_data: { message: text, n: i * 37 } }),
+    );
+    await store.insertMany(extra);
+    const all = [...docs, ...extra];
+    const pool = all.map((d) => d.search_text).filter((t) => t.length > 0);
+    const terms = new Set<string>([
+      '%',
+      '_',
+      '%_',
+      'a_b',
+      'd%%',
+      '"',
+      '\\',
+      'ss',
+      'ß',
+      'İ',
+      'i̇',
+      'σ',
+      'ΣΊΣ',
+      '🧪',
+      '🧪🔬',
+      'ǅ',
+      'ǆ',
+      'é',
+      '\n',
+      'e\nl',
+      'zzzzq',
+    ]);
+    for (let i = 0; i < 120; i++) {
+      const text = pool[Math.floor(random() * pool.length)]!;
+      const chars = [...text];
+      const start = Math.floor(random() * chars.length);
+      const length = 1 + Math.floor(random() * 8);
+      let term = chars.slice(start, start + length).join('');
+      if (random() < 0.3) term = term.toUpperCase();
+      if (term.trim() !== '') terms.add(term);
+    }
+    for (const term of terms) {
+      const selector = {
+        $and: [filterToSelector({ text: term, archived: 'ALL' as never }), { _id: { $in: all.map((d) => d._id) } }],
+      };
+      const want = expected(all, selector);
+      const page = await store.find(selector, { order: { field: 'event_timestamp', direction: -1 }, limit: 1000 });
+      expect(
+        page.map((d) => d._id),
+        `text ${JSON.stringify(term)}`,
+      ).toEqual(want);
+      expect(await store.count(selector), `count of text ${JSON.stringify(term)}`).toBe(want.length);
+    }
+    await store.deleteMany({ _id: { $in: extra.map((d) => d._id) } });
   });
 
   it('reports itself reachable', async () => {

@@ -208,9 +208,15 @@ export class EventService {
     return { items, limit, offset, selector };
   }
 
-  /** Number of events a selector matches. */
-  count(selector: Selector): Promise<number> {
-    return this.store.count(selector);
+  /**
+   * Number of events a selector matches; with `limit`, counted only up to it (docs/performance.md#capped-counts).
+   * @throws BadUserInputError (field `limit`) unless `limit` is a positive integer.
+   */
+  count(selector: Selector, limit?: number | null): Promise<number> {
+    if (limit === null || limit === undefined) return this.store.count(selector);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new BadUserInputError('totalCount limit must be a positive integer', 'limit');
+    return this.store.count(selector, { limit });
   }
 
   /**

@@ -13,5 +13,7 @@ export function createStore(config: Config, logger: Logger): EventStore {
       onWarning: (message, error) => logger.warn({ err: error }, message),
     });
   }
-  return new SqliteEventStore(path.join(config.dataDir, 'events.db'));
+  return new SqliteEventStore(path.join(config.dataDir, 'events.db'), {
+    onProgress: (message) => logger.info(message),
+  });
 }

@@ -26,6 +26,12 @@ export interface FindOptions {
   skip?: number;
 }
 
+/** Options of {@link EventStore.count}. */
+export interface CountOptions {
+  /** Stop counting at this many (a positive integer). */
+  limit?: number;
+}
+
 /** Outcome of a bulk insert. Duplicate ids are skipped, never fatal. */
 export interface InsertResult {
   insertedIds: string[];
@@ -99,8 +105,11 @@ export interface EventStore {
   find(selector: Selector, options: FindOptions): Promise<EventDocument[]>;
   /** Whether any document matches. */
   exists(selector: Selector): Promise<boolean>;
-  /** Number of matching documents. */
-  count(selector: Selector): Promise<number>;
+  /**
+   * Number of matching documents; with `limit`, counting stops there (a result equal to `limit`
+   * means "at least that many"), so a broad or unindexed selector reads only that far.
+   */
+  count(selector: Selector, options?: CountOptions): Promise<number>;
   /**
    * Every matching document in the given order, read in keyset chunks of `chunkSize` (default
    * 1000) so memory stays flat however many match; the event loop gets a turn between chunks.

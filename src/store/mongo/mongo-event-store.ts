@@ -8,6 +8,7 @@ import type { EventDocument } from '../event-document';
 import {
   ReplaceInProgressError,
   type CountGroupsOptions,
+  type CountOptions,
   type EventStore,
   type FindOptions,
   type GroupCount,
@@ -60,6 +61,11 @@ const OTHER_INSTANCE_CLOCK_SLACK_MS = 60_000;
  */
 const REPLACE_LEASE = 'replace-all';
 const REPLACE_LEASE_MS = 60_000;
+/**
+ * Largest batch of ids {@link MongoEventStore.findByIds} looks up on FerretDB as parallel `_id`
+ * equalities (each a scan inside its database, ~10x cheaper than its `$in`) rather than one `$in`.
+ */
+const FERRETDB_PARALLEL_IDS = 8;
 
 /** What a call on a closed (or never opened) store throws. */
 const closedError = () => new StoreUnavailableError(new Error('The MongoDB store is closed'));
@@ -82,6 +88,8 @@ export class MongoEventStore implements EventStore {
   private readonly captures = new Set<Set<string>>();
   /** This store's name as holder of {@link REPLACE_LEASE}. */
   private readonly owner = `store-${process.pid}-${randomBytes(6).toString('hex')}`;
+  /** The server is FerretDB (its buildInfo says so): see {@link findByIds}. */
+  private ferretDb = false;
 
   constructor(private readonly options: MongoStoreOptions) {}
 
@@ -98,6 +106,11 @@ export class MongoEventStore implements EventStore {
     this.connection = connection;
     this.collection = model.collection as unknown as Collection<EventDocument>;
     this.indexes = model.schema.indexes().map(([key, options]) => ({ ...options, key }) as IndexDescription);
+    try {
+      this.ferretDb = 'ferretdbVersion' in (await connection.db!.admin().command({ buildInfo: 1 }));
+    } catch {
+      // Not fatal: lookups then take the MongoDB path, which is correct everywhere.
+    }
     try {
       // Before the indexes: a replace cut off between its renames leaves no events collection.
       if (await this.takeReplaceLease()) {
@@ -159,9 +172,23 @@ export class MongoEventStore implements EventStore {
     return this.options.journaledWrites === false ? undefined : { w: 'majority', j: true };
   }
 
+  /**
+   * One id is an equality match on `_id` (`findOne`), which every wire-compatible server answers
+   * from its `_id` index or pushes down (FerretDB v1 pushes down `_id` equality but reads and
+   * filters the whole collection itself for `$in` or `$or`: 0.8 s against 9 s at 40 000 events).
+   * A batch is one `$in` round trip, except on FerretDB, where a small batch is
+   * {@link FERRETDB_PARALLEL_IDS} equality lookups at once (see `docs/performance.md`).
+   */
   async findByIds(ids: readonly string[]): Promise<EventDocument[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.gate.run(() => this.events.find({ _id: { $in: [...ids] } }).toArray());
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const docs = await this.gate.run(async () => {
+      if (unique.length === 1 || (this.ferretDb && unique.length <= FERRETDB_PARALLEL_IDS)) {
+        const found = await Promise.all(unique.map((_id) => this.events.findOne({ _id })));
+        return found.filter((doc) => doc !== null);
+      }
+      return this.events.find({ _id: { $in: unique } }).toArray();
+    });
     return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
   }
 
@@ -180,8 +207,10 @@ export class MongoEventStore implements EventStore {
     return (await this.gate.run(() => this.events.findOne(selector, { projection: { _id: 1 } }))) !== null;
   }
 
-  async count(selector: Selector): Promise<number> {
-    return this.gate.run(() => this.events.countDocuments(selector));
+  async count(selector: Selector, options: CountOptions = {}): Promise<number> {
+    return this.gate.run(() =>
+      this.events.countDocuments(selector, options.limit !== undefined ? { limit: options.limit } : {}),
+    );
   }
 
   async *stream(

@@ -38,6 +38,21 @@ export interface Translation {
   exact: boolean;
 }
 
+/**
+ * How a literal substring test on `search_text` may use the text index (see `text-index.ts`):
+ * `query` gives the index query for a literal, or null to scan it with `instr` alone.
+ */
+export interface TextIndexOption {
+  /** SQL with one parameter (the query) selecting a superset of the rows holding the literal. */
+  sql: string;
+  query: (literal: string) => string | null;
+}
+
+/** Options of {@link selectorToSql}. */
+export interface SqlOptions {
+  textIndex?: TextIndexOption;
+}
+
 const NONE: Translation = { sql: null, params: [], exact: false };
 const FALSE: Translation = { sql: '0', params: [], exact: true };
 
@@ -47,13 +62,13 @@ const FALSE: Translation = { sql: '0', params: [], exact: true };
  * a superset elsewhere. Comparisons with a value of another type are left to mingo, because
  * SQLite's type affinity would compare them where MongoDB does not.
  */
-export function selectorToSql(selector: Selector): Translation {
+export function selectorToSql(selector: Selector, options: SqlOptions = {}): Translation {
   const parts: Translation[] = [];
   for (const [key, value] of Object.entries(selector)) {
-    if (key === '$and') parts.push(and((value as Selector[]).map(selectorToSql)));
-    else if (key === '$or') parts.push(or((value as Selector[]).map(selectorToSql)));
+    if (key === '$and') parts.push(and((value as Selector[]).map((sub) => selectorToSql(sub, options))));
+    else if (key === '$or') parts.push(or((value as Selector[]).map((sub) => selectorToSql(sub, options))));
     else if (key.startsWith('$')) parts.push(NONE);
-    else parts.push(fieldToSql(key, value));
+    else parts.push(fieldToSql(key, value, options));
   }
   return and(parts);
 }
@@ -83,13 +98,13 @@ function isOperatorObject(value: unknown): value is Record<string, unknown> {
   return keys.length > 0 && keys.every((k) => k.startsWith('$'));
 }
 
-function fieldToSql(path: string, condition: unknown): Translation {
+function fieldToSql(path: string, condition: unknown, options: SqlOptions): Translation {
   const column = COLUMNS[path];
   if (!column) return NONE;
   if (!isOperatorObject(condition)) return eq(column, condition);
   const ops = Object.entries(condition);
   if ('$options' in condition) return NONE;
-  return and(ops.map(([op, operand]) => opToSql(column, op, operand)));
+  return and(ops.map(([op, operand]) => opToSql(column, op, operand, options)));
 }
 
 /** The SQL parameter for a value of the column's type, or undefined when the types differ. */
@@ -112,7 +127,7 @@ function eq(column: Column, value: unknown): Translation {
   return p === undefined ? NONE : { sql: `${column.name} = ?`, params: [p], exact: true };
 }
 
-function opToSql(column: Column, op: string, operand: unknown): Translation {
+function opToSql(column: Column, op: string, operand: unknown, options: SqlOptions): Translation {
   switch (op) {
     case '$eq':
       return eq(column, operand);
@@ -155,7 +170,12 @@ function opToSql(column: Column, op: string, operand: unknown): Translation {
     }
     case '$regex': {
       const literal = typeof operand === 'string' && column.kind === 'text' ? regexLiteral(operand) : null;
-      return literal === null ? NONE : { sql: `instr(${column.name}, ?) > 0`, params: [literal], exact: true };
+      if (literal === null) return NONE;
+      const exact: Translation = { sql: `instr(${column.name}, ?) > 0`, params: [literal], exact: true };
+      const query = column.name === 'search_text' ? options.textIndex?.query(literal) : null;
+      if (!query) return exact;
+      // The index narrows to candidates; instr keeps the scan's exact meaning.
+      return and([{ sql: options.textIndex!.sql, params: [query], exact: true }, exact]);
     }
     default:
       return NONE;

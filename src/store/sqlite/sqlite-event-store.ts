@@ -6,6 +6,7 @@ import { Query } from 'mingo';
 import { SOURCE_KEYS, type EventDocument, type EventSourceDocument } from '../event-document';
 import type {
   CountGroupsOptions,
+  CountOptions,
   EventStore,
   FindOptions,
   GroupCount,
@@ -18,7 +19,16 @@ import type {
 import { countGroupsOf } from '../group-counts';
 import { SqliteReadWorker } from './read-worker';
 import { StoreUnavailableError } from '../../core/errors';
-import { COLUMNS, selectorToSql, type Translation } from './selector-to-sql';
+import { COLUMNS, selectorToSql, type SqlOptions, type Translation } from './selector-to-sql';
+import {
+  ensureTextIndex,
+  isRareTerm,
+  TEXT_INDEX_SQL,
+  topLevelTextTerm,
+  trigramQuery,
+  withTextIndexRebuilt,
+} from './text-index';
+import { splitPerValue } from './merged-seeks';
 
 /** Rows read per step of a scan; the event loop gets a turn between steps. */
 const SCAN_CHUNK = 1000;
@@ -146,6 +156,15 @@ const closedError = () => new StoreUnavailableError(new Error('The SQLite store 
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Every literal substring test of 3 or more characters narrowed by the text index (counts read every match anyway). */
+const TEXT_INDEX_ALWAYS: SqlOptions = { textIndex: { sql: TEXT_INDEX_SQL, query: trigramQuery } };
+
+/** Options of {@link SqliteEventStore}. */
+export interface SqliteStoreOptions {
+  /** Progress of long one-off work at init (building the text index of an existing database). */
+  onProgress?: (message: string) => void;
+}
+
 /**
  * Names of a REPLACE's objects in the file (see {@link SqliteEventStore.replaceAll}) start with
  * this: `restore_staging_<token>`, `restore_captured_<token>` (tables), `restore_capture_<token>`
@@ -165,7 +184,10 @@ export class SqliteEventStore implements EventStore {
   private reader: SqliteReadWorker | null = null;
 
   /** @param file path of the database file, or `:memory:`. */
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly options: SqliteStoreOptions = {},
+  ) {}
 
   async init(): Promise<void> {
     if (this.db) return;
@@ -175,6 +197,7 @@ export class SqliteEventStore implements EventStore {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    ensureTextIndex(db, this.options.onProgress);
     this.db = db;
     this.dropRestoreLeftovers();
     if (this.file !== ':memory:') this.reader = new SqliteReadWorker(this.file);
@@ -222,6 +245,10 @@ export class SqliteEventStore implements EventStore {
 
   async findByIds(ids: readonly string[]): Promise<EventDocument[]> {
     if (ids.length === 0) return [];
+    if (ids.length === 1) {
+      const row = this.statement('SELECT * FROM events WHERE id = ?').get(ids[0]) as Row | undefined;
+      return row ? [fromRow(row)] : [];
+    }
     const rows = this.statement('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))').all(
       JSON.stringify(ids),
     ) as Row[];
@@ -232,8 +259,8 @@ export class SqliteEventStore implements EventStore {
     const where = selectorToSql(selector);
     const skip = options.skip ?? 0;
     if (where.exact) {
-      const { sql, params } = this.pageSql(where, options.order);
-      const rows = this.statement(`${sql} LIMIT ? OFFSET ?`).all(...params, options.limit, skip) as Row[];
+      const { sql, params } = this.limitedPageSql(selector, options.order, options.limit, skip);
+      const rows = this.statement(sql).all(...params) as Row[];
       return rows.map(fromRow);
     }
     const out: EventDocument[] = [];
@@ -249,18 +276,36 @@ export class SqliteEventStore implements EventStore {
     return (await this.find(selector, { order: { field: 'event_timestamp', direction: -1 }, limit: 1 })).length > 0;
   }
 
-  async count(selector: Selector): Promise<number> {
-    const where = selectorToSql(selector);
+  async count(selector: Selector, options: CountOptions = {}): Promise<number> {
+    const where = selectorToSql(selector, TEXT_INDEX_ALWAYS);
+    const limit = options.limit;
     if (where.exact) {
+      const filtered = `FROM events ${this.countAccess(selector)}${where.sql ? ` WHERE ${where.sql}` : ''}`;
       const [row] = await this.read<{ n: number }>(
-        `SELECT count(*) AS n FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`,
-        where.params,
+        limit === undefined
+          ? `SELECT count(*) AS n ${filtered}`
+          : `SELECT count(*) AS n FROM (SELECT 1 ${filtered} LIMIT ?)`,
+        limit === undefined ? where.params : [...where.params, limit],
       );
       return row!.n;
     }
     let n = 0;
-    for await (const _doc of this.scan(selector, where, { field: 'event_timestamp', direction: 1 })) n++;
+    for await (const _doc of this.scan(selector, where, { field: 'event_timestamp', direction: 1 })) {
+      if (++n === limit) break;
+    }
     return n;
+  }
+
+  /**
+   * How a count reads `events`: from the text index's candidates for a rare top-level term, along
+   * one index per value for a multi-value filter (as a page does, see {@link limitedPageSql}), else
+   * as SQLite chooses (which, for these, is a walk of every active event).
+   */
+  private countAccess(selector: Selector): string {
+    const term = topLevelTextTerm(selector);
+    if (term !== null && isRareTerm(this.conn, term)) return 'NOT INDEXED';
+    const split = splitPerValue(selector, { field: 'event_timestamp', direction: -1 });
+    return split ? `INDEXED BY ${split.index}` : '';
   }
 
   async *stream(
@@ -286,10 +331,14 @@ export class SqliteEventStore implements EventStore {
   async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
     const where = selectorToSql(selector);
     if (!where.exact) return (await this.find(selector, options)).map((doc) => doc._id);
-    const { sql, params } = this.pageSql(where, options.order, 'id');
-    const rows = this.statement(`${sql} LIMIT ? OFFSET ?`).all(...params, options.limit, options.skip ?? 0) as {
-      id: string;
-    }[];
+    const { sql, params } = this.limitedPageSql(
+      selector,
+      options.order,
+      options.limit,
+      options.skip ?? 0,
+      `id, ${options.order.field}`,
+    );
+    const rows = this.statement(sql).all(...params) as { id: string }[];
     return rows.map((row) => row.id);
   }
 
@@ -365,9 +414,11 @@ export class SqliteEventStore implements EventStore {
           conn.exec(
             `INSERT INTO ${staging} (${columns}) SELECT ${columns} FROM events WHERE id IN (SELECT id FROM ${captured})`,
           );
-          // No WHERE and no trigger left: SQLite truncates instead of deleting row by row.
-          conn.exec('DELETE FROM events');
-          conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`);
+          withTextIndexRebuilt(conn, () => {
+            // No WHERE and no trigger left: SQLite truncates instead of deleting row by row.
+            conn.exec('DELETE FROM events');
+            conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`);
+          });
           conn.exec(`DROP TABLE ${staging}`);
           conn.exec(`DROP TABLE ${captured}`);
           return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
@@ -453,13 +504,65 @@ export class SqliteEventStore implements EventStore {
 
   /** The query plan SQLite chooses for a page read (for tests that check index use). */
   explainFind(selector: Selector, order: ReadOrder): string[] {
-    const { sql, params } = this.pageSql(selectorToSql(selector), order);
-    const rows = this.conn.prepare(`EXPLAIN QUERY PLAN ${sql} LIMIT ?`).all(...params, 100) as { detail: string }[];
+    const { sql, params } = this.limitedPageSql(selector, order, 100, 0);
+    const rows = this.conn.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
     return rows.map((row) => row.detail);
   }
 
-  /** SELECT for a page: pushed-down WHERE, keyset position, ORDER BY (field, id). */
-  private pageSql(where: Translation, order: ReadOrder, columns = '*'): { sql: string; params: unknown[] } {
+  /**
+   * The whole SELECT of a page of an exactly translated selector, LIMIT and OFFSET included:
+   * * a top-level `text` term the text index finds in few events is read from the index (its
+   *   candidates looked up by rowid, then sorted), not along the page's order;
+   * * an `$in` over an indexed column is read as one index seek per value, each limited, merged
+   *   by (event_timestamp, id) ({@link splitPerValue});
+   * * anything else is one {@link pageSql}.
+   */
+  private limitedPageSql(
+    selector: Selector,
+    order: ReadOrder,
+    limit: number,
+    skip: number,
+    columns = '*',
+  ): { sql: string; params: unknown[] } {
+    const term = topLevelTextTerm(selector);
+    if (term !== null && isRareTerm(this.conn, term)) {
+      const where = selectorToSql(selector, {
+        textIndex: { sql: TEXT_INDEX_SQL, query: (literal) => (literal === term ? trigramQuery(literal) : null) },
+      });
+      const { sql, params } = this.pageSql(where, order, columns, 'NOT INDEXED');
+      return { sql: `${sql} LIMIT ? OFFSET ?`, params: [...params, limit, skip] };
+    }
+    const where = selectorToSql(selector);
+    const split = splitPerValue(selector, order);
+    const seeks = split?.selectors.map((sel) => selectorToSql(sel));
+    if (!split || !seeks || !seeks.every((seek) => seek.exact)) {
+      const { sql, params } = this.pageSql(where, order, columns);
+      return { sql: `${sql} LIMIT ? OFFSET ?`, params: [...params, limit, skip] };
+    }
+    const dir = order.direction === 1 ? 'ASC' : 'DESC';
+    const params: unknown[] = [];
+    const parts = seeks.map((seek) => {
+      const one = this.pageSql(seek, order, columns, `INDEXED BY ${split.index}`);
+      params.push(...one.params, limit + skip);
+      return `SELECT * FROM (${one.sql} LIMIT ?)`;
+    });
+    params.push(limit, skip);
+    return {
+      sql: `${parts.join(' UNION ALL ')} ORDER BY ${order.field} ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+      params,
+    };
+  }
+
+  /**
+   * SELECT for a page: pushed-down WHERE, keyset position, ORDER BY (field, id); `access` is an
+   * `INDEXED BY <index>` or `NOT INDEXED` clause (see {@link limitedPageSql}).
+   */
+  private pageSql(
+    where: Translation,
+    order: ReadOrder,
+    columns = '*',
+    access?: string,
+  ): { sql: string; params: unknown[] } {
     const dir = order.direction === 1 ? 'ASC' : 'DESC';
     const conditions: string[] = [];
     const params: unknown[] = [];
@@ -475,7 +578,8 @@ export class SqliteEventStore implements EventStore {
     if (where.sql) conditions.push(where.sql);
     params.push(...where.params);
     const whereSql = conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : '';
-    return { sql: `SELECT ${columns} FROM events${whereSql} ORDER BY ${order.field} ${dir}, id ${dir}`, params };
+    const from = access ? `events ${access}` : 'events';
+    return { sql: `SELECT ${columns} FROM ${from}${whereSql} ORDER BY ${order.field} ${dir}, id ${dir}`, params };
   }
 
   /**

@@ -8,6 +8,10 @@ import { Event } from './event.type';
 import { EventOrder } from './event.enums';
 import { EventFilter, EventInput } from './event.inputs';
 
+/** The `limit` argument of `totalCount` (docs/performance.md#capped-counts). */
+const TOTAL_COUNT_LIMIT =
+  'Stop counting at this many (a positive integer): a result equal to it means "at least this many". Bounds the work of a count over a broad or unindexed filter (a `text` search on MongoDB).';
+
 /** Thin adapter from GraphQL to {@link EventService}. */
 @Resolver(() => Event)
 export class EventResolver {
@@ -97,8 +101,12 @@ export class EventResolver {
 @Resolver(() => EventConnection)
 export class EventConnectionResolver {
   @FieldResolver(() => Int, { description: 'Number of events matching the filter; counted only when selected.' })
-  totalCount(@Root() connection: EventConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return ctx.services.events.count(connection.selector);
+  totalCount(
+    @Root() connection: EventConnection,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('limit', () => Int, { nullable: true, description: TOTAL_COUNT_LIMIT }) limit?: number | null,
+  ): Promise<number> {
+    return ctx.services.events.count(connection.selector, limit);
   }
 }
 
@@ -106,8 +114,12 @@ export class EventConnectionResolver {
 @Resolver(() => EventPage)
 export class EventPageResolver {
   @FieldResolver(() => Int, { description: 'Number of events matching the filter; counted only when selected.' })
-  totalCount(@Root() page: EventPage, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return ctx.services.events.count(page.selector);
+  totalCount(
+    @Root() page: EventPage,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('limit', () => Int, { nullable: true, description: TOTAL_COUNT_LIMIT }) limit?: number | null,
+  ): Promise<number> {
+    return ctx.services.events.count(page.selector, limit);
   }
 }
 
