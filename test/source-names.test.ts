@@ -94,7 +94,8 @@ describe.each(STORE_KINDS)('sourceNames on %s', (kind) => {
   it('refuses more than 500 ids of one kind with BAD_USER_INPUT naming the argument', async () => {
     const ids = Array.from({ length: 501 }, (_, i) => `node-${i}`);
     const response = await server.gql(SourceNamesDocument, { nodeIds: ids });
-    expect(response.status).toBe(200);
+    // No data at all: the answer has its error's status (docs/errors.md#graphql-over-http).
+    expect(response.status).toBe(400);
     expect(response.data ?? null).toBeNull();
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'nodeIds' });
   });
