@@ -72,7 +72,8 @@ suite() {
     rm -rf "$work" && mkdir -p "$work"
   else
     work="$(mktemp -d "${TMPDIR:-/tmp}/lab-events-node24.XXXXXX")"
-    trap 'rm -rf "$work"' EXIT
+    # Expanded now: at exit, `work` (local to this function) no longer exists.
+    trap "rm -rf -- $(printf '%q' "$work")" EXIT
   fi
   if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
     # A tracked file deleted in the work tree is listed too: cp skips it (hence `|| true`).
