@@ -36,9 +36,15 @@ export async function startTestServer(
   options: { clock?: () => Date } = {},
 ): Promise<TestServer> {
   const { env: storeVars, cleanup } = storeEnv(kind);
-  const config = testConfig({ ...storeVars, ...env });
-  const logger = createLogger(config.logLevel);
-  const handle = await startServer({ config, store: createStore(config, logger), logger, clock: options.clock });
+  let handle: Awaited<ReturnType<typeof startServer>>;
+  try {
+    const config = testConfig({ ...storeVars, ...env });
+    const logger = createLogger(config.logLevel);
+    handle = await startServer({ config, store: createStore(config, logger), logger, clock: options.clock });
+  } catch (error) {
+    await cleanup(); // a server that refuses to start (as some tests expect) leaves no data behind
+    throw error;
+  }
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${handle.url}/graphql`, {
       method: 'POST',
