@@ -34,7 +34,7 @@ import {
 import { startLoadClient, type LoadClient, type LoadRequest, type LoadResult } from './support/load-client';
 import { freshStore, startBenchServer } from './support/stores';
 import { seededRandom } from '../test/support/fixtures';
-import { EventGenerator, toDocument } from './support/workload';
+import { seedGenerated } from './support/workload';
 
 const CONCURRENCY = 16;
 const PAGE_LIMIT = 20;
@@ -226,15 +226,7 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
   const store = location.open();
   await store.init();
   progress(`inserting ${events} events`);
-  const generator = new EventGenerator(events, 11);
-  const ids: string[] = [];
-  for (let from = 0; from < events; from += 5000) {
-    const docs = generator
-      .inputs(from, Math.min(events, from + 5000))
-      .map((input) => toDocument(input, new Date(input.eventTimestamp.getTime() + 150)));
-    await store.insertMany(docs);
-    ids.push(...docs.map((doc) => doc._id));
-  }
+  const ids = await seedGenerated(store, events, 11);
   const server = await startBenchServer(location.config, store);
   const plain = await startPlainServer(server.services);
   const client = startLoadClient();

@@ -36,7 +36,7 @@ import {
 } from './support/harness';
 import { RARE_WORD, rareWordsDatabase } from './support/rare-words-db';
 import { mongoServer } from './support/stores';
-import { EventGenerator, FAILURE_TYPES, toDocument } from './support/workload';
+import { FAILURE_TYPES, seedGenerated } from './support/workload';
 
 const PAGE = 100;
 
@@ -193,15 +193,7 @@ async function measureFerret(events: number, reps: number): Promise<{ label: str
     await store.init();
     await client.connect();
     progress(`storing ${events} events on ${server.label}`);
-    const generator = new EventGenerator(events, 7);
-    const ids: string[] = [];
-    for (let from = 0; from < events; from += 5000) {
-      const docs = generator
-        .inputs(from, Math.min(events, from + 5000))
-        .map((input) => toDocument(input, new Date(input.eventTimestamp.getTime() + 150)));
-      await store.insertMany(docs);
-      ids.push(...docs.map((d) => d._id));
-    }
+    const ids = await seedGenerated(store, events, 7);
     const events_ = client.db(database).collection<{ _id: string }>('events');
     // Ids spread over the collection; late ones cost a server that scans the most.
     const pick = (k: number, round: number) =>

@@ -8,6 +8,7 @@ import { buildEventDocument } from '../../src/events/event.document';
 import { EventLogLevel, EventType } from '../../src/events/event.enums';
 import type { EventInput } from '../../src/events/event.types';
 import type { EventDocument } from '../../src/store/event-document';
+import type { EventStore } from '../../src/store/event-store';
 import { seededRandom } from '../../test/support/fixtures';
 
 /** Bump when the generated data changes, so cached databases are rebuilt. */
@@ -201,4 +202,21 @@ export function toGraphQLInput(input: EventInput): Record<string, unknown> {
 /** The stored document of an input, exactly as the service builds it. */
 export function toDocument(input: EventInput, receivedAt: Date): EventDocument {
   return buildEventDocument(input, receivedAt, 'event');
+}
+
+/**
+ * Stores `count` generated events (seed `seed`) in chunks of 5 000, each received 150 ms after its
+ * event time; returns their ids in generation order.
+ */
+export async function seedGenerated(store: EventStore, count: number, seed: number): Promise<string[]> {
+  const generator = new EventGenerator(count, seed);
+  const ids: string[] = [];
+  for (let from = 0; from < count; from += 5000) {
+    const docs = generator
+      .inputs(from, Math.min(count, from + 5000))
+      .map((input) => toDocument(input, new Date(input.eventTimestamp.getTime() + 150)));
+    await store.insertMany(docs);
+    ids.push(...docs.map((doc) => doc._id));
+  }
+  return ids;
 }
