@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger';
 import { Role } from '../../core/roles';
 import { logOtlpRecords } from '../../events/otlp-logs';
 import { requireRole } from '../http/auth.http';
+import { bodyParserFailure } from '../http/body-errors';
 import { rateLimitMiddleware } from '../http/rate-limit';
 import type { Services } from '../services';
 import { decodeJsonLogs, decodeProtobufLogs, encodeLogsResponse, encodeStatus, OtlpDecodeError } from './otlp-decode';
@@ -95,23 +96,13 @@ export function createOtlpLogsRouter(services: Services, logger: Logger): Router
       }
     },
   );
-  // Body parser failures: too large (413), bad encoding or aborted (4xx).
+  // Body parser failures: too large (413), bad encoding or aborted (415 or 400).
   const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, next) => {
     if (res.headersSent) return next(error);
-    const format = formatOf(req);
-    if (error.type === 'entity.too.large') {
-      return sendStatus(
-        res,
-        format,
-        413,
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        `Request body larger than ${config.limits.maxBodyBytes} bytes`,
-      );
-    }
-    if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-      return sendStatus(res, format, error.status === 415 ? 415 : 400, ErrorCode.BAD_REQUEST, 'Malformed request body');
-    }
-    next(error);
+    const failure = bodyParserFailure(error, config.limits.maxBodyBytes);
+    if (!failure) return next(error);
+    const status = failure.code === ErrorCode.BAD_REQUEST && failure.status !== 415 ? 400 : failure.status;
+    sendStatus(res, formatOf(req), status, failure.code, failure.message);
   };
   router.use('/v1/logs', bodyErrors);
   return router;

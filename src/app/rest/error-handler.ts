@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import { appErrorOf, ErrorCode, ServiceUnavailableError, type AppError } from '../../core/errors';
+import { bodyParserFailure } from '../http/body-errors';
 import { issue, RequestValidationError } from './rest.errors';
 import type { MadsciRouterOptions } from './rest.route';
 import { locOfField, snakeCase } from './wire';
@@ -48,8 +49,9 @@ export function restErrorHandler({ logger, config }: MadsciRouterOptions): Error
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     const parserError = error as { type?: string; status?: number; message?: string };
-    if (parserError.type === 'entity.too.large') {
-      res.status(413).json({ detail: `Request body larger than ${config.limits.maxBodyBytes} bytes` });
+    const failure = bodyParserFailure(parserError, config.limits.maxBodyBytes);
+    if (failure?.code === ErrorCode.PAYLOAD_TOO_LARGE) {
+      res.status(failure.status).json({ detail: failure.message });
       return;
     }
     if (parserError.type === 'entity.parse.failed') {
