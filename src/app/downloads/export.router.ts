@@ -5,7 +5,7 @@ import Papa from 'papaparse';
 import { EventLogLevel } from '../../events/event.enums';
 import type { EventFilter } from '../../events/event.types';
 import { DOWNLOAD_BOOLEANS, parseBooleanWord } from '../../core/booleans';
-import { appErrorOf, BadUserInputError } from '../../core/errors';
+import { appErrorOf, BadUserInputError, NotFoundError } from '../../core/errors';
 import { parseIsoInstant } from '../../core/time';
 import { SOURCE_KEYS, type EventDocument } from '../../store/event-document';
 import { UtilizationPeriod, UtilizationReportKind } from '../../analytics/analytics.enums';
@@ -289,6 +289,11 @@ export function createExportRouter(options: { analytics: AnalyticsService; schem
         yield batch.map((doc) => `${JSON.stringify(eventJson(doc))}\n`).join('');
     }),
   );
+  // A path no download serves: NOT_FOUND in the downloads' shape, not the MADSci 404 of other paths.
+  router.use((req, res, next) => {
+    const path = `${req.baseUrl}${req.path === '/' ? '' : req.path}`;
+    failDownload(res, next, new NotFoundError(`No download at ${path}`));
+  });
 
   return router;
 }
