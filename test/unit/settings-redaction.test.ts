@@ -41,4 +41,38 @@ describe('GET /settings redacts secrets, and only secrets', () => {
     expect(isSecretSetting('otel_exporter_otlp_headers', 'authorization=Bearer x')).toBe(true);
     expect(isSecretSetting('some_token', 'abc')).toBe(true);
   });
+
+  it("lists MADSci's otel_* settings as resolved from OTEL_* (off by default), the endpoint redacted when it carries credentials", () => {
+    const view = (env: Record<string, string>, includeDefaults = true) =>
+      (
+        settingsView(loadConfig(env), { includeDefaults, includeSchema: false }) as {
+          settings: Record<string, unknown>;
+        }
+      ).settings;
+    expect(view({})).toMatchObject({
+      otel_enabled: false,
+      otel_service_name: 'lab-events',
+      otel_exporter: 'none',
+      otel_endpoint: null,
+      otel_protocol: 'http',
+    });
+    expect(view({}, false)).not.toHaveProperty('otel_enabled');
+    expect(
+      view(
+        { OTEL_ENABLED: 'true', OTEL_EXPORTER: 'otlp', OTEL_ENDPOINT: 'collector:4317', OTEL_PROTOCOL: 'grpc' },
+        false,
+      ),
+    ).toMatchObject({
+      otel_enabled: true,
+      otel_exporter: 'otlp',
+      otel_endpoint: 'collector:4317',
+      otel_protocol: 'grpc',
+    });
+    expect(
+      view({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://u:hunter2@otel.example:4318' }),
+    ).toMatchObject({
+      otel_enabled: true,
+      otel_endpoint: REDACTED,
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { configDefaults, configJsonSchema, type Config } from '../../core/config';
+import type { TelemetrySettings } from '../../core/telemetry-settings';
 
 /** What MADSci shows instead of a secret. */
 export const REDACTED = '***REDACTED***';
@@ -27,10 +28,25 @@ export function isSecretSetting(key: string, value: unknown): boolean {
 }
 
 /**
+ * MADSci's five OpenTelemetry settings as the server resolved them (docs/opentelemetry.md#trace-the-server):
+ * its names and words (`http` for OTLP over HTTP); the endpoint is a URL like any other.
+ */
+function telemetryView(telemetry: TelemetrySettings): Record<string, unknown> {
+  return {
+    otel_enabled: telemetry.enabled,
+    otel_service_name: telemetry.serviceName,
+    otel_exporter: telemetry.exporter,
+    otel_endpoint: telemetry.endpoint,
+    otel_protocol: telemetry.protocol === 'http/protobuf' ? 'http' : 'grpc',
+  };
+}
+
+/**
  * MADSci's `GET /settings` body over this server's configuration: `{"settings": {...}}` keyed by
  * the lower-cased environment variable names (MADSci's settings are its variables without the
  * prefix, lower case), secrets replaced by `***REDACTED***`. Unset optional variables show as
- * null. `includeDefaults: false` keeps only values that differ from the defaults;
+ * null; MADSci's `otel_*` settings follow, resolved from the `OTEL_*` variables. `includeDefaults:
+ * false` keeps only values that differ from the defaults (tracing settings: when tracing is on);
  * `includeSchema` adds the JSON Schema of the variables and its title.
  */
 export function settingsView(
@@ -44,6 +60,11 @@ export function settingsView(
     if (!options.includeDefaults && JSON.stringify(value) === JSON.stringify(defaults[name])) continue;
     const key = name.toLowerCase();
     settings[key] = value === undefined || value === null ? null : isSecretSetting(key, value) ? REDACTED : value;
+  }
+  if (options.includeDefaults || config.telemetry.enabled) {
+    for (const [key, value] of Object.entries(telemetryView(config.telemetry))) {
+      settings[key] = isSecretSetting(key, value) ? REDACTED : value;
+    }
   }
   if (!options.includeSchema) return { settings };
   const schema = configJsonSchema();
