@@ -104,6 +104,8 @@ interface Answer {
   status: number;
   code?: string;
   field?: string;
+  /** The `Retry-After` header, when there is one. */
+  retryAfter?: string;
   body: unknown;
 }
 
@@ -120,6 +122,7 @@ async function answer(response: Response): Promise<Answer> {
     status: response.status,
     ...(first?.extensions?.code ? { code: first.extensions.code } : {}),
     ...(first?.extensions?.field ? { field: first.extensions.field } : {}),
+    ...(response.headers.has('retry-after') ? { retryAfter: response.headers.get('retry-after')! } : {}),
     body,
   };
 }
@@ -435,22 +438,37 @@ describe('status table: 503 SERVICE_UNAVAILABLE on every door (the store closed)
   });
   afterAll(async () => server?.stop());
 
-  it("answers 503 with SERVICE_UNAVAILABLE (REST: MADSci's detail)", async () => {
+  it("answers 503 with SERVICE_UNAVAILABLE (REST: MADSci's detail) and Retry-After: 5", async () => {
     expect(await postGraphql(server.url, JSON.stringify({ query: GRAPHQL['read query'] }))).toMatchObject({
       status: 503,
       code: 'SERVICE_UNAVAILABLE',
+      retryAfter: '5',
     });
     expect(await postGraphql(server.url, JSON.stringify({ query: GRAPHQL['write mutation'] }))).toMatchObject({
       status: 503,
       code: 'SERVICE_UNAVAILABLE',
+      retryAfter: '5',
     });
     expect(await fetch(`${server.url}/export/events.csv`).then(answer)).toMatchObject({
       status: 503,
       code: 'SERVICE_UNAVAILABLE',
+      retryAfter: '5',
     });
     expect(await fetch(`${server.url}/events`).then(answer)).toMatchObject({
       status: 503,
+      retryAfter: '5',
       body: { detail: 'The event database is unavailable; try again shortly' },
+    });
+    const otlp = await fetch(`${server.url}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 9, body: { stringValue: 'hello' } }] }] }],
+      }),
+    });
+    expect({ status: otlp.status, retryAfter: otlp.headers.get('retry-after') }).toEqual({
+      status: 503,
+      retryAfter: '5',
     });
     expect(await wsOnce(server.url, undefined, GRAPHQL['read query']!)).toEqual({ code: 'SERVICE_UNAVAILABLE' });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(503);

@@ -11,6 +11,7 @@ import { SOURCE_KEYS, type EventDocument } from '../../store/event-document';
 import { UtilizationPeriod, UtilizationReportKind } from '../../analytics/analytics.enums';
 import type { AnalyticsService, PeriodsArgs } from '../../analytics/analytics.service';
 import { REPORT_DOWNLOAD_NAMES } from '../../analytics/report-files';
+import { RETRY_AFTER_HEADER } from '../http/retry-after';
 
 /** Events per write to the response. */
 const ROWS_PER_WRITE = 500;
@@ -88,8 +89,9 @@ export function failDownload(res: Response, next: NextFunction, error: unknown):
     return;
   }
   const own = appErrorOf(error);
-  if (own) res.status(own.status).json({ errors: [{ message: own.message, extensions: own.extensions }] });
-  else next(error);
+  if (!own) return next(error);
+  if (own.status === 503) res.set(...RETRY_AFTER_HEADER);
+  res.status(own.status).json({ errors: [{ message: own.message, extensions: own.extensions }] });
 }
 
 /** A single query-string parameter (repeats and nested forms are refused). */

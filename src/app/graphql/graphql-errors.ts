@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { BREAK, GraphQLError, Kind, parse, visit, type GraphQLFormattedError, type ValueNode } from 'graphql';
 import { appErrorOf, ErrorCode, HTTP_STATUS, type AppError } from '../../core/errors';
+import { RETRY_AFTER_HEADER } from '../http/retry-after';
 
 /*
  * The one place where errors become GraphQL answers, for both GraphQL doors (Apollo over HTTP,
@@ -72,6 +73,7 @@ export function errorStatusPlugin(): ApolloServerPlugin {
           const code = errors[0]?.extensions?.code;
           const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
           response.http.status = status ?? HTTP_STATUS[ErrorCode.INTERNAL_SERVER_ERROR];
+          if (response.http.status === 503) response.http.headers.set(...RETRY_AFTER_HEADER);
         },
       };
     },

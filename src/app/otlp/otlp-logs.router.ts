@@ -1,5 +1,6 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { AppError, ErrorCode } from '../../core/errors';
+import { appErrorOf, ErrorCode } from '../../core/errors';
+import { RETRY_AFTER_HEADER } from '../http/retry-after';
 import type { Logger } from '../../core/logger';
 import { Role } from '../../core/roles';
 import { logOtlpRecords } from '../../events/otlp-logs';
@@ -83,13 +84,12 @@ export function createOtlpLogsRouter(services: Services, logger: Logger): Router
           .send(encodeLogsResponse(format, partial));
       } catch (error) {
         if (error instanceof OtlpDecodeError) return sendStatus(res, format, 400, ErrorCode.BAD_REQUEST, error.message);
-        if (error instanceof AppError && error.status < 500) {
-          return sendStatus(res, format, error.status, error.code, error.message);
-        }
-        if (error instanceof AppError && error.status === 503) {
+        const own = appErrorOf(error);
+        if (own && own.status < 500) return sendStatus(res, format, own.status, own.code, own.message);
+        if (own?.status === 503) {
           // Retryable (OTLP: 503 with Retry-After); exporters send the batch again.
-          res.set('Retry-After', '5');
-          return sendStatus(res, format, 503, error.code, error.message);
+          res.set(...RETRY_AFTER_HEADER);
+          return sendStatus(res, format, 503, own.code, own.message);
         }
         logger.error({ err: error }, 'OTLP logs export failed');
         sendStatus(res, format, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');

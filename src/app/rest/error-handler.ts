@@ -4,6 +4,7 @@ import { bodyParserFailure } from '../http/body-errors';
 import { issue, RequestValidationError } from './rest.errors';
 import type { MadsciRouterOptions } from './rest.route';
 import { locOfField, snakeCase } from './wire';
+import { RETRY_AFTER_HEADER } from '../http/retry-after';
 
 /** Service argument names that come from query parameters, and the parameter each one is. */
 const QUERY_FIELDS: Record<string, (string | number)[]> = {
@@ -75,7 +76,10 @@ export function restErrorHandler({ logger, config }: MadsciRouterOptions): Error
       return;
     }
     if (own?.code === ErrorCode.SERVICE_UNAVAILABLE) {
-      res.status(503).json({ detail: new ServiceUnavailableError().message });
+      res
+        .status(503)
+        .set(...RETRY_AFTER_HEADER)
+        .json({ detail: new ServiceUnavailableError().message });
       return;
     }
     if (own) {
