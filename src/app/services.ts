@@ -74,7 +74,7 @@ export function createServices(
     ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
   });
   const analytics = new AnalyticsService(store, events, { exportDir: config.exportDir }, clock);
-  const auth = new AuthService(new ApiKeyVerifier(config.auth.apiKeys), config.auth.anonymousRole);
+  const auth = new AuthService(new ApiKeyVerifier(config.auth.apiKeys), config.auth.anonymousRole, config.corsOrigins);
   const rateLimiter = createRateLimiter(config.rateLimit);
   return {
     config,

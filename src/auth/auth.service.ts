@@ -6,25 +6,38 @@ import { allows, Role } from '../core/roles';
 export interface Principal {
   role: Role | null;
   authenticated: boolean;
+  /** The other site whose web page is calling, when that limited the role (see {@link AuthService}). */
+  crossSiteOrigin?: string;
 }
 
 /** Where credentials come from on each door: HTTP headers or graphql-ws `connectionParams`. */
 export interface Credentials {
   authorization?: unknown;
   apiKey?: unknown;
+  /** The web origin of another site's page that sent the request, if one did (the door tells). */
+  crossSiteOrigin?: string | null;
 }
 
 /**
  * Authentication and authorization for every door (GraphQL over HTTP and WebSocket, REST).
  * Keys arrive as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Without a key a caller
  * gets the anonymous role; with no keys configured at all, every caller is an admin (the server
- * then binds to loopback only, see the configuration).
+ * then binds to loopback only, see the configuration), except a web page of another site: any
+ * page the user opens could otherwise change or purge the events of a server on their machine
+ * (CORS lets every origin send JSON by default, as MADSci). Such a page gets the reader role,
+ * unless its origin is one of `trustedOrigins` (the origins `CORS_ORIGINS` lists by name)
+ * (docs/errors.md#cross-site-writes).
  */
 export class AuthService {
+  private readonly trustedOrigins: ReadonlySet<string>;
+
   constructor(
     private readonly verifier: ApiKeyVerifier,
     private readonly anonymousRole: Role | null,
-  ) {}
+    trustedOrigins: readonly string[] = [],
+  ) {
+    this.trustedOrigins = new Set(trustedOrigins.filter((origin) => origin !== '*'));
+  }
 
   /** Whether API keys are configured. */
   get enabled(): boolean {
@@ -36,7 +49,13 @@ export class AuthService {
    * @throws UnauthenticatedError when a key is presented and matches none (never silently anonymous).
    */
   authenticate(credentials: Credentials): Principal {
-    if (!this.verifier.enabled) return { role: Role.ADMIN, authenticated: false };
+    if (!this.verifier.enabled) {
+      const origin = credentials.crossSiteOrigin;
+      if (origin && !this.trustedOrigins.has(origin)) {
+        return { role: Role.READER, authenticated: false, crossSiteOrigin: origin };
+      }
+      return { role: Role.ADMIN, authenticated: false };
+    }
     const key = extractKey(credentials);
     if (key === null) return { role: this.anonymousRole, authenticated: false };
     const role = this.verifier.roleFor(key);
@@ -50,6 +69,12 @@ export class AuthService {
    */
   require(principal: Principal, needed: Role, what: string): void {
     if (allows(principal.role, needed)) return;
+    if (principal.crossSiteOrigin) {
+      throw new ForbiddenError(
+        `${what} from a web page of ${principal.crossSiteOrigin} is refused: this server has no API keys, so only ` +
+          'its own pages and non-browser clients may change events. List that origin in CORS_ORIGINS, or set API_KEYS',
+      );
+    }
     if (!principal.authenticated) throw new UnauthenticatedError(`${what} needs an API key with the ${needed} role`);
     throw new ForbiddenError(`${what} needs the ${needed} role; this key has ${principal.role ?? 'none'}`);
   }

@@ -129,8 +129,12 @@ export class RawLiveSocket {
   readonly closed: Promise<number>;
   private readonly waiters: { check: (m: WireMessage) => boolean; resolve: (m: WireMessage) => void }[] = [];
 
-  constructor(httpUrl: string, options: { autoPong?: boolean } = {}) {
-    this.socket = new WebSocket(wsUrl(httpUrl), 'graphql-transport-ws', { autoPong: options.autoPong ?? true });
+  /** `headers`: extra headers of the upgrade request (e.g. a browser's `Origin`). */
+  constructor(httpUrl: string, options: { autoPong?: boolean; headers?: Record<string, string> } = {}) {
+    this.socket = new WebSocket(wsUrl(httpUrl), 'graphql-transport-ws', {
+      autoPong: options.autoPong ?? true,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
     this.closed = new Promise((resolve) => this.socket.once('close', (code) => resolve(code)));
     this.socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as WireMessage;

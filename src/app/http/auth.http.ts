@@ -3,19 +3,32 @@ import type { Request, RequestHandler } from 'express';
 import { ForbiddenError, UnauthenticatedError, type ErrorCode } from '../../core/errors';
 import type { AuthService, Credentials, Principal } from '../../auth/auth.service';
 import type { Role } from '../../core/roles';
+import { crossSiteOrigin } from './cross-site';
 
-/** Credentials of an HTTP request: `Authorization` and `X-API-Key`. */
+/** Credentials of an HTTP request: `Authorization` and `X-API-Key`, and the other site's page that sent it, if any. */
 export function httpCredentials(headers: IncomingHttpHeaders): Credentials {
-  return { authorization: headers.authorization, apiKey: headers['x-api-key'] };
+  return {
+    authorization: headers.authorization,
+    apiKey: headers['x-api-key'],
+    crossSiteOrigin: crossSiteOrigin(headers),
+  };
 }
 
 /**
  * Credentials of a graphql-ws connection: `connectionParams` with `Authorization`,
- * `X-API-Key` or `apiKey` (any case), as browsers cannot set WebSocket headers.
+ * `X-API-Key` or `apiKey` (any case), as browsers cannot set WebSocket headers; and the other
+ * site's page that opened it, from the upgrade request's headers (WebSockets know no CORS).
  */
-export function connectionParamCredentials(params: Readonly<Record<string, unknown>> | undefined): Credentials {
+export function connectionParamCredentials(
+  params: Readonly<Record<string, unknown>> | undefined,
+  upgradeHeaders: IncomingHttpHeaders,
+): Credentials {
   const lower = Object.fromEntries(Object.entries(params ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
-  return { authorization: lower.authorization, apiKey: lower['x-api-key'] ?? lower.apikey };
+  return {
+    authorization: lower.authorization,
+    apiKey: lower['x-api-key'] ?? lower.apikey,
+    crossSiteOrigin: crossSiteOrigin(upgradeHeaders),
+  };
 }
 
 /**

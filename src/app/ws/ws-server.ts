@@ -61,7 +61,10 @@ export function graphqlWsOptions(options: {
     // Credentials come once, in connection_init's payload; an invalid key closes the socket (4403).
     onConnect: (ctx) => {
       try {
-        principals.set(ctx.extra, services.auth.authenticate(connectionParamCredentials(ctx.connectionParams)));
+        principals.set(
+          ctx.extra,
+          services.auth.authenticate(connectionParamCredentials(ctx.connectionParams, ctx.extra.request.headers)),
+        );
         return true;
       } catch {
         return false;
