@@ -5,9 +5,9 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { PacedWrites } from '../../src/app/ws/paced-writes';
 
 /** A real WebSocket server on localhost with `count` connected clients, and what each client received. */
-async function connectedPairs(count: number) {
+async function connectedPairs(count: number, perMessageDeflate = false) {
   const httpServer = http.createServer();
-  const wss = new WebSocketServer({ server: httpServer });
+  const wss = new WebSocketServer({ server: httpServer, perMessageDeflate });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const accepted: WebSocket[] = [];
@@ -15,7 +15,7 @@ async function connectedPairs(count: number) {
   const clients: WebSocket[] = [];
   const received: string[][] = [];
   for (let i = 0; i < count; i++) {
-    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    const client = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate });
     const inbox: string[] = [];
     client.on('message', (data) => inbox.push(String(data)));
     await new Promise((resolve) => client.once('open', resolve));
@@ -50,6 +50,9 @@ async function connectedPairs(count: number) {
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** One text frame, given as a prefix and a body as the fan-out gives it. */
+const send = (paced: PacedWrites, socket: WebSocket, text: string) =>
+  paced.send(socket, Buffer.from(text.slice(0, 3)), Buffer.from(text.slice(3)));
 
 describe('PacedWrites', () => {
   let close: (() => Promise<void>) | null = null;
@@ -67,7 +70,7 @@ describe('PacedWrites', () => {
       for (const [s, socket] of pairs.server.entries()) {
         // Each socket gets its own subset, interleaved with the others.
         if (i % (s + 1) !== 0) continue;
-        writes.send(socket, `s${s}-${i}`);
+        send(writes, socket, `s${s}-${i}`);
         expected[s]!.push(`s${s}-${i}`);
       }
       // A frame written straight to the socket (graphql-ws's own, a pong) keeps its place.
@@ -90,12 +93,12 @@ describe('PacedWrites', () => {
     // A clock on which each reading is 10 ms after the previous: every flush "takes" 10 ms.
     let clock = 0;
     const paced = new PacedWrites({ pace: 4, maxGapMs: 1000, now: () => (clock += 10) });
-    paced.send(socket, 'first');
+    send(paced, socket, 'first');
     await vi.waitFor(() => expect(pairs.received[0]).toEqual(['first']));
     const before = pairs.writes[0]!.calls;
-    paced.send(socket, 'a');
+    send(paced, socket, 'a');
     await turn();
-    paced.send(socket, 'b');
+    send(paced, socket, 'b');
     await turn();
     // Still held a turn later (the next flush is 40 ms after the last one ended), then sent in one write.
     expect(paced.held).toBe(1);
@@ -107,9 +110,9 @@ describe('PacedWrites', () => {
     // The first flush ends an hour after it started on this clock; the next send comes then.
     const readings = [0, 0, 3_600_000];
     const capped = new PacedWrites({ pace: 1, maxGapMs: 20, now: () => readings.shift() ?? 3_600_000 });
-    capped.send(socket, 'c');
+    send(capped, socket, 'c');
     await vi.waitFor(() => expect(pairs.received[0]).toContain('c'));
-    capped.send(socket, 'd');
+    send(capped, socket, 'd');
     await turn();
     expect(capped.held).toBe(1);
     await vi.waitFor(() => expect(pairs.received[0]).toEqual(['first', 'a', 'b', 'c', 'd']), { timeout: 2000 });
@@ -120,12 +123,29 @@ describe('PacedWrites', () => {
     close = pairs.close;
     const paced = new PacedWrites();
     const [a, b] = pairs.server as [WebSocket, WebSocket];
-    paced.send(a, 'x'.repeat(10_000));
+    send(paced, a, 'x'.repeat(10_000));
     expect(a.bufferedAmount).toBeGreaterThanOrEqual(10_000);
-    paced.send(b, 'kept');
+    send(paced, b, 'kept');
     a.terminate();
     await vi.waitFor(() => expect(pairs.received[1]).toEqual(['kept']));
     expect(paced.held).toBe(0);
     expect(b.bufferedAmount).toBe(0);
   });
+
+  it.each([false, true])(
+    'frames every length a client can parse, multi-byte text included (permessage-deflate: %s)',
+    async (perMessageDeflate) => {
+      const pairs = await connectedPairs(1, perMessageDeflate);
+      close = pairs.close;
+      const socket = pairs.server[0]!;
+      expect(socket.extensions === '').toBe(!perMessageDeflate);
+      const paced = new PacedWrites();
+      // Around the 7-bit, 16-bit and 64-bit length encodings (RFC 6455 §5.2), in bytes.
+      const texts = [0, 1, 120, 125, 126, 127, 65_535, 65_536, 70_000].map((n) => 'x'.repeat(n));
+      texts.push('{"id":"é✓","type":"next"}', 'ü'.repeat(63), 'ü'.repeat(63) + 'a');
+      for (const text of texts) send(paced, socket, text);
+      await vi.waitFor(() => expect(pairs.received[0]!.length).toBe(texts.length));
+      expect(pairs.received[0]).toEqual(texts);
+    },
+  );
 });

@@ -52,15 +52,27 @@ export class PacedWrites {
     return this.corked.size;
   }
 
-  /** Sends a text frame on `socket`; it leaves with the next flush. */
-  send(socket: WebSocket, frame: string): void {
+  /**
+   * Sends one text frame on `socket` whose payload is `prefix` then `body`; it leaves with the
+   * next flush. Without an extension on the socket (no permessage-deflate, the server's default),
+   * the frame goes to the TCP socket as a small header (with the prefix) and `body` itself, so a
+   * body shared by a thousand sockets is neither copied nor re-encoded per socket; otherwise
+   * through `ws`.
+   */
+  send(socket: WebSocket, prefix: Buffer, body: Buffer): void {
     const raw = (socket as unknown as { _socket?: Socket })._socket;
-    if (raw && typeof raw.cork === 'function' && !raw.destroyed && !this.corked.has(raw)) {
+    const usable = raw !== undefined && typeof raw.cork === 'function' && !raw.destroyed;
+    if (usable && !this.corked.has(raw)) {
       raw.cork();
       this.corked.add(raw);
       this.schedule();
     }
-    socket.send(frame);
+    if (usable && socket.extensions === '' && socket.readyState === socket.OPEN) {
+      raw.write(frameHead(prefix, body.length));
+      raw.write(body);
+    } else {
+      socket.send(Buffer.concat([prefix, body]), { binary: false });
+    }
   }
 
   /** Flushes every held socket now. */
@@ -82,4 +94,24 @@ export class PacedWrites {
     if (wait >= 1) setTimeout(this.flushNow, wait);
     else setImmediate(this.flushNow);
   }
+}
+
+/** The header of an unmasked, final text frame of `prefix.length + bodyLength` bytes, followed by `prefix` (RFC 6455 §5.2). */
+function frameHead(prefix: Buffer, bodyLength: number): Buffer {
+  const length = prefix.length + bodyLength;
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const head = Buffer.allocUnsafe(headerLength + prefix.length);
+  head[0] = 0x81;
+  if (length < 126) {
+    head[1] = length;
+  } else if (length < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(length, 2);
+  } else {
+    head[1] = 127;
+    head.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    head.writeUInt32BE(length >>> 0, 6);
+  }
+  prefix.copy(head, headerLength);
+  return head;
 }

@@ -77,7 +77,7 @@ export function graphqlWsOptions(options: {
       targets.set(context, {
         id,
         open: () => socket.readyState === socket.OPEN,
-        send: (frame) => writes.send(socket, frame),
+        send: (prefix, body) => writes.send(socket, prefix, body),
       });
       return context;
     },
