@@ -126,6 +126,15 @@ export function createSharedFrameSubscribe(
   };
 }
 
+/** A source that can hand out at once the events it already holds (a live `Subscriber`). */
+interface ReadyEvents {
+  /** The events held now, in order, removed from the source; none when it has to wait (a replay) or has ended. */
+  takeReady(): readonly unknown[];
+}
+
+const hasReadyEvents = (iterator: unknown): iterator is ReadyEvents =>
+  typeof (iterator as Partial<ReadyEvents> | null)?.takeReady === 'function';
+
 const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
 
@@ -142,15 +151,25 @@ function sendFrames(
   const iterator = source[Symbol.asyncIterator]();
   const prefix = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
   let stopped = false;
+  const send = ({ body, errors }: EncodedResult) => {
+    if (stopped || !target.open()) return;
+    target.send(prefix, body);
+    if (errors) onErrorsSent?.(errors);
+  };
+  const ready = hasReadyEvents(iterator) ? () => iterator.takeReady() : null;
   const pump = async (): Promise<void> => {
     while (!stopped) {
       const step = await iterator.next();
       if (step.done || stopped) return;
       const result = encodedFor(step.value);
-      const { body, errors } = isPromise(result) ? await result : result;
-      if (stopped || !target.open()) continue;
-      target.send(prefix, body);
-      if (errors) onErrorsSent?.(errors);
+      send(isPromise(result) ? await result : result);
+      // What the source already holds goes out now, in order, without a wait per event.
+      if (!ready || stopped) continue;
+      for (const event of ready()) {
+        const more = encodedFor(event);
+        send(isPromise(more) ? await more : more);
+        if (stopped) return;
+      }
     }
   };
   // Ends as the source ends; a failure of the source (SLOW_CONSUMER, a failed replay) or of an
