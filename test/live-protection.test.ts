@@ -1,6 +1,15 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EventLoggedIdsDocument, LogEventIdsDocument, LogEventsDocument, type EventInput } from './generated/graphql';
+import {
+  EventLoggedIdsDocument,
+  EventsConnectionDocument,
+  LogEventDocument,
+  LogEventIdsDocument,
+  LogEventsDocument,
+  type EventFilter,
+  type EventInput,
+} from './generated/graphql';
+import { NODES } from './support/fixtures';
 import { startTestServer, type TestServer } from './support/server';
 import { liveClient, RawLiveSocket, subscribe, type WireMessage } from './support/ws-client';
 
@@ -215,4 +224,87 @@ describe('fan-out (sqlite)', () => {
     }
     expect(server.handle.services.live.stats().slowConsumersEnded).toBe(0);
   }, 180_000);
+
+  it('writes many events of one moment to sockets with different filters: each subscription gets exactly its events, in order, once', async () => {
+    // Frames for one socket are held and leave together (src/app/ws/paced-writes.ts): batches and
+    // single events logged at once reach six sockets, two subscriptions each, in the same turns.
+    const tag = `paced-${Date.now()}`;
+    const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const;
+    const TYPES = ['LOG_INFO', 'NODE_START', 'NODE_ERROR', 'WORKFLOW_COMPLETE'] as const;
+    const event = (i: number): EventInput => ({
+      eventType: TYPES[i % TYPES.length],
+      logLevel: LEVELS[Math.floor(i / 4) % LEVELS.length],
+      source: { nodeId: NODES[i % NODES.length] },
+      eventData: { tag, i, message: i % 5 === 0 ? 'pump jammed' : 'arm moved' },
+    });
+    // Logged last; every filter below lets it through, so its arrival closes each stream.
+    const END: EventInput = { eventType: 'TEST', eventData: { tag, end: true } };
+    const filters: EventFilter[] = [
+      {},
+      { minLevel: 'WARNING' },
+      { eventTypes: ['NODE_ERROR', 'NODE_START'] },
+      { source: { nodeId: [NODES[0]!] } },
+      { text: 'jammed' },
+      { levels: ['DEBUG'] },
+      { and: [{ minLevel: 'INFO' }, { source: { nodeId: [NODES[1]!, NODES[2]!] } }] },
+      { eventTypes: ['WORKFLOW_COMPLETE'] },
+      { levels: ['ERROR'] },
+      { or: [{ text: 'arm' }, { levels: ['ERROR'] }] },
+      { source: { nodeId: [NODES[2]!] } },
+      { minLevel: 'ERROR' },
+    ];
+    const QUERY = 'subscription($f: EventFilter) { eventLogged(filter: $f) { id } }';
+    const sockets = Array.from({ length: 6 }, () => new RawLiveSocket(server.url));
+    try {
+      await Promise.all(sockets.map((socket) => socket.init()));
+      const subs = filters.map((filter, n) => ({
+        socket: sockets[n % sockets.length]!,
+        id: `s${n}`,
+        filter: {
+          or: [{ and: [filter, { text: tag }] }, { and: [{ eventTypes: ['TEST'] }, { text: tag }] }],
+        } as EventFilter,
+        own: filter,
+      }));
+      // The burst test's subscribers are still open (they end with the file).
+      const before = server.handle.services.live.stats().subscribers;
+      for (const sub of subs) sub.socket.subscribe(sub.id, QUERY, { f: sub.filter });
+      await waitFor(() => expect(server.handle.services.live.stats().subscribers).toBe(before + subs.length));
+
+      // Two big batches and forty single events at once, then the end marker.
+      let n = 0;
+      const batch = () =>
+        logMany(
+          server,
+          Array.from({ length: 300 }, () => event(n++)),
+        );
+      const single = (i: number) => server.ok(LogEventDocument, { event: event(i) });
+      await Promise.all([batch(), ...Array.from({ length: 40 }, (_, i) => single(10_000 + i)), batch()]);
+      const [end] = await logMany(server, [END]);
+
+      const received = (sub: (typeof subs)[number]) =>
+        sub.socket.messages
+          .filter((m) => m.id === sub.id)
+          .map((m) =>
+            m.type === 'next' ? (m.payload as { data: { eventLogged: { id: string } } }).data.eventLogged.id : m.type,
+          );
+      for (const sub of subs) await waitFor(() => expect(received(sub).at(-1), sub.id).toBe(end));
+      // The unfiltered subscription tells the order the server received the events in.
+      const order = received(subs[0]!).slice(0, -1);
+      expect(order.length).toBe(640);
+      expect(new Set(order).size).toBe(order.length);
+      for (const sub of subs) {
+        const { events } = await server.ok(EventsConnectionDocument, {
+          filter: { and: [sub.own, { text: tag }] },
+          first: 1000,
+        });
+        const selected = new Set(events.nodes.map((node) => node.id));
+        expect(selected.size, `${sub.id} selects some events`).toBeGreaterThan(1);
+        const got = received(sub);
+        expect(got.slice(0, -1), sub.id).toEqual(order.filter((id) => selected.has(id)));
+      }
+      expect(server.handle.services.live.stats().slowConsumersEnded).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  }, 120_000);
 });

@@ -60,6 +60,9 @@ type IngestMessage =
 
 // ---------------------------------------------------------------- subscriber process
 
+const NEXT_TAG = Buffer.from('"type":"next"');
+const SEQ_TAG = Buffer.from('"seq":');
+
 function subscriberProcess(): void {
   const sockets: WebSocket[] = [];
   let seqs: number[] = [];
@@ -69,20 +72,28 @@ function subscriberProcess(): void {
   let cpuStart = process.cpuUsage();
   let wallStart = now();
 
+  // Reads only what it records: a `next` frame's `seq` is found in the raw bytes (the server
+  // writes `{"id":"1","type":"next","payload":...` and the event's data as `{"seq":<n>,...`), so
+  // the client spends no JSON.parse per delivery and stays cheaper than the server it measures.
   const onMessage = (data: WebSocket.RawData) => {
-    const message = JSON.parse(String(data)) as {
-      type: string;
-      payload?: { data?: { eventLogged?: { eventData?: { seq?: number } } } };
-    };
-    if (message.type === 'next') {
-      const seq = message.payload?.data?.eventLogged?.eventData?.seq;
-      if (recording && typeof seq === 'number') {
+    const bytes = data as Buffer;
+    const tag = bytes.indexOf(NEXT_TAG);
+    if (tag >= 0 && tag < 48) {
+      const at = bytes.indexOf(SEQ_TAG);
+      if (recording && at >= 0) {
+        let seq = 0;
+        for (let i = at + SEQ_TAG.length; i < bytes.length; i++) {
+          const digit = bytes[i]! - 48;
+          if (digit < 0 || digit > 9) break;
+          seq = seq * 10 + digit;
+        }
         seqs.push(seq);
         times.push(now());
       }
-    } else if (message.type === 'error' || message.type === 'complete') {
-      errors += 1;
+      return;
     }
+    const message = JSON.parse(String(data)) as { type: string };
+    if (message.type === 'error' || message.type === 'complete') errors += 1;
   };
 
   const connectOne = (url: string, query: string) =>

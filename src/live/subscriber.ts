@@ -145,6 +145,21 @@ export class Subscriber implements AsyncIterableIterator<EventDocument> {
     }
   }
 
+  /**
+   * The live events queued now, in order, taken out of the queue at once: for a consumer that
+   * writes them without waiting (the graphql-ws door), so a batch costs one wait, not one per
+   * event. Nothing during a replay (its events come through {@link next}), after the end, or once
+   * the subscriber failed ({@link next} throws). The bounds are unchanged: what is taken sits in
+   * the socket's buffer, which `pendingBytes` measures.
+   */
+  takeReady(): EventDocument[] {
+    if (this.ended || this.failure || this.replay || this.head >= this.queue.length) return [];
+    const ready = this.head === 0 ? this.queue : this.queue.slice(this.head);
+    this.queue = [];
+    this.head = 0;
+    return ready;
+  }
+
   /** The consumer is done (client `complete`, socket closed): release everything now. */
   async return(): Promise<IteratorResult<EventDocument>> {
     this.release();

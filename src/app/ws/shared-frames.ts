@@ -16,14 +16,18 @@ export interface FrameTarget {
   id: string;
   /** Whether the socket can still take frames. */
   open(): boolean;
-  /** Writes one text frame, without waiting for it to be flushed (back-pressure is `bufferedAmount`). */
-  send(frame: string): void;
+  /**
+   * Writes one text frame whose payload is `prefix` then `body`, without waiting for it to be
+   * flushed (back-pressure is `bufferedAmount`). `body` is shared by every socket the event goes
+   * to: it must not be changed.
+   */
+  send(prefix: Buffer, body: Buffer): void;
 }
 
 /** A result as it goes on the wire, encoded once for every subscriber of the same operation. */
 interface EncodedResult {
-  /** `JSON.stringify` of the `next` message's payload (errors formatted). */
-  payload: string;
+  /** UTF-8 of `JSON.stringify` of the `next` message's payload (errors formatted), then the message's closing `}`. */
+  body: Buffer;
   /** The result's errors (for the error metrics), or null. */
   errors: readonly GraphQLError[] | null;
 }
@@ -49,8 +53,9 @@ export interface SharedFrameOptions {
  * same operation text, operation name and variables (a thousand dashboards running the same
  * query, with the same filter) share one `execute` and one `JSON.stringify` of the result per
  * event. A `next` frame is `{"id":<id>,"type":"next","payload":<payload>}`: only the id differs
- * per subscription, so each frame is a prefix computed once per subscription, the cached payload
- * text and `}`.
+ * per subscription, so each frame is a prefix encoded once per subscription and the payload with
+ * its closing `}`, encoded to UTF-8 once per event and operation: the same bytes go to every
+ * socket.
  *
  * The frames are written to the socket here, in event order, as the subscription's source
  * (a live `Subscriber`) hands events out; back-pressure is the socket's `bufferedAmount`, which
@@ -95,7 +100,7 @@ export function createSharedFrameSubscribe(
     return value;
   };
   const encode = (result: ExecutionResult): EncodedResult => ({
-    payload: JSON.stringify(options.toPayload(result)),
+    body: Buffer.from(`${JSON.stringify(options.toPayload(result))}}`),
     errors: result.errors && result.errors.length > 0 ? result.errors : null,
   });
 
@@ -121,6 +126,15 @@ export function createSharedFrameSubscribe(
   };
 }
 
+/** A source that can hand out at once the events it already holds (a live `Subscriber`). */
+interface ReadyEvents {
+  /** The events held now, in order, removed from the source; none when it has to wait (a replay) or has ended. */
+  takeReady(): readonly unknown[];
+}
+
+const hasReadyEvents = (iterator: unknown): iterator is ReadyEvents =>
+  typeof (iterator as Partial<ReadyEvents> | null)?.takeReady === 'function';
+
 const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
 
@@ -135,17 +149,27 @@ function sendFrames(
   onErrorsSent: ((errors: readonly GraphQLError[]) => void) | undefined,
 ): AsyncGenerator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
-  const prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
+  const prefix = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
   let stopped = false;
+  const send = ({ body, errors }: EncodedResult) => {
+    if (stopped || !target.open()) return;
+    target.send(prefix, body);
+    if (errors) onErrorsSent?.(errors);
+  };
+  const ready = hasReadyEvents(iterator) ? () => iterator.takeReady() : null;
   const pump = async (): Promise<void> => {
     while (!stopped) {
       const step = await iterator.next();
       if (step.done || stopped) return;
       const result = encodedFor(step.value);
-      const { payload, errors } = isPromise(result) ? await result : result;
-      if (stopped || !target.open()) continue;
-      target.send(`${prefix}${payload}}`);
-      if (errors) onErrorsSent?.(errors);
+      send(isPromise(result) ? await result : result);
+      // What the source already holds goes out now, in order, without a wait per event.
+      if (!ready || stopped) continue;
+      for (const event of ready()) {
+        const more = encodedFor(event);
+        send(isPromise(more) ? await more : more);
+        if (stopped) return;
+      }
     }
   };
   // Ends as the source ends; a failure of the source (SLOW_CONSUMER, a failed replay) or of an

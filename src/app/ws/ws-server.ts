@@ -21,7 +21,7 @@ import type { Logger } from '../../core/logger';
 import type { Services } from '../services';
 import { createSharedFrameSubscribe, type FrameTarget } from './shared-frames';
 import { countWsErrors } from './ws-metrics';
-import { TurnWrites } from './turn-writes';
+import { PacedWrites } from './paced-writes';
 
 /**
  * graphql-ws options for the one schema: the per-operation context (with the socket, for
@@ -51,7 +51,8 @@ export function graphqlWsOptions(options: {
     result.errors ? { ...result, errors: format(result.errors) } : result;
   /** Each operation's socket and id, by its context (the frames of a subscription go there). */
   const targets = new WeakMap<object, FrameTarget>();
-  const writes = new TurnWrites();
+  // Frames to one socket leave together; see PacedWrites for the pacing (at most 50 ms added).
+  const writes = new PacedWrites();
   const max = config.live.maxSubscriptionsPerConnection;
   const principals = new WeakMap<Extra, Principal>();
   return {
@@ -79,7 +80,7 @@ export function graphqlWsOptions(options: {
       targets.set(context, {
         id,
         open: () => socket.readyState === socket.OPEN,
-        send: (frame) => writes.send(socket, frame),
+        send: (prefix, body) => writes.send(socket, prefix, body),
       });
       return context;
     },
