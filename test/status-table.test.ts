@@ -138,7 +138,12 @@ function postGraphql(url: string, body: string, headers: Record<string, string> 
 /** What one graphql-ws operation got: its first data, an error code, or the socket's close code. */
 type WsOutcome = { data: unknown } | { code: string | undefined } | { closed: number };
 
-function wsOnce(url: string, params: Record<string, unknown> | undefined, query: string): Promise<WsOutcome> {
+function wsOnce(
+  url: string,
+  params: Record<string, unknown> | undefined,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<WsOutcome> {
   return new Promise((resolve) => {
     const client = createClient({
       url: wsUrl(url),
@@ -151,7 +156,7 @@ function wsOnce(url: string, params: Record<string, unknown> | undefined, query:
       void client.dispose();
     };
     client.subscribe(
-      { query },
+      { query, ...(variables ? { variables } : {}) },
       {
         next: (value) =>
           done(value.errors ? { code: value.errors[0]?.extensions?.code as string } : { data: value.data }),
@@ -315,6 +320,22 @@ describe('status table: role x operation class x door (API_KEYS set)', () => {
     // graphql-ws answers the same codes as error messages.
     expect(await wsOnce(server.url, paramsFor('admin'), '{ health {')).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
     expect(await wsOnce(server.url, paramsFor('admin'), '{ nope }')).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    // A variable that does not coerce, over the socket: a query, then a subscription.
+    expect(
+      await wsOnce(server.url, paramsFor('admin'), 'query($f: EventFilter) { events(filter: $f) { totalCount } }', {
+        f: { minLevel: 'LOUD' },
+      }),
+    ).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(
+      await wsOnce(
+        server.url,
+        paramsFor('admin'),
+        'subscription($n: [String!]) { eventLogged(filter: { source: { nodeId: $n } }) { id } }',
+        {
+          n: [null],
+        },
+      ),
+    ).toEqual({ code: 'BAD_USER_INPUT' });
     // Downloads: a bad parameter is 400 BAD_USER_INPUT naming it.
     expect(
       await fetch(`${server.url}/export/utilization/sessions.csv?from=soon`, { headers: headersFor('reader') }).then(

@@ -24,10 +24,23 @@ export function graphqlErrorCode(error: unknown, message?: string): string {
   if (own) return own.code;
   const code = error instanceof GraphQLError ? error.extensions.code : undefined;
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return code;
+  // A variable graphql-js could not coerce: Apollo codes it BAD_USER_INPUT after execution;
+  // graphql-ws does not, so the rule is here, for both doors.
+  if (error instanceof GraphQLError && isVariableCoercionError(error)) return ErrorCode.BAD_USER_INPUT;
   // graphql-js stops coercing variables after 50 errors with an error of its own, without code
   // or location, which Apollo (unlike the 50 before it) then calls internal: it is bad input.
   const text = message ?? (error instanceof Error ? error.message : undefined);
   return text === VARIABLE_ERROR_LIMIT ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+/** graphql-js's error for a variable value it could not coerce: Apollo's test (its `isBadUserInputGraphQLError`). */
+function isVariableCoercionError(error: GraphQLError): boolean {
+  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
+  const variable = `Variable "$${node.variable.name.value}" `;
+  return ['has invalid value', 'got invalid value ', 'of required type ', 'of non-null type '].some((rest) =>
+    error.message.startsWith(variable + rest),
+  );
 }
 
 /**
