@@ -86,11 +86,12 @@ const REPORT_TIMEOUT_MS = Number(process.env.BENCH_REPORT_TIMEOUT_S ?? (QUICK ? 
 const LATE_WAIT_MS = QUICK ? 60_000 : 300_000;
 
 /**
- * `BENCH_ONLY=<text>[,<text>...]`: only the operations whose name contains one of the texts
- * (e.g. `BENCH_ONLY='GET /event/'`); targets of the operations left out are not reported.
+ * `BENCH_ONLY=<text>[|<text>...]`: only the operations whose name contains one of the texts
+ * (e.g. `BENCH_ONLY='GET /event/|POST /event, concurrency'`; names hold commas, hence `|`);
+ * targets of the operations left out are not reported.
  */
 const ONLY = (process.env.BENCH_ONLY ?? '')
-  .split(',')
+  .split('|')
   .map((part) => part.trim())
   .filter((part) => part !== '');
 
@@ -261,7 +262,7 @@ export async function runVsMadsci(): Promise<Target[]> {
       },
     ];
     const operations = allOperations.filter((op) => ONLY.length === 0 || ONLY.some((part) => op.name.includes(part)));
-    if (operations.length === 0) throw new Error(`BENCH_ONLY=${ONLY.join(',')} names no operation`);
+    if (operations.length === 0) throw new Error(`BENCH_ONLY=${ONLY.join('|')} names no operation`);
 
     // Warm-up: every operation once per side (connections, JIT, FerretDB's and SQLite's caches).
     progress('warm-up');
@@ -295,6 +296,16 @@ export async function runVsMadsci(): Promise<Target[]> {
     // The same reads straight against FerretDB, on MADSci's database (its documents, its indexes).
     progress("timing the same MongoDB operations with the Node driver on MADSci's database");
     const direct = await directTimings(madsciEvents, ids, selector, reportDay, postBodies);
+    // The same `_id` lookups on our database (our documents are larger: `search_text`, `received_at`).
+    const oursEvents = driver
+      .db(oursMongo.location.config.mongo!.database)
+      .collection<Document>(oursMongo.location.config.mongo!.collection);
+    const oursById: number[] = [];
+    for (const id of ids) {
+      const started = performance.now();
+      await oursEvents.findOne({ _id: id as never });
+      oursById.push(performance.now() - started);
+    }
 
     /** Per-round figures of an operation on a side, in its unit (events/s for batches, not batches/s). */
     const perRound = (op: Operation, side: string) =>
@@ -415,6 +426,7 @@ export async function runVsMadsci(): Promise<Target[]> {
         latencyBudgetMs: LATENCY_BUDGET_MS,
         mongo: mongo.label,
         madsci: `madsci.event_manager ${MADSCI_VERSION} (uvicorn, one worker, rate limit off, registry off)`,
+        ...(ONLY.length > 0 ? { only: ONLY } : {}),
         reportWindow: window,
         selector,
         python: python.version,
@@ -424,9 +436,10 @@ export async function runVsMadsci(): Promise<Target[]> {
       targets,
       notes: [
         'Latency operations: one request at a time, up to `total` requests or the latency budget per run; the figure is the median of the round medians.',
-        'driverOnFerretDbMs: the MongoDB operation(s) MADSci runs for the request, timed with the Node driver on its database (for reports: the window read).',
+        "driverOnFerretDbMs: the MongoDB operation(s) MADSci runs for the request, timed with the Node driver on its database (for reports: the window read; for POST /event at concurrency 8: wall ms per insertOne with 8 in flight, so 1000/x is FerretDB's own inserts/s).",
+        'diagnostics.oursDriverFindOneByIdMs: the same findOne({_id}) per id on our database (larger documents: search_text, received_at).',
       ],
-      diagnostics: { direct },
+      diagnostics: { direct, oursDriverFindOneByIdMs: round(summarize(oursById).median) },
     });
     return targets;
   } finally {
@@ -563,7 +576,9 @@ async function directTimings(
       .toArray();
   const newIds = new Set<string>();
   const result: Record<string, number> = {
-    'GET /event/{id}': await median((i) => events.findOne({ _id: ids[i % ids.length] as never })),
+    // Every id the HTTP runs ask for, not only the first few: FerretDB's `_id` lookup is a scan that
+    // stops at the match, so ids near the start of the table answer many times faster.
+    'GET /event/{id}': await median((i) => events.findOne({ _id: ids[i % ids.length] as never }), ids.length),
     'GET /events?number=100': await median(
       () =>
         events
@@ -582,6 +597,20 @@ async function directTimings(
       await events.insertOne({ ...(JSON.parse(postBodies[i % postBodies.length]!) as Document), _id: id as never });
     }),
   };
+  // FerretDB's own floor for the concurrency-8 POSTs: 8 insertOne loops at once; wall ms per insert (1000/x = inserts/s).
+  const c8Total = QUICK ? 200 : 1000;
+  let c8Next = 0;
+  const c8Started = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = c8Next++; i < c8Total; i = c8Next++) {
+        const id = `direct-c8-${process.pid}-${i}`;
+        newIds.add(id);
+        await events.insertOne({ ...(JSON.parse(postBodies[i % postBodies.length]!) as Document), _id: id as never });
+      }
+    }),
+  );
+  result['POST /event, concurrency 8'] = round((performance.now() - c8Started) / c8Total);
   result['GET /utilization/users, one day'] = result['GET /utilization/sessions, one day']!;
   result['GET /utilization/periods (daily), one day'] = result['GET /utilization/sessions, one day']!;
   await events.deleteMany({ _id: { $in: [...newIds] as never[] } });
