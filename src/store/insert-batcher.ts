@@ -7,6 +7,9 @@ export type DocOutcome = 'inserted' | 'duplicate' | { error: unknown };
 /** A batch write: one outcome per document, in order; throws when the write as a whole failed. */
 export type BatchWrite = (docs: readonly EventDocument[]) => readonly DocOutcome[] | Promise<readonly DocOutcome[]>;
 
+/** Most documents one shared write holds. */
+const MAX_SHARED_DOCS = 5000;
+
 interface PendingCall {
   docs: readonly EventDocument[];
   resolve: (result: InsertResult) => void;
@@ -42,8 +45,25 @@ export class InsertBatcher {
   }
 
   private async flush(): Promise<void> {
-    const calls = this.queue ?? [];
+    const queued = this.queue ?? [];
     this.queue = null;
+    // Writes of at most MAX_SHARED_DOCS documents (a larger call alone), so that one write never
+    // holds the event loop (SQLite) much longer than the largest single call would.
+    let group: PendingCall[] = [];
+    let size = 0;
+    for (const call of queued) {
+      if (group.length > 0 && size + call.docs.length > MAX_SHARED_DOCS) {
+        await this.writeGroup(group);
+        group = [];
+        size = 0;
+      }
+      group.push(call);
+      size += call.docs.length;
+    }
+    if (group.length > 0) await this.writeGroup(group);
+  }
+
+  private async writeGroup(calls: PendingCall[]): Promise<void> {
     if (calls.length === 1) return this.alone(calls[0]!);
     let outcomes: readonly DocOutcome[];
     try {
