@@ -122,6 +122,43 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
     await store.insertMany([]);
   });
 
+  it('gives concurrent insert calls the results they would get one after another', async () => {
+    // Calls made in one turn of the event loop share one write (src/store/insert-batcher.ts).
+    const a = makeDoc({ event_data: { message: 'batched zqxwv one' } });
+    const b = makeDoc({ event_data: { message: 'batched zqxwv two' } });
+    const c = makeDoc();
+    const results = await Promise.all([
+      store.insertMany([a, docs[1]!]),
+      store.insertMany([{ ...a, event_type: 'second' }, b]),
+      store.insertMany([]),
+      store.insertMany([c, b, c]),
+    ]);
+    expect(results).toEqual([
+      { insertedIds: [a._id], duplicateIds: [docs[1]!._id] },
+      { insertedIds: [b._id], duplicateIds: [a._id] },
+      { insertedIds: [], duplicateIds: [] },
+      { insertedIds: [c._id], duplicateIds: [b._id, c._id] },
+    ]);
+    const [stored] = await store.findByIds([a._id]);
+    expect(stored!.event_type).toBe('log_info');
+    // Written just now, and found by the text filter at once (the text index is kept in the same transaction).
+    const found = await store.find(filterToSelector({ text: 'zqxwv' }, 20), {
+      order: { field: 'event_timestamp', direction: -1 },
+      limit: 10,
+    });
+    expect(found.map((doc) => doc._id).sort()).toEqual([a._id, b._id].sort());
+  });
+
+  it('fails only the concurrent insert call whose document the store refuses', async (ctx) => {
+    if (kind !== 'sqlite') ctx.skip('Only the SQLite store refuses a document (a timestamp that is no Date)');
+    const good = makeDoc();
+    const bad = { ...makeDoc(), event_timestamp: 'not a date' } as unknown as EventDocument;
+    const [first, second] = await Promise.allSettled([store.insertMany([good]), store.insertMany([bad])]);
+    expect(first).toEqual({ status: 'fulfilled', value: { insertedIds: [good._id], duplicateIds: [] } });
+    expect(second.status).toBe('rejected');
+    expect(await store.findByIds([good._id, bad._id])).toHaveLength(1);
+  });
+
   for (const [name, raw] of Object.entries(SELECTORS)) {
     it(`answers the selector "${name}" as MongoDB's query language does`, async (ctx) => {
       if (ferret && FERRETDB_GAPS.has(name))

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { BadUserInputError } from '../core/errors';
 import { searchTextOf, type EventDocument, type EventSourceDocument } from '../store/event-document';
@@ -7,8 +8,23 @@ import { normalizeUlid } from './ulid';
 
 const MAX_ID_LENGTH = 128;
 const MAX_TRACE_LENGTH = 128;
+/**
+ * The ULID library's random source, with the same crypto-strong bytes drawn 4 KiB at a time rather
+ * than one `getRandomValues` call per character (16 per id: a visible cost per `POST /event`).
+ * Each byte / 256 is uniform over the 32 ULID characters (256 is a multiple of 32).
+ */
+const randomPool = new Uint8Array(4096);
+let poolAt = randomPool.length;
+function pooledRandom(): number {
+  if (poolAt === randomPool.length) {
+    randomFillSync(randomPool);
+    poolAt = 0;
+  }
+  return randomPool[poolAt++]! / 256;
+}
+
 // Monotonic within a millisecond, so the ids of one batch sort in the order they were sent.
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicFactory(pooledRandom);
 
 /**
  * Builds the stored document for an incoming event: fills MADSci's defaults, checks the source

@@ -18,6 +18,7 @@ import {
   type Selector,
   type StorePing,
 } from '../event-store';
+import { InsertBatcher, type DocOutcome } from '../insert-batcher';
 import { SwapGate } from './swap-gate';
 import { toStoreError } from './mongo-errors';
 import { translateStoreErrors } from '../translate-errors';
@@ -155,15 +156,35 @@ export class MongoEventStore implements EventStore {
     }
   }
 
+  /**
+   * Concurrent calls share one unordered `insertMany` round trip (see {@link InsertBatcher}); a
+   * write that failed as a whole may have stored part of the batch, so it fails every call.
+   */
+  private readonly inserts = new InsertBatcher((docs) => this.insertOutcomes(docs), false);
+
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
     if (docs.length === 0) return { insertedIds: [], duplicateIds: [] };
+    return this.inserts.insert(docs);
+  }
+
+  /** One unordered insert; per document, inserted, a duplicate id, or the server's write error. */
+  private insertOutcomes(docs: readonly EventDocument[]): Promise<DocOutcome[]> {
     return this.gate.run(async () => {
-      const duplicateIndexes = await insertSkippingDuplicates(this.events, docs, this.writeConcern);
-      const insertedIds: string[] = [];
-      const duplicateIds: string[] = [];
-      docs.forEach((doc, i) => (duplicateIndexes.has(i) ? duplicateIds : insertedIds).push(doc._id));
-      for (const capture of this.captures) for (const id of insertedIds) capture.add(id);
-      return { insertedIds, duplicateIds };
+      const outcomes: DocOutcome[] = docs.map(() => 'inserted');
+      try {
+        // The driver adds nothing to documents that carry an _id, but copies keep callers' objects intact.
+        await this.events.insertMany(
+          docs.map((doc) => ({ ...doc })),
+          { ordered: false, ...(this.writeConcern ? { writeConcern: this.writeConcern } : {}) },
+        );
+      } catch (error) {
+        const writeErrors = (error as MongoBulkWriteError).writeErrors;
+        const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+        if (list.length === 0) throw error;
+        for (const e of list) outcomes[e.index] = e.code === DUPLICATE_KEY ? 'duplicate' : { error };
+      }
+      for (const capture of this.captures) docs.forEach((doc, i) => outcomes[i] === 'inserted' && capture.add(doc._id));
+      return outcomes;
     });
   }
 

@@ -29,6 +29,7 @@ import {
   withTextIndexRebuilt,
 } from './text-index';
 import { splitPerValue } from './merged-seeks';
+import { InsertBatcher, type DocOutcome } from '../insert-batcher';
 
 /** Rows read per step of a scan; the event loop gets a turn between steps. */
 const SCAN_CHUNK = 1000;
@@ -226,8 +227,19 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /** Concurrent calls share a transaction (see {@link InsertBatcher}); a failed one wrote nothing. */
+  private readonly inserts = new InsertBatcher((docs) => this.insertOutcomes(docs), true);
+
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
-    return this.insertRows(this.statement(insertOrIgnoreSql('events')), docs);
+    return this.inserts.insert(docs);
+  }
+
+  /** Inserts into `events` in one transaction; per document, whether it was new. */
+  private insertOutcomes(docs: readonly EventDocument[]): DocOutcome[] {
+    const insert = this.statement(insertOrIgnoreSql('events'));
+    return this.conn.transaction(() =>
+      docs.map((doc): DocOutcome => (insert.run(toRow(doc)).changes === 1 ? 'inserted' : 'duplicate')),
+    )();
   }
 
   /** Inserts whole rows in one transaction through an {@link insertOrIgnoreSql} statement; an id already there is skipped. */
