@@ -85,12 +85,6 @@ const REPORT_TIMEOUT_MS = Number(process.env.BENCH_REPORT_TIMEOUT_S ?? (QUICK ? 
 /** How much longer a late report of ours is awaited (and counted) after the timeout. */
 const LATE_WAIT_MS = QUICK ? 60_000 : 300_000;
 
-/**
- * `BENCH_ONLY=reports`: only the three utilization reports (and the driver's window read), with
- * one round more, written to `vs-madsci.reports[.quick].json`; unset: every operation.
- */
-const ONLY = process.env.BENCH_ONLY || null;
-
 /** MADSci's timestamp strings (naive UTC, as it stores them), for selectors and report windows. */
 const madsciTime = (ms: number) => new Date(ms).toISOString().slice(0, 19);
 
@@ -103,10 +97,8 @@ export async function runVsMadsci(): Promise<Target[]> {
   }
   const total = sized(50_000, 5_000);
   const days = QUICK ? 2 : 20;
-  if (ONLY !== null && ONLY !== 'reports')
-    throw new Error(`BENCH_ONLY=${ONLY} is not known to vs-madsci; use BENCH_ONLY=reports or leave it unset`);
   const rounds = QUICK ? 2 : 3;
-  const reportRounds = (QUICK ? 1 : 2) + (ONLY === 'reports' ? 1 : 0);
+  const reportRounds = QUICK ? 1 : 2;
   const busyAtStart = await checkQuiet('before the run');
 
   const venvPython = await ensureVenv(python, `madsci-server-${MADSCI_VERSION}`, REQUIREMENTS, progress);
@@ -190,7 +182,7 @@ export async function runVsMadsci(): Promise<Target[]> {
 
     await checkAnswersAgree(sides, ids[0]!, selector);
 
-    const allOperations: Operation[] = [
+    const operations: Operation[] = [
       {
         name: 'GET /event/{id}',
         kind: 'latency',
@@ -259,7 +251,6 @@ export async function runVsMadsci(): Promise<Target[]> {
         mustNotContain: '"errors"',
       },
     ];
-    const operations = ONLY === 'reports' ? allOperations.filter((op) => op.slow) : allOperations;
 
     // Warm-up: every operation once per side (connections, JIT, FerretDB's and SQLite's caches).
     progress('warm-up');
@@ -292,7 +283,7 @@ export async function runVsMadsci(): Promise<Target[]> {
 
     // The same reads straight against FerretDB, on MADSci's database (its documents, its indexes).
     progress("timing the same MongoDB operations with the Node driver on MADSci's database");
-    const direct = await directTimings(madsciEvents, ids, selector, reportDay, postBodies, ONLY === 'reports');
+    const direct = await directTimings(madsciEvents, ids, selector, reportDay, postBodies);
 
     const median = (op: string, side: string) => round(summarize(samples.get(`${op}|${side}`) ?? [NaN]).median);
     /** A figure for the table: `>` marks a report that hit the timeout. */
@@ -347,38 +338,35 @@ export async function runVsMadsci(): Promise<Target[]> {
       '(FerretDB x / SQLite x: how many times better ours is than MADSci: req/s ratio, or latency ratio; >= and <= where a report ran past the timeout)',
     );
 
-    const c8 = operations.find((o) => o.name === 'POST /event, concurrency 8');
-    const byId = operations.find((o) => o.name === 'GET /event/{id}');
+    const c8 = 'POST /event, concurrency 8';
     const targets: Target[] = [
-      ...(c8
-        ? [
-            target(
-              'vsMadsci.postEventC8.ferretdb',
-              'POST /event at concurrency 8, ours on FerretDB >= 3x MADSci on the same FerretDB',
-              advantage(c8, sides[1]!.name),
-              '>=',
-              3,
-            ),
-            target(
-              'vsMadsci.postEventC8.sqlite',
-              'POST /event at concurrency 8, ours on SQLite >= 10x MADSci on FerretDB',
-              advantage(c8, sides[2]!.name),
-              '>=',
-              10,
-            ),
-          ]
-        : []),
-      ...(byId
-        ? [
-            target(
-              'vsMadsci.getEventById.ferretdb',
-              'GET /event/{id} on FerretDB: ours never slower than MADSci (MADSci ms / ours ms)',
-              advantage(byId, sides[1]!.name),
-              '>=',
-              1,
-            ),
-          ]
-        : []),
+      target(
+        'vsMadsci.postEventC8.ferretdb',
+        'POST /event at concurrency 8, ours on FerretDB >= 3x MADSci on the same FerretDB',
+        advantage(
+          operations.find((o) => o.name === c8)!,
+          sides[1]!.name,
+        ),
+        '>=',
+        3,
+      ),
+      target(
+        'vsMadsci.postEventC8.sqlite',
+        'POST /event at concurrency 8, ours on SQLite >= 10x MADSci on FerretDB',
+        advantage(
+          operations.find((o) => o.name === c8)!,
+          sides[2]!.name,
+        ),
+        '>=',
+        10,
+      ),
+      target(
+        'vsMadsci.getEventById.ferretdb',
+        'GET /event/{id} on FerretDB: ours never slower than MADSci (MADSci ms / ours ms)',
+        advantage(operations[0]!, sides[1]!.name),
+        '>=',
+        1,
+      ),
       ...operations
         .filter((op) => op.name.startsWith('GET /utilization'))
         .flatMap((op) =>
@@ -397,14 +385,13 @@ export async function runVsMadsci(): Promise<Target[]> {
     ];
     printTargets(targets);
     const busyAtEnd = await checkQuiet('at the end of the run');
-    writeResult(ONLY ? `vs-madsci.${ONLY}` : 'vs-madsci', startedAt, {
+    writeResult('vs-madsci', startedAt, {
       otherProcessesBusyCores: { atStart: busyAtStart, atEnd: busyAtEnd },
       parameters: {
         events: total,
         days,
         rounds,
         reportRounds,
-        only: ONLY,
         reportTimeoutMs: REPORT_TIMEOUT_MS,
         latencyBudgetMs: LATENCY_BUDGET_MS,
         mongo: mongo.label,
@@ -541,7 +528,6 @@ async function directTimings(
   selector: Document,
   reportDay: number,
   postBodies: readonly string[],
-  reportsOnly: boolean,
 ): Promise<Record<string, number>> {
   const runs = QUICK ? 5 : 15;
   const median = async (step: (i: number) => Promise<unknown>, n = runs) => {
@@ -560,10 +546,9 @@ async function directTimings(
       .sort({ event_timestamp: 1 })
       .toArray();
   const newIds = new Set<string>();
-  const result: Record<string, number> = {};
-  if (!reportsOnly) {
-    result['GET /event/{id}'] = await median((i) => events.findOne({ _id: ids[i % ids.length] as never }));
-    result['GET /events?number=100'] = await median(
+  const result: Record<string, number> = {
+    'GET /event/{id}': await median((i) => events.findOne({ _id: ids[i % ids.length] as never })),
+    'GET /events?number=100': await median(
       () =>
         events
           .find({ archived: { $ne: true } })
@@ -572,18 +557,17 @@ async function directTimings(
           .limit(100)
           .toArray(),
       QUICK ? 3 : 5,
-    );
-    result['POST /events/query (type + day)'] = await median(() => events.find(selector).toArray());
-  }
-  const window = await median(windowRead, QUICK ? 3 : 5);
-  for (const report of ['sessions', 'user', 'periods (daily)']) result[`GET /utilization/${report}, one day`] = window;
-  if (!reportsOnly) {
-    result['POST /event, concurrency 1'] = await median(async (i) => {
+    ),
+    'POST /events/query (type + day)': await median(() => events.find(selector).toArray()),
+    'GET /utilization/sessions, one day': await median(windowRead, QUICK ? 3 : 5),
+    'POST /event, concurrency 1': await median(async (i) => {
       const id = `direct-${process.pid}-${i}-${newIds.size}`;
       newIds.add(id);
       await events.insertOne({ ...(JSON.parse(postBodies[i % postBodies.length]!) as Document), _id: id as never });
-    });
-  }
+    }),
+  };
+  result['GET /utilization/users, one day'] = result['GET /utilization/sessions, one day']!;
+  result['GET /utilization/periods (daily), one day'] = result['GET /utilization/sessions, one day']!;
   await events.deleteMany({ _id: { $in: [...newIds] as never[] } });
   return result;
 }
