@@ -534,6 +534,9 @@ async function measureSlow(side: Side, op: Operation, onTimeout: () => void): Pr
 /** Every side finds the same event by id and the same number of events for the selector. */
 async function checkAnswersAgree(sides: Side[], id: string, selector: object): Promise<void> {
   const answers: string[] = [];
+  // One retry: under load a server may close a kept-alive connection just as it is reused.
+  const fetch = (url: string, init?: RequestInit) =>
+    globalThis.fetch(url, init).catch(() => globalThis.fetch(url, init));
   for (const side of sides) {
     const one = await fetch(`${side.url}/event/${id}`);
     const event = (await one.json()) as { _id?: string };

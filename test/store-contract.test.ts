@@ -6,7 +6,8 @@ import { sanitizeSelector } from '../src/events/selector';
 import type { EventDocument } from '../src/store/event-document';
 import type { EventStore, ReadOrder, Selector } from '../src/store/event-store';
 import { BASE_TIME, makeDoc, NODES, seededRandom, variedDocs, WORKCELL } from './support/fixtures';
-import { openStore, STORE_KINDS } from './support/stores';
+import { MongoEventStore } from '../src/store/mongo/mongo-event-store';
+import { openStore, storeEnv, STORE_KINDS, testConfig } from './support/stores';
 
 /** The reference: what MongoDB's query language says, evaluated by mingo over the same documents. */
 function expected(
@@ -231,6 +232,40 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
     expect(seen2).toEqual(expected(docs, inexact));
   });
 
+  it('streams a window in many chunks from a position: every event once, in order, equal timestamps included', async () => {
+    // Ten events on each of five instants, stored in shuffled order, so ties fall across chunk edges.
+    const random = seededRandom(11);
+    const tied = Array.from({ length: 50 }, (_, i) =>
+      makeDoc({ event_type: 'node_status_update', event_timestamp: at(600 + (i % 5)), received_at: at(600) }),
+    );
+    const shuffled = [...tied].sort(() => random() - 0.5);
+    await store.insertMany(shuffled);
+    try {
+      const selector = { _id: { $in: tied.map((d) => d._id) } };
+      for (const direction of [1, -1] as const) {
+        const order = { field: 'event_timestamp', direction } as const;
+        const want = expected(tied, selector, order);
+        for (const chunkSize of [3, 10, 1000]) {
+          const seen: string[] = [];
+          for await (const doc of store.stream(selector, { order, chunkSize })) seen.push(doc._id);
+          expect(seen, `chunks of ${chunkSize}`).toEqual(want);
+        }
+        // Strictly after a position in the middle of a tie, as a report's window start or a resumed read.
+        const start = tied.find((d) => d._id === want[22])!;
+        const fromPosition: string[] = [];
+        for await (const doc of store.stream(selector, {
+          order: { ...order, after: { value: start.event_timestamp, id: start._id } },
+          chunkSize: 4,
+          projection: ['event_type', 'event_timestamp'],
+        }))
+          fromPosition.push(doc._id);
+        expect(fromPosition).toEqual(want.slice(23));
+      }
+    } finally {
+      await store.deleteMany({ _id: { $in: tied.map((d) => d._id) } });
+    }
+  });
+
   it('lists ids in order without payloads', async () => {
     const selector = { $and: [{ archived: true }, { _id: { $in: docs.map((d) => d._id) } }] };
     const ids = await store.findIds(selector, { order: { field: 'event_timestamp', direction: 1 }, limit: 5, skip: 2 });
@@ -387,5 +422,36 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
     const ping = await store.ping();
     expect(ping).toMatchObject({ connected: true, engine: kind });
     expect(ping.version).toBeTruthy();
+  });
+});
+
+describe('MongoDB store: one cursor per stream', () => {
+  it('reopens a cursor the server lost after the last event it handed out: none twice, none missed', async () => {
+    const { env, cleanup } = storeEnv('mongodb');
+    const config = testConfig(env);
+    const store = new MongoEventStore(config.mongo!);
+    await store.init();
+    const client = new MongoClient(config.mongo!.uri);
+    try {
+      // Three events per instant, so the reopened read starts inside a tie.
+      const docs = Array.from({ length: 30 }, (_, i) => makeDoc({ event_timestamp: at(700 + Math.floor(i / 3)) }));
+      await store.insertMany([...docs].reverse());
+      const order = { field: 'event_timestamp', direction: 1 } as const;
+      const want = expected(docs, {}, order);
+      const seen: string[] = [];
+      for await (const doc of store.stream({}, { order, chunkSize: 5 })) {
+        seen.push(doc._id);
+        if (seen.length === 7) {
+          // Dropping a collection ends its cursors (FerretDB and MongoDB alike); the events come back as they were.
+          await client.db(config.mongo!.database).collection(config.mongo!.collection).drop();
+          await store.insertMany(docs);
+        }
+      }
+      expect(seen).toEqual(want);
+    } finally {
+      await client.close();
+      await store.close();
+      await cleanup();
+    }
   });
 });

@@ -71,6 +71,20 @@ export function loggedTypeSelector(logType: string, types: readonly string[]): S
   return { $and: [{ event_type: logType }, hint] };
 }
 
+/**
+ * One selector for the events whose effective type may be one of `types`, for a store that reads
+ * one selector best (`EventStore.multiSelectorRead` `or`): the same events as the `$or` of one
+ * selector per stored type and {@link loggedTypeSelector} per log type (those are disjoint), with
+ * the stored types as one `$in` and the log types' hints as one alternation, which FerretDB v1
+ * tests with one regular expression per event instead of one per name.
+ */
+export function anyTypeSelector(types: readonly string[]): Selector {
+  const branches: Selector[] = [{ event_type: { $in: types.filter((type) => !LOG_TYPES.includes(type)) } }];
+  if (types.length > 0)
+    branches.push({ event_type: { $in: [...LOG_TYPES] }, search_text: { $regex: types.map(escapeRegExp).join('|') } });
+  return { $or: branches };
+}
+
 /** The first truthy candidate, as text (MADSci's `a or b or c`, then `str()`). */
 function firstTruthy(...candidates: unknown[]): string | null {
   for (const candidate of candidates) if (pyTruthy(candidate)) return pyStr(candidate);

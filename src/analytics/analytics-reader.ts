@@ -1,6 +1,7 @@
 import type { EventDocument } from '../store/event-document';
 import type { EventStore, ReadOrder, Selector } from '../store/event-store';
 import {
+  anyTypeSelector,
   dig,
   firstName,
   loggedTypeSelector,
@@ -55,7 +56,8 @@ export class AnalyticsReader {
    * Events whose effective type is one of `types`, with `from <= t <= to` when a window is given,
    * in (time, id) order. One streaming read per stored type, merged: each is an ordered range of
    * the (type, time) index, where a single read of several types would make the database sort
-   * every remaining match again for each chunk.
+   * every remaining match again for each chunk; or, on a store that reads a selector best as one
+   * query ({@link EventStore.multiSelectorRead}: MongoDB), one read of them all.
    */
   async *events(types: readonly string[], window?: { from: number; to: number }): AsyncGenerator<AnalyticsEvent> {
     const wanted = new Set(types);
@@ -73,11 +75,10 @@ export class AnalyticsReader {
       direction: 1,
       ...(window ? { after: { value: new Date(window.from - 1), id: '\uffff' } } : {}),
     };
-    for await (const doc of mergeOrdered(
-      selectors.map((selector) =>
-        this.store.stream(inWindow(selector), { order, chunkSize: CHUNK, projection: PROJECTION }),
-      ),
-    )) {
+    const read = (selector: Selector) =>
+      this.store.stream(inWindow(selector), { order, chunkSize: CHUNK, projection: PROJECTION });
+    const streams = this.store.multiSelectorRead === 'or' ? [read(anyTypeSelector(types))] : selectors.map(read);
+    for await (const doc of mergeOrdered(streams)) {
       const e = toAnalyticsEvent(doc);
       if (wanted.has(e.type) && (!window || e.t >= window.from)) yield e;
     }

@@ -111,8 +111,18 @@ export interface EventStore {
    */
   count(selector: Selector, options?: CountOptions): Promise<number>;
   /**
-   * Every matching document in the given order, read in keyset chunks of `chunkSize` (default
-   * 1000) so memory stays flat however many match; the event loop gets a turn between chunks.
+   * How a read of several selectors at once (the reports': one per event type) is cheapest, for
+   * callers that can choose. `merge` (also when absent): one {@link stream} per selector, merged
+   * in order, each an index range (SQLite). `or`: one {@link stream} of `{ $or: selectors }`, one
+   * query and one sort (MongoDB; FerretDB v1 reads the whole collection for every query, so n
+   * selectors would be n full reads). The two differ only for a document that matches several
+   * selectors: a merge hands it out once per selector, `$or` once.
+   */
+  readonly multiSelectorRead?: 'merge' | 'or';
+  /**
+   * Every matching document in the given order, read in chunks of `chunkSize` (default 1000) so
+   * memory stays flat however many match (SQLite: a keyset query per chunk; MongoDB: one query,
+   * whose cursor is read a batch at a time); the event loop gets a turn between chunks.
    * With `projection`, only those fields (and `_id` and the order field) are read; the others
    * hold their defaults (MADSci's: level 20, `{}`, null, false; `''` search text; `event_timestamp` for `received_at`).
    */

@@ -68,6 +68,17 @@ const REPLACE_LEASE_MS = 60_000;
  */
 const FERRETDB_PARALLEL_IDS = 8;
 
+/**
+ * Server error codes of a cursor that is gone: CursorNotFound (an idle timeout, a FerretDB drop),
+ * QueryPlanKilled (MongoDB: the collection dropped or renamed under it), CursorKilled.
+ */
+const LOST_CURSOR = new Set([43, 175, 237]);
+/** How often {@link MongoEventStore.stream} reopens a lost cursor in a row before it gives up. */
+const MAX_FRUITLESS_REOPENS = 3;
+
+/** Whether a driver error means the server lost the cursor (see {@link LOST_CURSOR}). */
+const isLostCursor = (error: unknown): boolean => LOST_CURSOR.has((error as { code?: unknown }).code as number);
+
 /** What a call on a closed (or never opened) store throws. */
 const closedError = () => new StoreUnavailableError(new Error('The MongoDB store is closed'));
 
@@ -78,6 +89,8 @@ const closedError = () => new StoreUnavailableError(new Error('The MongoDB store
  */
 export class MongoEventStore implements EventStore {
   readonly engine = 'mongodb' as const;
+  /** One query per read: see {@link EventStore.multiSelectorRead} and {@link stream}. */
+  readonly multiSelectorRead = 'or' as const;
   private connection: mongoose.Connection | null = null;
   private collection: Collection<EventDocument> | null = null;
   private version: string | null = null;
@@ -234,44 +247,57 @@ export class MongoEventStore implements EventStore {
     );
   }
 
+  /**
+   * One query whose cursor the driver reads in batches of `chunkSize` (getMore), not a keyset query
+   * per chunk: FerretDB v1 reads and sorts the whole collection for every query (only `_id`
+   * equality is pushed down), and MongoDB would sort the remaining matches again for each chunk.
+   * The gate is passed per batch, never across a `yield`. A cursor the server loses (an idle
+   * timeout, the collection dropped or renamed by a replace's swap: see {@link LOST_CURSOR}) is
+   * reopened strictly after the last document handed out, as a keyset query, so every document is
+   * handed out once. See `docs/performance.md#reports-on-mongodb`.
+   */
   async *stream(
     selector: Selector,
     options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] },
   ): AsyncIterable<EventDocument> {
-    // Keyset chunks rather than one long cursor: no cursor timeout, and each chunk is one
-    // short query that any wire-compatible server answers.
-    const chunkSize = options.chunkSize ?? 1000;
+    const batchSize = options.chunkSize ?? 1000;
     const projection = options.projection
       ? Object.fromEntries([...options.projection, '_id', options.order.field].map((field) => [field, 1]))
       : undefined;
+    const { field, direction } = options.order;
     let order = options.order;
+    /** Cursors lost in a row without handing anything out. */
+    let fruitless = 0;
     for (;;) {
-      const docs = projection
-        ? await this.findProjected(selector, order, chunkSize, projection)
-        : await this.find(selector, { order, limit: chunkSize });
-      yield* docs;
-      if (docs.length < chunkSize) return;
-      const last = docs.at(-1)!;
-      // Ordered by a date field: archived_at is ordered by only where it is set (see SortField).
-      order = { ...order, after: { value: last[order.field] as Date, id: last._id } };
+      const cursor = this.events
+        .find(withKeyset(selector, order), { ...(projection ? { projection } : {}), batchSize, allowDiskUse: true })
+        .sort({ [field]: direction, _id: direction });
+      try {
+        for (;;) {
+          let first: EventDocument | null;
+          try {
+            first = await this.gate.run(() => cursor.next());
+          } catch (error) {
+            if (!isLostCursor(error) || fruitless >= MAX_FRUITLESS_REOPENS) throw error;
+            fruitless++;
+            break;
+          }
+          if (first === null) return;
+          fruitless = 0;
+          const docs = [first, ...cursor.readBufferedDocuments()].map((doc) =>
+            normalizeStoredEvent(doc as unknown as Record<string, unknown>),
+          );
+          for (const doc of docs) {
+            // Ordered by a date field: archived_at is ordered by only where it is set (see SortField).
+            order = { ...order, after: { value: doc[field] as Date, id: doc._id } };
+            yield doc;
+          }
+        }
+      } finally {
+        // Early return by the consumer, or a lost cursor: release it on the server.
+        await cursor.close().catch(() => undefined);
+      }
     }
-  }
-
-  /** A chunk of {@link stream} reading only the projected fields. */
-  private async findProjected(
-    selector: Selector,
-    order: ReadOrder,
-    limit: number,
-    projection: Record<string, number>,
-  ): Promise<EventDocument[]> {
-    const docs = await this.gate.run(() =>
-      this.events
-        .find(withKeyset(selector, order), { projection })
-        .sort({ [order.field]: order.direction, _id: order.direction })
-        .limit(limit)
-        .toArray(),
-    );
-    return docs.map((doc) => normalizeStoredEvent(doc as unknown as Record<string, unknown>));
   }
 
   async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
