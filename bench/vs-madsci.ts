@@ -614,7 +614,7 @@ async function directTimings(
     }),
   );
   result['POST /event, concurrency 8'] = round((performance.now() - c8Started) / c8Total);
-  result['GET /utilization/users, one day'] = result['GET /utilization/sessions, one day']!;
+  result['GET /utilization/user, one day'] = result['GET /utilization/sessions, one day']!;
   result['GET /utilization/periods (daily), one day'] = result['GET /utilization/sessions, one day']!;
   await events.deleteMany({ _id: { $in: [...newIds] as never[] } });
   return result;
