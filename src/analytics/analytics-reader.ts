@@ -6,6 +6,7 @@ import {
   loggedTypeSelector,
   LOG_TYPES,
   namesWorkcell,
+  rowToAnalyticsEvent,
   toAnalyticsEvent,
   type AnalyticsEvent,
 } from './analytics-event';
@@ -59,6 +60,16 @@ export class AnalyticsReader {
    */
   async *events(types: readonly string[], window?: { from: number; to: number }): AsyncGenerator<AnalyticsEvent> {
     const wanted = new Set(types);
+    if (this.store.readTyped) {
+      // The store's own typed read (SQLite: index ranges by effective type, merged in chunks).
+      for await (const rows of this.store.readTyped(types, window)) {
+        for (const row of rows) {
+          const e = rowToAnalyticsEvent(row);
+          if (wanted.has(e.type) && (!window || e.t >= window.from)) yield e;
+        }
+      }
+      return;
+    }
     // The window's start is where the keyset read begins, not a condition: SQLite would take a
     // constant lower bound for its index range instead of the keyset position, and rescan the
     // window from its start for every chunk.
