@@ -290,7 +290,14 @@ export async function runReports(): Promise<Target[]> {
   printTable(
     `Reports over ${TOTAL} events (SQLite, one child process per case)`,
     ['case', 'seconds', 'CPU seconds', 'peak RSS MB', 'baseline RSS MB', 'result'],
-    results.map((r) => [r.name, median(r.seconds), median(r.cpuSeconds), r.peakRssMb, r.baselineRssMb, JSON.stringify(r.summary)]),
+    results.map((r) => [
+      r.name,
+      median(r.seconds),
+      median(r.cpuSeconds),
+      r.peakRssMb,
+      r.baselineRssMb,
+      JSON.stringify(r.summary),
+    ]),
   );
   const targets: Target[] = [];
   for (const r of results) {

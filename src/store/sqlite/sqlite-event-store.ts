@@ -624,7 +624,9 @@ export class SqliteEventStore implements EventStore {
     if (!this.db) throw closedError();
     if (this.reader) return this.reader.all<T>(sql, params, raw);
     await yieldToEventLoop();
-    return this.statement(sql).raw(raw).all(...params) as T[];
+    return this.statement(sql)
+      .raw(raw)
+      .all(...params) as T[];
   }
 
   private readonly statements = new Map<string, Database.Statement>();
