@@ -268,10 +268,11 @@ export class SessionAccumulator {
 /**
  * Analyses many sessions in one time-ordered pass over the activity events of their span: each
  * event goes to every session whose `[start, end]` holds it. Results come in `specs` order.
+ * `read` gives the events in time-ordered chunks.
  */
 export async function analyseSessions(
   specs: readonly SessionSpec[],
-  read: (from: number, to: number) => AsyncIterable<AnalyticsEvent>,
+  read: (from: number, to: number) => AsyncIterable<readonly AnalyticsEvent[]>,
 ): Promise<SessionAnalysis[]> {
   const results: SessionAnalysis[] = new Array(specs.length);
   if (specs.length === 0) return results;
@@ -289,14 +290,16 @@ export async function analyseSessions(
   const from = Math.min(...specs.map((s) => s.start));
   const to = Math.max(...specs.map((s) => s.end));
   if (from <= to) {
-    for await (const e of read(from, to)) {
-      closeBefore(e.t);
-      while (next < order.length && specs[order[next]!]!.start <= e.t) {
-        const index = order[next++]!;
-        open.push({ index, acc: new SessionAccumulator(specs[index]!) });
+    for await (const chunk of read(from, to)) {
+      for (const e of chunk) {
+        closeBefore(e.t);
+        while (next < order.length && specs[order[next]!]!.start <= e.t) {
+          const index = order[next++]!;
+          open.push({ index, acc: new SessionAccumulator(specs[index]!) });
+        }
+        let facts: EventFacts | null = null;
+        for (const s of open) if (s.acc.spec.end >= e.t) s.acc.feed(e, (facts ??= factsOf(e)));
       }
-      let facts: EventFacts | null = null;
-      for (const s of open) if (s.acc.spec.end >= e.t) s.acc.feed(e, (facts ??= factsOf(e)));
     }
   }
   for (const s of open) results[s.index] = s.acc.finish();
