@@ -353,6 +353,7 @@ export async function runReports(): Promise<Target[]> {
     targets,
     notes: [
       'Peak RSS is the child process maximum (process.resourceUsage().maxRSS): Node, the modules and SQLite included; baseline RSS is that process after opening the store.',
+      'CPU seconds: process.cpuUsage() over the run, every thread (the read worker included); less skewed than seconds when other processes keep the cores busy.',
       'The lab: 4 workcells (one runs whole weeks, one sometimes restarts without a stop), 5 nodes each, experiments of 2-5 workflows of 3-7 action steps, 8 authors; about a third of domain events come through the structured logger (log_info with event_data.event_type).',
     ],
   });
