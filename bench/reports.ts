@@ -220,6 +220,8 @@ interface CaseResult {
   name: string;
   /** Seconds of each run (one for reports, {@link COUNT_REPEATS} for counts). */
   seconds: number[];
+  /** CPU seconds of each run, every thread of the process (the read worker included): less skewed by other processes than `seconds`. */
+  cpuSeconds: number[];
   /** RSS after opening the store, before the first run. */
   baselineRssMb: number;
   /** Peak RSS of the process (its whole life). */
@@ -239,14 +241,18 @@ async function runCase(name: string, file: string): Promise<CaseResult> {
   });
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   let summary: Record<string, unknown> = {};
   for (let i = 0; i < (testCase.kind === 'count' ? COUNT_REPEATS : 1); i++) {
     const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
     summary = await testCase.run(analytics);
     seconds.push((performance.now() - started) / 1000);
+    const cpu = process.cpuUsage(cpuAtStart);
+    cpuSeconds.push((cpu.user + cpu.system) / 1e6);
   }
   await store.close();
-  return { name, seconds, baselineRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024, summary };
+  return { name, seconds, cpuSeconds, baselineRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024, summary };
 }
 
 /** Forks this file for one case; resolves with what the child measured. */
@@ -283,8 +289,15 @@ export async function runReports(): Promise<Target[]> {
 
   printTable(
     `Reports over ${TOTAL} events (SQLite, one child process per case)`,
-    ['case', 'seconds', 'peak RSS MB', 'baseline RSS MB', 'result'],
-    results.map((r) => [r.name, median(r.seconds), r.peakRssMb, r.baselineRssMb, JSON.stringify(r.summary)]),
+    ['case', 'seconds', 'CPU seconds', 'peak RSS MB', 'baseline RSS MB', 'result'],
+    results.map((r) => [
+      r.name,
+      median(r.seconds),
+      median(r.cpuSeconds),
+      r.peakRssMb,
+      r.baselineRssMb,
+      JSON.stringify(r.summary),
+    ]),
   );
   const targets: Target[] = [];
   for (const r of results) {
@@ -331,6 +344,8 @@ export async function runReports(): Promise<Target[]> {
       description: CASES.find((c) => c.name === r.name)!.description,
       seconds: r.seconds.map(round),
       medianSeconds: round(median(r.seconds)),
+      cpuSeconds: r.cpuSeconds.map(round),
+      medianCpuSeconds: round(median(r.cpuSeconds)),
       peakRssMb: round(r.peakRssMb),
       baselineRssMb: round(r.baselineRssMb),
     })),
@@ -338,6 +353,7 @@ export async function runReports(): Promise<Target[]> {
     targets,
     notes: [
       'Peak RSS is the child process maximum (process.resourceUsage().maxRSS): Node, the modules and SQLite included; baseline RSS is that process after opening the store.',
+      'CPU seconds: process.cpuUsage() over the run, every thread (the read worker included); less skewed than seconds when other processes keep the cores busy.',
       'The lab: 4 workcells (one runs whole weeks, one sometimes restarts without a stop), 5 nodes each, experiments of 2-5 workflows of 3-7 action steps, 8 authors; about a third of domain events come through the structured logger (log_info with event_data.event_type).',
     ],
   });

@@ -1,7 +1,7 @@
 import { escapeRegExp } from '../events/event-filter';
 import { EVENT_TYPE_VALUES } from '../events/event.enums';
 import type { EventDocument, EventSourceDocument } from '../store/event-document';
-import type { Selector } from '../store/event-store';
+import type { Selector, TypedEventRow } from '../store/event-store';
 import { pyStr, pyTruthy } from './python';
 
 /**
@@ -56,6 +56,21 @@ export function toAnalyticsEvent(doc: EventDocument): AnalyticsEvent {
     source: doc.source,
     data,
   };
+}
+
+/**
+ * The analytics view of a row of a typed read ({@link TypedEventRow}): the effective type is the
+ * store's normalised named type when that is a known type (the one {@link effectiveType} finds:
+ * docs/performance.md#utilization-reports), else as {@link toAnalyticsEvent} finds it.
+ */
+export function rowToAnalyticsEvent(row: TypedEventRow): AnalyticsEvent {
+  const data = dataOf(row.data);
+  const type = !row.eventType.startsWith('log')
+    ? row.eventType
+    : row.namedType !== null && EVENT_TYPE_VALUES.has(row.namedType)
+      ? row.namedType
+      : effectiveType(row.eventType, data);
+  return { id: row.id, t: row.t, type, source: row.source, data };
 }
 
 /**

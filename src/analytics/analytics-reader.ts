@@ -7,6 +7,7 @@ import {
   loggedTypeSelector,
   LOG_TYPES,
   namesWorkcell,
+  rowToAnalyticsEvent,
   toAnalyticsEvent,
   type AnalyticsEvent,
 } from './analytics-event';
@@ -54,13 +55,33 @@ export class AnalyticsReader {
 
   /**
    * Events whose effective type is one of `types`, with `from <= t <= to` when a window is given,
-   * in (time, id) order. One streaming read per stored type, merged: each is an ordered range of
-   * the (type, time) index, where a single read of several types would make the database sort
-   * every remaining match again for each chunk; or, on a store that reads a selector best as one
-   * query ({@link EventStore.multiSelectorRead}: MongoDB), one read of them all.
+   * in (time, id) order. A store with `readTyped` answers it itself (SQLite:
+   * docs/performance.md#utilization-reports); else one streaming read per stored type, merged:
+   * each is an ordered range of the (type, time) index, where a single read of several types
+   * would make the database sort every remaining match again for each chunk; or, on a store that
+   * reads a selector best as one query ({@link EventStore.multiSelectorRead}: MongoDB), one read
+   * of them all.
    */
   async *events(types: readonly string[], window?: { from: number; to: number }): AsyncGenerator<AnalyticsEvent> {
+    for await (const chunk of this.chunks(types, window)) yield* chunk;
+  }
+
+  /** {@link events} in time-ordered chunks (fewer awaits for the long reads). */
+  async *chunks(types: readonly string[], window?: { from: number; to: number }): AsyncGenerator<AnalyticsEvent[]> {
     const wanted = new Set(types);
+    if (this.store.readTyped) {
+      // The store's own typed read (SQLite: index ranges by effective type, merged in chunks).
+      for await (const rows of this.store.readTyped(types, window)) {
+        const chunk: AnalyticsEvent[] = [];
+        for (const row of rows) {
+          const e = rowToAnalyticsEvent(row);
+          if (wanted.has(e.type) && (!window || e.t >= window.from)) chunk.push(e);
+        }
+        if (chunk.length > 0) yield chunk;
+      }
+      return;
+    }
+    let chunk: AnalyticsEvent[] = [];
     // The window's start is where the keyset read begins, not a condition: SQLite would take a
     // constant lower bound for its index range instead of the keyset position, and rescan the
     // window from its start for every chunk.
@@ -80,8 +101,12 @@ export class AnalyticsReader {
     const streams = this.store.multiSelectorRead === 'or' ? [read(anyTypeSelector(types))] : selectors.map(read);
     for await (const doc of mergeOrdered(streams)) {
       const e = toAnalyticsEvent(doc);
-      if (wanted.has(e.type) && (!window || e.t >= window.from)) yield e;
+      if (wanted.has(e.type) && (!window || e.t >= window.from) && chunk.push(e) >= CHUNK) {
+        yield chunk;
+        chunk = [];
+      }
     }
+    if (chunk.length > 0) yield chunk;
   }
 
   /** All of {@link events} in an array: only for the rare types (session starts and stops). */

@@ -85,7 +85,7 @@ export async function sessionEntries(
   specs: readonly SessionSpec[],
   options: { experimentNames: boolean; workcellNames?: boolean },
 ): Promise<UtilizationSession[]> {
-  const analyses = await analyseSessions(specs, (from, to) => ctx.reader.events(ACTIVITY_TYPES, { from, to }));
+  const analyses = await analyseSessions(specs, (from, to) => ctx.reader.chunks(ACTIVITY_TYPES, { from, to }));
   await ctx.lookups.resolve(lookupNeeds(analyses, options));
   return analyses.map((a) => toSession(a, ctx.lookups));
 }

@@ -121,6 +121,34 @@ export function unionSeconds(intervals: [number, number][]): PyNum {
   return pySum(merged.map(([start, end]) => F(seconds(start, end))));
 }
 
+const EXPERIMENT_ENDS: ReadonlySet<string> = new Set([
+  'experiment_complete',
+  'experiment_failed',
+  'experiment_cancelled',
+]);
+const ACTION_STARTS: ReadonlySet<string> = new Set(['running', 'started', 'in_progress']);
+const ACTION_ENDS: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'finished', 'succeeded']);
+
+/** What the session figures read of an event: worked out once, however many sessions it feeds. */
+export interface EventFacts {
+  /** The experiment of an experiment start or end, else null. */
+  experiment: string | null;
+  node: string | null;
+  /** The action of an `action_status_change`, else null. */
+  action: string | null;
+  status: string;
+}
+
+export function factsOf(e: AnalyticsEvent): EventFacts {
+  const isAction = e.type === 'action_status_change';
+  return {
+    experiment: e.type === 'experiment_start' || EXPERIMENT_ENDS.has(e.type) ? experimentIdOf(e) : null,
+    node: nodeIdOf(e),
+    action: isAction ? actionIdOf(e) : null,
+    status: isAction ? actionStatusOf(e) : '',
+  };
+}
+
 /** Per-node state machine (docs/utilization-reports.md#nodes-in-a-session). */
 class NodeState {
   activeStart: number | null = null;
@@ -129,7 +157,7 @@ class NodeState {
   readonly active: [number, number][] = [];
   readonly busy: [number, number][] = [];
 
-  feed(e: AnalyticsEvent): void {
+  feed(e: AnalyticsEvent, facts: EventFacts): void {
     switch (e.type) {
       case 'node_start':
         this.activeStart ??= e.t;
@@ -142,15 +170,15 @@ class NodeState {
         this.actions.clear();
         break;
       case 'action_status_change': {
-        const action = actionIdOf(e);
+        const action = facts.action;
         if (!action) break;
-        const status = actionStatusOf(e);
-        if (status === 'running' || status === 'started' || status === 'in_progress') {
+        const status = facts.status;
+        if (ACTION_STARTS.has(status)) {
           if (!this.actions.has(action)) {
             this.actions.add(action);
             this.busyStart ??= e.t;
           }
-        } else if (['completed', 'failed', 'cancelled', 'finished', 'succeeded'].includes(status)) {
+        } else if (ACTION_ENDS.has(status)) {
           if (this.actions.delete(action) && this.actions.size === 0 && this.busyStart !== null) {
             this.busy.push([this.busyStart, e.t]);
             this.busyStart = null;
@@ -196,30 +224,26 @@ export class SessionAccumulator {
 
   constructor(readonly spec: SessionSpec) {}
 
-  /** Feeds an activity event with `spec.start <= t <= spec.end`. */
-  feed(e: AnalyticsEvent): void {
+  /** Feeds an activity event with `spec.start <= t <= spec.end` (and its {@link factsOf}). */
+  feed(e: AnalyticsEvent, facts: EventFacts = factsOf(e)): void {
     if (e.type === 'experiment_start') {
-      const x = experimentIdOf(e);
+      const x = facts.experiment;
       if (x) {
         this.running.add(x);
         this.starts.set(x, e.t);
       }
-    } else if (
-      e.type === 'experiment_complete' ||
-      e.type === 'experiment_failed' ||
-      e.type === 'experiment_cancelled'
-    ) {
-      const x = experimentIdOf(e);
+    } else if (EXPERIMENT_ENDS.has(e.type)) {
+      const x = facts.experiment;
       if (x && this.starts.has(x)) {
         this.intervals.push([this.starts.get(x)!, e.t]);
         this.running.delete(x);
       }
     }
-    const node = nodeIdOf(e);
+    const node = facts.node;
     if (node) {
       let state = this.nodes.get(node);
       if (!state) this.nodes.set(node, (state = new NodeState()));
-      state.feed(e);
+      state.feed(e, facts);
     }
   }
 
@@ -244,10 +268,11 @@ export class SessionAccumulator {
 /**
  * Analyses many sessions in one time-ordered pass over the activity events of their span: each
  * event goes to every session whose `[start, end]` holds it. Results come in `specs` order.
+ * `read` gives the events in time-ordered chunks.
  */
 export async function analyseSessions(
   specs: readonly SessionSpec[],
-  read: (from: number, to: number) => AsyncIterable<AnalyticsEvent>,
+  read: (from: number, to: number) => AsyncIterable<readonly AnalyticsEvent[]>,
 ): Promise<SessionAnalysis[]> {
   const results: SessionAnalysis[] = new Array(specs.length);
   if (specs.length === 0) return results;
@@ -265,13 +290,16 @@ export async function analyseSessions(
   const from = Math.min(...specs.map((s) => s.start));
   const to = Math.max(...specs.map((s) => s.end));
   if (from <= to) {
-    for await (const e of read(from, to)) {
-      closeBefore(e.t);
-      while (next < order.length && specs[order[next]!]!.start <= e.t) {
-        const index = order[next++]!;
-        open.push({ index, acc: new SessionAccumulator(specs[index]!) });
+    for await (const chunk of read(from, to)) {
+      for (const e of chunk) {
+        closeBefore(e.t);
+        while (next < order.length && specs[order[next]!]!.start <= e.t) {
+          const index = order[next++]!;
+          open.push({ index, acc: new SessionAccumulator(specs[index]!) });
+        }
+        let facts: EventFacts | null = null;
+        for (const s of open) if (s.acc.spec.end >= e.t) s.acc.feed(e, (facts ??= factsOf(e)));
       }
-      for (const s of open) if (s.acc.spec.end >= e.t) s.acc.feed(e);
     }
   }
   for (const s of open) results[s.index] = s.acc.finish();

@@ -83,6 +83,24 @@ export interface StorePing {
   latencyMs: number | null;
 }
 
+/** An event as {@link EventStore.readTyped} gives it: what the utilization reports read. */
+export interface TypedEventRow {
+  id: string;
+  /** The stored `event_type`. */
+  eventType: string;
+  /**
+   * For a `log*` event, its `event_data.event_type` trimmed, lower-cased and without an
+   * `eventtype.` prefix when that is plain ASCII (`a-z`, `_`, `.`), as the store's index holds it;
+   * else null (the caller reads the payload).
+   */
+  namedType: string | null;
+  /** `event_timestamp` in epoch milliseconds. */
+  t: number;
+  source: EventSourceDocument;
+  /** `event_data`. */
+  data: unknown;
+}
+
 /**
  * Where events live. Two implementations (MongoDB through Typegoose, SQLite through
  * better-sqlite3) pass one contract test suite; everything above this interface is written once.
@@ -130,6 +148,14 @@ export interface EventStore {
     selector: Selector,
     options: { order: ReadOrder; chunkSize?: number; projection?: readonly (keyof EventDocument)[] },
   ): AsyncIterable<EventDocument>;
+  /**
+   * Optional read for the utilization reports (docs/performance.md#utilization-reports): events
+   * whose effective type (docs/madsci-compatibility.md#d1-effective-event-type) may be one of
+   * `types` (a superset: the caller checks each), with `from <= event_timestamp <= to` when a
+   * window is given, in (event_timestamp, _id) order, in chunks. A store without it is read
+   * through {@link stream}.
+   */
+  readTyped?(types: readonly string[], window?: { from: number; to: number }): AsyncIterable<TypedEventRow[]>;
   /** Ids of matching documents in the given order (no payload read). */
   findIds(selector: Selector, options: FindOptions): Promise<string[]>;
   /**

@@ -13,14 +13,14 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 db.pragma('query_only = ON');
 const statements = new Map();
-parentPort.on('message', ({ id, sql, params }) => {
+parentPort.on('message', ({ id, sql, params, raw }) => {
   try {
     let statement = statements.get(sql);
     if (!statement) {
       statement = db.prepare(sql);
       statements.set(sql, statement);
     }
-    parentPort.postMessage({ id, rows: statement.all(...params) });
+    parentPort.postMessage({ id, rows: statement.raw(raw === true).all(...params) });
   } catch (error) {
     parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
   }
@@ -46,21 +46,21 @@ export class SqliteReadWorker {
 
   constructor(private readonly file: string) {}
 
-  /** The rows of one read-only statement. */
-  all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+  /** The rows of one read-only statement; with `raw`, each row is an array of its columns' values. */
+  all<T>(sql: string, params: readonly unknown[], raw = false): Promise<T[]> {
     return traced('sqlite read worker', { attributes: { 'db.system.name': 'sqlite', 'db.query.text': sql } }, () =>
-      this.send<T>(sql, params),
+      this.send<T>(sql, params, raw),
     );
   }
 
-  private send<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+  private send<T>(sql: string, params: readonly unknown[], raw: boolean): Promise<T[]> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     // Waited on, it keeps the process alive (a CLI export has nothing else); idle, it does not.
     if (this.pending.size === 0) worker.ref();
     return new Promise<T[]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
-      worker.postMessage({ id, sql, params });
+      worker.postMessage({ id, sql, params, raw });
     });
   }
 

@@ -15,6 +15,7 @@ import type {
   ReplaceResult,
   Selector,
   StorePing,
+  TypedEventRow,
 } from '../event-store';
 import { countGroupsOf } from '../group-counts';
 import { SqliteReadWorker } from './read-worker';
@@ -30,6 +31,7 @@ import {
 } from './text-index';
 import { splitPerValue } from './merged-seeks';
 import { InsertBatcher, type DocOutcome } from '../insert-batcher';
+import { ensureLoggedTypeIndex, readTyped } from './typed-read';
 
 /** Rows read per step of a scan; the event loop gets a turn between steps. */
 const SCAN_CHUNK = 1000;
@@ -199,6 +201,7 @@ export class SqliteEventStore implements EventStore {
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
     ensureTextIndex(db, this.options.onProgress);
+    ensureLoggedTypeIndex(db, this.options.onProgress);
     this.db = db;
     this.dropRestoreLeftovers();
     if (this.file !== ':memory:') this.reader = new SqliteReadWorker(this.file);
@@ -338,6 +341,10 @@ export class SqliteEventStore implements EventStore {
           ].join(', ')
         : '*';
     yield* this.scan(selector, where, options.order, options.chunkSize, columns);
+  }
+
+  readTyped(types: readonly string[], window?: { from: number; to: number }): AsyncIterable<TypedEventRow[]> {
+    return readTyped(async (sql, params) => (await this.read<unknown[]>(sql, params, true))[0]![0], types, window);
   }
 
   async findIds(selector: Selector, options: FindOptions): Promise<string[]> {
@@ -625,11 +632,13 @@ export class SqliteEventStore implements EventStore {
    * The rows of a read that may walk many rows: on the read worker (off the event loop) when
    * there is one, else here, giving the event loop a turn first.
    */
-  private async read<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+  private async read<T>(sql: string, params: readonly unknown[], raw = false): Promise<T[]> {
     if (!this.db) throw closedError();
-    if (this.reader) return this.reader.all<T>(sql, params);
+    if (this.reader) return this.reader.all<T>(sql, params, raw);
     await yieldToEventLoop();
-    return this.statement(sql).all(...params) as T[];
+    return this.statement(sql)
+      .raw(raw)
+      .all(...params) as T[];
   }
 
   private readonly statements = new Map<string, Database.Statement>();
