@@ -405,7 +405,7 @@ export class SqliteEventStore implements EventStore {
    * the events table, renames the staged one and builds the secondary indexes and the text index
    * in bulk, several times cheaper than maintaining them per row (docs/performance.md#backup-and-restore).
    * Until that commits the events are untouched, and a failure rolls it back. The swap holds the
-   * write lock, and this thread, while it builds (about 10 s per 1 000 000 events on a busy 2-core
+   * write lock, and this thread, while it builds (about 9 CPU seconds per 1 000 000 events on a 2-core
    * machine). Another process's {@link init} or restore drops these objects: this restore then
    * fails with nothing changed.
    */
