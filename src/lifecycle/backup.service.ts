@@ -176,9 +176,9 @@ export class BackupService {
    * once, loaded beside the events while it is verified, where the store can
    * ({@link EventStore.mergeAll}; else it is read twice: verified, then inserted).
    * MERGE inserts the events whose ids are not stored and counts the others as skipped; with
-   * {@link EventStore.mergeAll} (SQLite) all at once, at the end. REPLACE is atomic ({@link EventStore.replaceAll}): the backup is loaded beside the stored
-   * events, which stay as they are (readable, and logging goes on) until one swap makes the store
-   * hold the backup's events plus the events logged since the restore began (they were
+   * {@link EventStore.mergeAll} (SQLite) all at once, at the end. REPLACE is atomic
+   * ({@link EventStore.replaceAll}): the backup is loaded beside the stored events, which stay as
+   * they are (readable, and logging goes on) until one swap makes the store hold the backup's events plus the events logged since the restore began (they were
    * acknowledged to someone; an id in both keeps the logged event and counts the backup's as
    * skipped). A failure before or during the swap (an outage, a crash, a full disk) leaves the
    * stored events exactly as they were.

@@ -451,7 +451,8 @@ export class SqliteEventStore implements EventStore {
             const { n: stored } = conn.prepare('SELECT count(*) AS n FROM events').get() as { n: number };
             const copy = () =>
               conn.prepare(`INSERT OR IGNORE INTO events (${columns}) SELECT ${columns} FROM ${staging}`).run().changes;
-            // Rebuilding the text index reads every event; it beats per-row upkeep (about 20 times dearer) unless the store is far larger.
+            // Rebuilding the text index reads every event; it beats per-row upkeep (about 20 times
+            // dearer per event) unless the store is far larger than what is added.
             const inserted = staged * TEXT_REBUILD_RATIO >= stored ? withTextIndexRebuilt(conn, copy) : copy();
             conn.exec(`DROP TABLE ${staging}`);
             return { insertedCount: inserted, skippedCount: repeated + staged - inserted };
