@@ -224,13 +224,22 @@ export async function writeMetadataGz(file: string, collection: string): Promise
   return { path: file, bytes: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') };
 }
 
+/** The SHA-256 and size of the bytes read, filled while reading (see {@link readBsonGz}). */
+export interface ReadDigest {
+  hash: Hash;
+  bytes: number;
+}
+
 /**
- * The documents of a `.bson.gz` file, in file order, streamed.
+ * The documents of a `.bson.gz` file, in file order, streamed; with `digest`, every byte read
+ * (compressed) is also hashed and counted into it, so one read both checks and decodes a file.
  * @throws BackupFormatError when the file is not gzip-compressed BSON (truncated, corrupt).
  */
-export async function* readBsonGz(file: string): AsyncGenerator<Record<string, unknown>> {
+export async function* readBsonGz(file: string, digest?: ReadDigest): AsyncGenerator<Record<string, unknown>> {
   const gunzip = zlib.createGunzip();
-  const done = pipeline(fs.createReadStream(file), gunzip);
+  const done = digest
+    ? pipeline(fs.createReadStream(file), hashTap(digest.hash, digest), gunzip)
+    : pipeline(fs.createReadStream(file), gunzip);
   // Errors surface through the iteration below; this keeps the pipeline's own rejection handled.
   done.catch(() => undefined);
   let pending: Buffer = Buffer.alloc(0);

@@ -1,4 +1,5 @@
 import { traced } from '../core/tracing';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -170,12 +171,14 @@ export class BackupService {
   }
 
   /**
-   * Restores a backup. The whole backup is read, its checksums verified and every document parsed
-   * before anything changes; a backup that fails is refused and the store is left as it was.
-   * MERGE then inserts the events whose ids are not stored and counts the others as skipped.
-   * REPLACE is atomic ({@link EventStore.replaceAll}): the backup is loaded beside the stored
-   * events, which stay as they are (readable, and logging goes on) until one swap makes the store
-   * hold the backup's events plus the events logged since the restore began (they were
+   * Restores a backup. Its checksums are verified and every document parsed before anything
+   * changes; a backup that fails is refused and the store is left as it was. The backup is read
+   * once, loaded beside the events while it is verified, where the store can
+   * ({@link EventStore.mergeAll}; else it is read twice: verified, then inserted).
+   * MERGE inserts the events whose ids are not stored and counts the others as skipped; with
+   * {@link EventStore.mergeAll} (SQLite) all at once, at the end. REPLACE is atomic
+   * ({@link EventStore.replaceAll}): the backup is loaded beside the stored events, which stay as
+   * they are (readable, and logging goes on) until one swap makes the store hold the backup's events plus the events logged since the restore began (they were
    * acknowledged to someone; an id in both keeps the logged event and counts the backup's as
    * skipped). A failure before or during the swap (an outage, a crash, a full disk) leaves the
    * stored events exactly as they were.
@@ -199,11 +202,13 @@ export class BackupService {
       if (mode === RestoreMode.REPLACE) {
         // Verification runs inside the replace, so the events logged meanwhile are kept too.
         try {
-          ({ insertedCount: restoredCount, skippedCount } = await this.store.replaceAll(this.verifiedBatches(dir)));
+          ({ insertedCount: restoredCount, skippedCount } = await this.store.replaceAll(this.checkedBatches(dir)));
         } catch (error) {
           if (error instanceof ReplaceInProgressError) throw new ServiceUnavailableError(error.message);
           throw error;
         }
+      } else if (this.store.mergeAll) {
+        ({ insertedCount: restoredCount, skippedCount } = await this.store.mergeAll(this.checkedBatches(dir)));
       } else {
         for await (const batch of this.verifiedBatches(dir)) {
           const { insertedIds, duplicateIds } = await this.store.insertMany(batch);
@@ -217,6 +222,60 @@ export class BackupService {
       );
       return { restoredCount, skippedCount };
     });
+  }
+
+  /**
+   * The backup's documents in batches of {@link BATCH} (per engine), the data file read and
+   * decoded once: the other files are verified first, the data file's checksum and count once
+   * its last document was read, so the last batch is yielded only for a backup that verified.
+   * For stores that change nothing until the batches are exhausted ({@link EventStore.replaceAll},
+   * {@link EventStore.mergeAll}); see {@link verifiedBatches} for the others.
+   * @throws BadUserInputError (field `path`) for a backup that fails verification.
+   */
+  private async *checkedBatches(dir: string): AsyncGenerator<EventDocument[]> {
+    const refusal = (error: BackupFormatError) =>
+      new BadUserInputError(
+        `Backup ${path.basename(dir)} cannot be restored: ${error.message}. Nothing was changed.`,
+        'path',
+      );
+    let manifest: BackupManifest;
+    try {
+      manifest = await readManifest(dir);
+      await this.verifyForRestore(dir, manifest, false);
+    } catch (error) {
+      if (error instanceof BackupFormatError) throw refusal(error);
+      throw error;
+    }
+    const entry = manifest.files.find((file) => file.path === manifest.dataFile)!;
+    const full = backupFilePath(dir, entry.path);
+    const digest = { hash: crypto.createHash('sha256'), bytes: 0 };
+    let batch: EventDocument[] = [];
+    let count = 0;
+    try {
+      for await (const raw of readBsonGz(full, digest)) {
+        if (typeof raw._id !== 'string' && (raw._id === null || typeof raw._id !== 'object'))
+          throw new BackupFormatError(`document ${count} has no _id`);
+        count++;
+        batch.push(normalizeStoredEvent(raw));
+        if (batch.length >= BATCH[this.store.engine]) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (digest.bytes !== entry.bytes || digest.hash.digest('hex') !== entry.sha256)
+        throw new BackupFormatError(`checksum mismatch in ${entry.path}`);
+      if (count !== manifest.eventCount)
+        throw new BackupFormatError(`${entry.path} holds ${count} events, the manifest says ${manifest.eventCount}`);
+    } catch (error) {
+      if (!(error instanceof BackupFormatError)) throw error;
+      // A file that does not decode is named by its checksum when that differs (the likelier cause).
+      const damaged = await hashFile(full).then(
+        (file) => file.sha256 !== entry.sha256,
+        () => true,
+      );
+      throw refusal(damaged ? new BackupFormatError(`checksum mismatch in ${entry.path}`) : error);
+    }
+    if (batch.length > 0) yield batch;
   }
 
   /**
@@ -504,9 +563,10 @@ export class BackupService {
 
   /**
    * Reads the whole backup once: every file's checksum, and every document of the data file
-   * parsed and counted (in the same pass). @throws BackupFormatError
+   * parsed and counted (in the same pass); without `withData`, the data file is only checked to be
+   * a regular file inside the backup (see {@link checkedBatches}). @throws BackupFormatError
    */
-  private async verifyForRestore(dir: string, manifest: BackupManifest): Promise<void> {
+  private async verifyForRestore(dir: string, manifest: BackupManifest, withData = true): Promise<void> {
     for (const file of manifest.files) {
       const full = backupFilePath(dir, file.path);
       const stat = await fsp.lstat(full).catch(() => null);
@@ -514,6 +574,7 @@ export class BackupService {
       // A linked directory on the way could lead outside the backup.
       if (!(await fsp.realpath(full)).startsWith(dir + path.sep))
         throw new BackupFormatError(`${file.path} lies outside the backup`);
+      if (!withData && file.path === manifest.dataFile) continue;
       if ((await hashFile(full)).sha256 !== file.sha256)
         throw new BackupFormatError(`checksum mismatch in ${file.path}`);
       if (file.path !== manifest.dataFile) continue;

@@ -38,7 +38,7 @@ export interface InsertResult {
   duplicateIds: string[];
 }
 
-/** Outcome of {@link EventStore.replaceAll}: `insertedCount + skippedCount` documents were yielded. */
+/** Outcome of {@link EventStore.replaceAll} and {@link EventStore.mergeAll}: `insertedCount + skippedCount` documents were yielded. */
 export interface ReplaceResult {
   insertedCount: number;
   /** Yielded documents not stored: ids repeated among them, or stored while the replace ran. */
@@ -182,6 +182,16 @@ export interface EventStore {
    * @throws ReplaceInProgressError when another instance is replacing (MongoDB).
    */
   replaceAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult>;
+  /**
+   * Inserts the documents `batches` yields whose ids are not stored (MERGE restores), all or
+   * nothing: they are loaded beside the events, which stay as they are (readable and writable),
+   * and one swap adds them once `batches` is exhausted. An id stored by then, or repeated among
+   * the documents (the first is kept), counts as skipped. If `batches` throws, or the database
+   * fails, before or during the swap, nothing stored changed; the staging data is dropped (or,
+   * after a crash, at the next {@link init}) and the error is rethrown. Optional: a store without
+   * it is merged into by {@link insertMany} per batch.
+   */
+  mergeAll?(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult>;
   /**
    * Counts matching events per value of a field and, optionally, per time bucket, in the
    * database (SQL GROUP BY; MongoDB $match/$group). Groups with no events are not returned.

@@ -16,6 +16,7 @@ const STORE_CALLS = [
   'setArchived',
   'deleteMany',
   'replaceAll',
+  'mergeAll',
   'countGroups',
   'acquireLease',
   'releaseLease',
@@ -32,7 +33,8 @@ export function translateStoreErrors(
 ): void {
   const proto = storeClass.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of STORE_CALLS) {
-    const method = proto[name]!;
+    const method = proto[name];
+    if (!method) continue; // an optional call the store does not have
     if (name === 'stream') {
       proto[name] = async function* (this: unknown, ...args: unknown[]) {
         try {

@@ -68,8 +68,9 @@ export class SqliteReadWorker {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    if (worker) await worker.terminate();
+    // Before terminating: reads in flight fail as the store being closed, not as the worker's exit.
     this.failAll(new StoreUnavailableError(new Error('The SQLite store is closed')));
+    if (worker) await worker.terminate();
   }
 
   private start(): Worker {

@@ -36,8 +36,9 @@ import { ensureLoggedTypeIndex, readTyped } from './typed-read';
 /** Rows read per step of a scan; the event loop gets a turn between steps. */
 const SCAN_CHUNK = 1000;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
+/** The events table's definition under `name` (a restore builds its staging table from it too). */
+const eventsTableSql = (name: string) => `
+CREATE TABLE IF NOT EXISTS ${name} (
   id TEXT PRIMARY KEY NOT NULL,
   event_type TEXT NOT NULL,
   log_level INTEGER NOT NULL,
@@ -51,7 +52,10 @@ CREATE TABLE IF NOT EXISTS events (
   archived INTEGER NOT NULL DEFAULT 0,
   archived_at INTEGER,
   search_text TEXT NOT NULL DEFAULT ''
-);
+);`;
+
+/** The events table's secondary indexes. */
+const EVENTS_INDEXES = `
 CREATE INDEX IF NOT EXISTS events_archived_ts ON events (archived, event_timestamp, id);
 CREATE INDEX IF NOT EXISTS events_ts ON events (event_timestamp, id);
 CREATE INDEX IF NOT EXISTS events_received ON events (received_at, id);
@@ -63,6 +67,10 @@ CREATE INDEX IF NOT EXISTS events_workflow_ts ON events (source_workflow_id, eve
 CREATE INDEX IF NOT EXISTS events_experiment_ts ON events (source_experiment_id, event_timestamp);
 CREATE INDEX IF NOT EXISTS events_user_ts ON events (source_user_id, event_timestamp);
 CREATE INDEX IF NOT EXISTS events_archived_at ON events (archived, archived_at);
+`;
+
+const SCHEMA = `${eventsTableSql('events')}
+${EVENTS_INDEXES}
 CREATE TABLE IF NOT EXISTS locks (
   name TEXT PRIMARY KEY NOT NULL,
   owner TEXT NOT NULL,
@@ -169,11 +177,17 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * Names of a REPLACE's objects in the file (see {@link SqliteEventStore.replaceAll}) start with
+ * Names of a restore's objects in the file (see {@link SqliteEventStore.restoreAll}) start with
  * this: `restore_staging_<token>`, `restore_captured_<token>` (tables), `restore_capture_<token>`
  * (trigger). No other object's name does.
  */
 const RESTORE_PREFIX = 'restore_';
+
+/**
+ * A MERGE into a store of up to this many times the staged events rebuilds the text index in bulk
+ * instead of adding each row's entries (see {@link SqliteEventStore.mergeAll}).
+ */
+const TEXT_REBUILD_RATIO = 16;
 
 /**
  * The embedded store: one SQLite file (WAL) through better-sqlite3. Selectors are pushed down to
@@ -385,16 +399,39 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * See {@link EventStore.replaceAll}. A trigger captures the ids of events inserted from the
-   * start, by any connection or process; the documents go to a staging table in batches (outside
-   * any transaction, so logging goes on); then one IMMEDIATE transaction swaps: captured events
-   * still stored replace staged ones of the same id, every event is deleted, the staged rows are
-   * inserted. Until that commits the events are untouched, and a failure rolls it back. The swap
-   * holds the write lock, and this thread, while it copies (about as long as inserting that many
-   * events). Another process's {@link init} or replace drops these objects: this replace then
-   * fails with nothing changed.
+   * See {@link EventStore.replaceAll} and {@link restoreAll}. A trigger captures the ids of events
+   * inserted from the start, by any connection or process; at the swap, captured events still
+   * stored replace staged ones of the same id, and the staged table becomes the events table.
    */
   async replaceAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult> {
+    return this.restoreAll(batches, 'replace');
+  }
+
+  /**
+   * See {@link EventStore.mergeAll} and {@link restoreAll}: at the swap, into an empty store the
+   * staged table becomes the events table; else the staged rows whose ids are not stored are
+   * copied in (`INSERT OR IGNORE`), so events logged meanwhile win over loaded ones of the same id.
+   */
+  async mergeAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult> {
+    return this.restoreAll(batches, 'merge');
+  }
+
+  /**
+   * A restore, all or nothing: the documents go to a staging table with the events table's
+   * definition and its primary key only, in batches of their own transactions (outside any long
+   * transaction, so logging goes on, and the events stay as they are); then one IMMEDIATE
+   * transaction swaps. Swapping the staged table in (REPLACE, or MERGE into an empty store) drops
+   * the events table, renames the staged one and builds the secondary indexes and the text index
+   * in bulk, several times cheaper than maintaining them per row (docs/performance.md#backup-and-restore).
+   * Until that commits the events are untouched, and a failure rolls it back. The swap holds the
+   * write lock, and this thread, while it builds (about 9 CPU seconds per 1 000 000 events on a 2-core
+   * machine). Another process's {@link init} or restore drops these objects: this restore then
+   * fails with nothing changed.
+   */
+  private async restoreAll(
+    batches: AsyncIterable<readonly EventDocument[]>,
+    mode: 'replace' | 'merge',
+  ): Promise<ReplaceResult> {
     this.dropRestoreLeftovers();
     const token = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
     const staging = `${RESTORE_PREFIX}staging_${token}`;
@@ -405,12 +442,13 @@ export class SqliteEventStore implements EventStore {
     // One transaction: the staging table exists exactly when capture runs.
     conn
       .transaction(() => {
-        conn.exec(`CREATE TABLE ${captured} (id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID`);
-        // Untyped columns keep the values toRow gives; the events table's types apply on the copy.
-        conn.exec(`CREATE TABLE ${staging} (id TEXT PRIMARY KEY NOT NULL, ${COLUMN_NAMES.slice(1).join(', ')})`);
-        conn.exec(
-          `CREATE TRIGGER ${trigger} AFTER INSERT ON events BEGIN INSERT OR IGNORE INTO ${captured} (id) VALUES (NEW.id); END`,
-        );
+        conn.exec(eventsTableSql(staging));
+        if (mode === 'replace') {
+          conn.exec(`CREATE TABLE ${captured} (id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID`);
+          conn.exec(
+            `CREATE TRIGGER ${trigger} AFTER INSERT ON events BEGIN INSERT OR IGNORE INTO ${captured} (id) VALUES (NEW.id); END`,
+          );
+        }
       })
       .immediate();
     try {
@@ -422,10 +460,24 @@ export class SqliteEventStore implements EventStore {
         staged += insertedIds.length;
         repeated += duplicateIds.length;
       }
-      const stillCaptured = `SELECT id FROM events WHERE id IN (SELECT id FROM ${captured})`;
-      return this.conn
+      return conn
         .transaction((): ReplaceResult => {
+          if (mode === 'merge') {
+            if (conn.prepare('SELECT 1 FROM events LIMIT 1').get() === undefined) {
+              this.swapIn(staging);
+              return { insertedCount: staged, skippedCount: repeated };
+            }
+            const { n: stored } = conn.prepare('SELECT count(*) AS n FROM events').get() as { n: number };
+            const copy = () =>
+              conn.prepare(`INSERT OR IGNORE INTO events (${columns}) SELECT ${columns} FROM ${staging}`).run().changes;
+            // Rebuilding the text index reads every event; it beats per-row upkeep (about 20 times
+            // dearer per event) unless the store is far larger than what is added.
+            const inserted = staged * TEXT_REBUILD_RATIO >= stored ? withTextIndexRebuilt(conn, copy) : copy();
+            conn.exec(`DROP TABLE ${staging}`);
+            return { insertedCount: inserted, skippedCount: repeated + staged - inserted };
+          }
           conn.exec(`DROP TRIGGER ${trigger}`);
+          const stillCaptured = `SELECT id FROM events WHERE id IN (SELECT id FROM ${captured})`;
           const { n: displaced } = conn
             .prepare(`SELECT count(*) AS n FROM ${staging} WHERE id IN (${stillCaptured})`)
             .get() as { n: number };
@@ -433,24 +485,34 @@ export class SqliteEventStore implements EventStore {
           conn.exec(
             `INSERT INTO ${staging} (${columns}) SELECT ${columns} FROM events WHERE id IN (SELECT id FROM ${captured})`,
           );
-          withTextIndexRebuilt(conn, () => {
-            // No WHERE and no trigger left: SQLite truncates instead of deleting row by row.
-            conn.exec('DELETE FROM events');
-            conn.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging}`);
-          });
-          conn.exec(`DROP TABLE ${staging}`);
           conn.exec(`DROP TABLE ${captured}`);
+          this.swapIn(staging);
           return { insertedCount: staged - displaced, skippedCount: repeated + displaced };
         })
         .immediate();
     } catch (error) {
       try {
-        this.dropRestoreObjects([trigger], [staging, captured]);
+        this.dropRestoreObjects(mode === 'replace' ? [trigger] : [], [staging, captured]);
       } catch {
         // The store closed or the file failed: the next init drops them.
       }
       throw error;
     }
+  }
+
+  /**
+   * Inside the caller's transaction: the staged table becomes the events table (the old one, its
+   * indexes and triggers dropped), then its secondary indexes (the reports' logged-type index
+   * too) and the text index are built.
+   */
+  private swapIn(staging: string): void {
+    const conn = this.conn;
+    withTextIndexRebuilt(conn, () => {
+      conn.exec('DROP TABLE events');
+      conn.exec(`ALTER TABLE ${staging} RENAME TO events`);
+      conn.exec(EVENTS_INDEXES);
+      ensureLoggedTypeIndex(conn);
+    });
   }
 
   /** Drops what a replace cut off by a crash (or running in another process) left in the file. */
@@ -614,17 +676,26 @@ export class SqliteEventStore implements EventStore {
   ): AsyncGenerator<EventDocument> {
     // An exact translation needs no second check.
     const query = where.exact ? null : new Query(selector);
-    let after = order.after;
-    for (;;) {
+    const chunk = (after: ReadOrder['after']) => {
       const { sql, params } = this.pageSql(where, { ...order, ...(after ? { after } : {}) }, columns);
-      const rows = await this.read<Row>(`${sql} LIMIT ?`, [...params, chunkSize]);
+      const rows = this.read<Row>(`${sql} LIMIT ?`, [...params, chunkSize]);
+      // Handled at once: it may fail while the reader is busy with the previous chunk (it then
+      // fails the `await` below), or after a reader that stopped early has gone.
+      rows.catch(() => undefined);
+      return rows;
+    };
+    let pending = chunk(order.after);
+    for (;;) {
+      const rows = await pending;
+      const last = rows.at(-1);
+      if (rows.length < chunkSize || !last) pending = Promise.resolve([]);
+      // The next chunk is read (on the read worker) while this one is turned into documents.
+      else pending = chunk({ value: new Date(last[order.field] as number), id: last.id as string });
       for (const row of rows) {
         const doc = fromRow(row);
         if (!query || query.test(doc as unknown as Record<string, unknown>)) yield doc;
       }
       if (rows.length < chunkSize) return;
-      const last = rows.at(-1)!;
-      after = { value: new Date(last[order.field] as number), id: last.id as string };
     }
   }
 
