@@ -47,7 +47,16 @@ describe('MongoDB (FerretDB) killed and restarted during ingest', () => {
       ferrets.push(restarted);
       // The server reconnects on its own: acknowledgements resume.
       const before = record.acknowledged.size;
-      await until(() => record.acknowledged.size >= before + 300, 120_000);
+      const failedBefore = record.failed.length;
+      await until(
+        () => record.acknowledged.size >= before + 300,
+        120_000,
+        20,
+        () =>
+          `${record.acknowledged.size - before} acknowledged and ${record.failed.length - failedBefore} failed since ` +
+          `the restart (FerretDB on port ${restarted.port} alive: ${restarted.alive()}); last failure: ` +
+          JSON.stringify(record.failed.at(-1) ?? null).slice(0, 300),
+      );
     } finally {
       stop = true;
       await done;

@@ -71,6 +71,8 @@ export interface FerretDbHandle {
   stop(): Promise<void>;
   /** Kills the process with SIGKILL (a crash) and keeps its data directory, for a restart. */
   kill(): Promise<void>;
+  /** Whether its process still runs. */
+  alive(): boolean;
 }
 
 /**
@@ -95,6 +97,10 @@ export async function startFerretDb(options: { port?: number; dataDir?: string }
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500 });
     try {
       await client.db('admin').command({ ping: 1 });
+      // The ping may have reached another process that took the port (a restart on a port freed
+      // by a kill): ours must still run once its own bind would have failed.
+      await new Promise((r) => setTimeout(r, 200));
+      if (child.exitCode !== null) throw new Error(`FerretDB exited with ${child.exitCode}: ${stderr}`);
       break;
     } catch {
       if (Date.now() > deadline) throw new Error(`FerretDB did not answer on ${uri}: ${stderr}`);
@@ -107,6 +113,7 @@ export async function startFerretDb(options: { port?: number; dataDir?: string }
     uri,
     port,
     dataDir,
+    alive: () => child.exitCode === null && child.signalCode === null,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -97,11 +97,19 @@ export function startIngestClients(options: {
   return { record, done };
 }
 
-/** Resolves once `check()` is true, polling every `everyMs`; rejects after `timeoutMs`. */
-export async function until(check: () => boolean, timeoutMs = 60_000, everyMs = 20): Promise<void> {
+/**
+ * Resolves once `check()` is true, polling every `everyMs`; rejects after `timeoutMs`, with what
+ * `state()` then says, if given (for the log of a run that timed out).
+ */
+export async function until(
+  check: () => boolean,
+  timeoutMs = 60_000,
+  everyMs = 20,
+  state?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error('Timed out waiting for a condition');
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for a condition${state ? `: ${state()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
