@@ -19,20 +19,16 @@ interface PendingCall {
 /**
  * Group commit (docs/performance.md#group-commit): the insert calls made in one turn of the event
  * loop (concurrent `POST /event` requests whose bodies arrived in the same I/O poll) are written as
- * one batch, so they share one transaction or round trip instead of paying one each. Each call
- * gets its own result, as if the calls had run one after another in call order: a document is
- * inserted for the first call that sent its id, and a call fails when one of its own documents
- * failed. When the shared write fails as a whole, an `atomic` store (nothing was written) writes
- * each call alone, so one call's bad document fails that call only; any other store fails every
- * call with the error, as each would have failed on its own.
+ * one batch, so they share one transaction instead of paying one each. Each call gets its own
+ * result, as if the calls had run one after another in call order: a document is inserted for the
+ * first call that sent its id, and a call fails when one of its own documents failed. `write` must
+ * be atomic (a failed write stored nothing): when the shared write fails as a whole, each call is
+ * written alone, so one call's bad document fails that call only.
  */
 export class InsertBatcher {
   private queue: PendingCall[] | null = null;
 
-  constructor(
-    private readonly write: BatchWrite,
-    private readonly atomic: boolean,
-  ) {}
+  constructor(private readonly write: BatchWrite) {}
 
   insert(docs: readonly EventDocument[]): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
@@ -68,9 +64,9 @@ export class InsertBatcher {
     let outcomes: readonly DocOutcome[];
     try {
       outcomes = await this.write(calls.flatMap((call) => call.docs));
-    } catch (error) {
-      if (!this.atomic) for (const call of calls) call.reject(error);
-      else for (const call of calls) await this.alone(call);
+    } catch {
+      // Nothing was written: each call alone, so that only the one at fault fails.
+      for (const call of calls) await this.alone(call);
       return;
     }
     let at = 0;
@@ -87,10 +83,22 @@ export class InsertBatcher {
 }
 
 function settle(call: PendingCall, outcomes: readonly DocOutcome[]): void {
+  try {
+    call.resolve(insertResultOf(call.docs, outcomes));
+  } catch (error) {
+    call.reject(error);
+  }
+}
+
+/**
+ * One call's result from the outcomes of its documents (in order).
+ * @throws the error of its first document that failed.
+ */
+export function insertResultOf(docs: readonly EventDocument[], outcomes: readonly DocOutcome[]): InsertResult {
   const result: InsertResult = { insertedIds: [], duplicateIds: [] };
   for (const [i, outcome] of outcomes.entries()) {
-    if (typeof outcome === 'object') return call.reject(outcome.error);
-    (outcome === 'inserted' ? result.insertedIds : result.duplicateIds).push(call.docs[i]!._id);
+    if (typeof outcome === 'object') throw outcome.error;
+    (outcome === 'inserted' ? result.insertedIds : result.duplicateIds).push(docs[i]!._id);
   }
-  call.resolve(result);
+  return result;
 }

@@ -18,7 +18,7 @@ import {
   type Selector,
   type StorePing,
 } from '../event-store';
-import { InsertBatcher, type DocOutcome } from '../insert-batcher';
+import { insertResultOf, type DocOutcome } from '../insert-batcher';
 import { SwapGate } from './swap-gate';
 import { toStoreError } from './mongo-errors';
 import { translateStoreErrors } from '../translate-errors';
@@ -170,14 +170,14 @@ export class MongoEventStore implements EventStore {
   }
 
   /**
-   * Concurrent calls share one unordered `insertMany` round trip (see {@link InsertBatcher}); a
-   * write that failed as a whole may have stored part of the batch, so it fails every call.
+   * One unordered `insertMany` per call. Not shared between concurrent calls as on SQLite
+   * ({@link InsertBatcher}, docs/performance.md#group-commit): with shared writes, calls made
+   * while FerretDB restarted after a crash could wait forever on the driver
+   * (test/mongo-fault.test.ts failed about one run in three), which one write per call never did.
    */
-  private readonly inserts = new InsertBatcher((docs) => this.insertOutcomes(docs), false);
-
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
     if (docs.length === 0) return { insertedIds: [], duplicateIds: [] };
-    return this.inserts.insert(docs);
+    return insertResultOf(docs, await this.insertOutcomes(docs));
   }
 
   /** One unordered insert; per document, inserted, a duplicate id, or the server's write error. */

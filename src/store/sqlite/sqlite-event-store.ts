@@ -245,7 +245,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Concurrent calls share a transaction (see {@link InsertBatcher}); a failed one wrote nothing. */
-  private readonly inserts = new InsertBatcher((docs) => this.insertOutcomes(docs), true);
+  private readonly inserts = new InsertBatcher((docs) => this.insertOutcomes(docs));
 
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
     return this.inserts.insert(docs);
