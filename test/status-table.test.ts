@@ -320,6 +320,20 @@ describe('status table: role x operation class x door (API_KEYS set)', () => {
     // graphql-ws answers the same codes as error messages.
     expect(await wsOnce(server.url, paramsFor('admin'), '{ health {')).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
     expect(await wsOnce(server.url, paramsFor('admin'), '{ nope }')).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    // An operation that cannot be picked: Apollo's code on both doors.
+    const unresolved = [
+      { query: 'query A { health { healthy } } query B { health { healthy } }' },
+      { query: 'query A { health { healthy } }', operationName: 'C' },
+    ];
+    for (const body of unresolved) {
+      expect(await postGraphql(server.url, JSON.stringify(body), admin)).toMatchObject({
+        status: 400,
+        code: 'OPERATION_RESOLUTION_FAILURE',
+      });
+    }
+    expect(
+      await wsOnce(server.url, paramsFor('admin'), 'query A { health { healthy } } query B { health { healthy } }'),
+    ).toEqual({ code: 'OPERATION_RESOLUTION_FAILURE' });
     // A variable that does not coerce, over the socket: a query, then a subscription.
     expect(
       await wsOnce(server.url, paramsFor('admin'), 'query($f: EventFilter) { events(filter: $f) { totalCount } }', {

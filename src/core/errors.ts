@@ -17,6 +17,8 @@ export enum ErrorCode {
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   /** A GraphQL document that breaks a validation rule of the specification (Apollo's code). */
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  /** A document whose operation to run cannot be told: several and no name, or an unknown name (Apollo's code). */
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
   NOT_FOUND = 'NOT_FOUND',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
@@ -38,6 +40,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.BAD_REQUEST]: 400,
   [ErrorCode.GRAPHQL_PARSE_FAILED]: 400,
   [ErrorCode.GRAPHQL_VALIDATION_FAILED]: 400,
+  [ErrorCode.OPERATION_RESOLUTION_FAILURE]: 400,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.FORBIDDEN]: 403,

@@ -1,6 +1,8 @@
 import {
   GraphQLError,
+  Kind,
   parse,
+  type DocumentNode,
   type ExecutionResult,
   specifiedRules,
   validate,
@@ -118,6 +120,9 @@ export function graphqlWsOptions(options: {
           error instanceof GraphQLError ? error.message : 'Syntax Error: the document could not be parsed';
         return [new GraphQLError(message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
       }
+      // An operation that cannot be picked, answered as Apollo does (graphql-ws has no code for it).
+      const unresolved = operationResolutionError(document, payload.operationName);
+      if (unresolved) return [unresolved];
       try {
         authorizeOperation(services.auth, principals.get(ctx.extra), document, payload.operationName);
         assertVariableLimits(schema, document, payload.variables, payload.operationName, {
@@ -136,4 +141,21 @@ export function graphqlWsOptions(options: {
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? toPayload(result) : undefined),
     onError: (_ctx, _id, _payload, errors) => format(errors),
   };
+}
+
+/**
+ * Why no operation of `document` can be run under `operationName`, in graphql-js's words, coded
+ * OPERATION_RESOLUTION_FAILURE as Apollo codes them over HTTP; null when one can.
+ */
+function operationResolutionError(document: DocumentNode, operationName?: string | null): GraphQLError | null {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  let message: string | null = null;
+  if (operationName) {
+    if (!operations.some((op) => op.name?.value === operationName))
+      message = `Unknown operation named "${operationName}".`;
+  } else if (operations.length > 1) message = 'Must provide operation name if query contains multiple operations.';
+  else if (operations.length === 0) message = 'Must provide an operation.';
+  return message === null
+    ? null
+    : new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } });
 }
