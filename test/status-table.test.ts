@@ -11,6 +11,7 @@ import { Role } from '../src/core/roles';
 import { createStore } from '../src/store/create-store';
 import type { EventStore } from '../src/store/event-store';
 import { testConfig } from './support/stores';
+import { ensureWebBundle } from './support/web-bundle';
 import { wsUrl } from './support/ws-client';
 
 /*
@@ -175,8 +176,10 @@ function wsOnce(
 describe('status table: role x operation class x door (API_KEYS set)', () => {
   let server: Running;
   beforeAll(async () => {
+    // The pages' row needs the web bundle, which another test file may not have built yet.
+    await ensureWebBundle();
     server = await start({ API_KEYS, MAX_BODY_BYTES: '20000' });
-  });
+  }, 300_000);
   afterAll(async () => server?.stop());
 
   for (const who of WHO) {

@@ -147,7 +147,8 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
       // One write per call: which call stores a shared id is the server's order of arrival.
       expect(results.flatMap((r) => r.insertedIds).sort()).toEqual([a._id, b._id, c._id].sort());
       expect(results.map((r) => r.insertedIds.length + r.duplicateIds.length)).toEqual([2, 2, 0, 3]);
-      expect(['log_info', 'second']).toContain(stored!.event_type);
+      // The first call's version, or the second's (`second` is no MADSci type: it reads back as `unknown`).
+      expect(['log_info', 'unknown']).toContain(stored!.event_type);
     }
     // Written just now, and found by the text filter at once (the text index is kept in the same transaction).
     const found = await store.find(filterToSelector({ text: 'zqxwv' }, 20), {
