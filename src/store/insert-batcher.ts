@@ -83,22 +83,10 @@ export class InsertBatcher {
 }
 
 function settle(call: PendingCall, outcomes: readonly DocOutcome[]): void {
-  try {
-    call.resolve(insertResultOf(call.docs, outcomes));
-  } catch (error) {
-    call.reject(error);
-  }
-}
-
-/**
- * One call's result from the outcomes of its documents (in order).
- * @throws the error of its first document that failed.
- */
-export function insertResultOf(docs: readonly EventDocument[], outcomes: readonly DocOutcome[]): InsertResult {
   const result: InsertResult = { insertedIds: [], duplicateIds: [] };
   for (const [i, outcome] of outcomes.entries()) {
-    if (typeof outcome === 'object') throw outcome.error;
-    (outcome === 'inserted' ? result.insertedIds : result.duplicateIds).push(docs[i]!._id);
+    if (typeof outcome === 'object') return call.reject(outcome.error);
+    (outcome === 'inserted' ? result.insertedIds : result.duplicateIds).push(call.docs[i]!._id);
   }
-  return result;
+  call.resolve(result);
 }

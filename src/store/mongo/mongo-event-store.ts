@@ -18,7 +18,6 @@ import {
   type Selector,
   type StorePing,
 } from '../event-store';
-import { insertResultOf, type DocOutcome } from '../insert-batcher';
 import { SwapGate } from './swap-gate';
 import { toStoreError } from './mongo-errors';
 import { translateStoreErrors } from '../translate-errors';
@@ -171,33 +170,19 @@ export class MongoEventStore implements EventStore {
 
   /**
    * One unordered `insertMany` per call. Not shared between concurrent calls as on SQLite
-   * ({@link InsertBatcher}, docs/performance.md#group-commit): with shared writes, calls made
+   * (`src/store/insert-batcher.ts`, docs/performance.md#group-commit): with shared writes, calls made
    * while FerretDB restarted after a crash could wait forever on the driver
    * (test/mongo-fault.test.ts failed in 6 of 15 runs), which one write per call never did.
    */
   async insertMany(docs: readonly EventDocument[]): Promise<InsertResult> {
     if (docs.length === 0) return { insertedIds: [], duplicateIds: [] };
-    return insertResultOf(docs, await this.insertOutcomes(docs));
-  }
-
-  /** One unordered insert; per document, inserted, a duplicate id, or the server's write error. */
-  private insertOutcomes(docs: readonly EventDocument[]): Promise<DocOutcome[]> {
     return this.gate.run(async () => {
-      const outcomes: DocOutcome[] = docs.map(() => 'inserted');
-      try {
-        // The driver adds nothing to documents that carry an _id, but copies keep callers' objects intact.
-        await this.events.insertMany(
-          docs.map((doc) => ({ ...doc })),
-          { ordered: false, ...(this.writeConcern ? { writeConcern: this.writeConcern } : {}) },
-        );
-      } catch (error) {
-        const writeErrors = (error as MongoBulkWriteError).writeErrors;
-        const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-        if (list.length === 0) throw error;
-        for (const e of list) outcomes[e.index] = e.code === DUPLICATE_KEY ? 'duplicate' : { error };
-      }
-      for (const capture of this.captures) docs.forEach((doc, i) => outcomes[i] === 'inserted' && capture.add(doc._id));
-      return outcomes;
+      const duplicateIndexes = await insertSkippingDuplicates(this.events, docs, this.writeConcern);
+      const insertedIds: string[] = [];
+      const duplicateIds: string[] = [];
+      docs.forEach((doc, i) => (duplicateIndexes.has(i) ? duplicateIds : insertedIds).push(doc._id));
+      for (const capture of this.captures) for (const id of insertedIds) capture.add(id);
+      return { insertedIds, duplicateIds };
     });
   }
 
