@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { Role, roleForField } from '../../core/roles';
 import type { AuthService, Principal } from '../../auth/auth.service';
 
@@ -42,7 +42,7 @@ function operationRequirements(document: DocumentNode, operationName?: string | 
   const key = operationName ?? '';
   let requirements = byName.get(key);
   if (requirements === undefined) {
-    const operation = selectOperation(document, operationName);
+    const operation = getOperationAST(document, operationName);
     requirements = operation ? requirementsOf(operation) : null;
     byName.set(key, requirements);
   }
@@ -65,11 +65,4 @@ function requirementsOf(operation: OperationDefinitionNode): Requirement[] {
 }
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function selectOperation(document: DocumentNode, name?: string | null): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  return name ? operations.find((op) => op.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
 }

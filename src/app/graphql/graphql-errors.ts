@@ -81,11 +81,13 @@ export function errorStatusPlugin(): ApolloServerPlugin {
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
-          if (!errors?.length || (response.http.status !== undefined && response.http.status !== 200)) return;
-          if (data && Object.values(data).some((value) => value !== null)) return;
-          const code = errors[0]?.extensions?.code;
-          const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
-          response.http.status = status ?? HTTP_STATUS[ErrorCode.INTERNAL_SERVER_ERROR];
+          const produced = data && Object.values(data).some((value) => value !== null);
+          if (errors?.length && (response.http.status ?? 200) === 200 && !produced) {
+            const code = errors[0]?.extensions?.code;
+            const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
+            response.http.status = status ?? HTTP_STATUS[ErrorCode.INTERNAL_SERVER_ERROR];
+          }
+          // Whoever set it (this rule, or Apollo from an error's extensions.http), a 503 says when to retry.
           if (response.http.status === 503) response.http.headers.set(...RETRY_AFTER_HEADER);
         },
       };

@@ -1,4 +1,5 @@
 import {
+  getOperationAST,
   GraphQLError,
   Kind,
   parse,
@@ -148,14 +149,14 @@ export function graphqlWsOptions(options: {
  * OPERATION_RESOLUTION_FAILURE as Apollo codes them over HTTP; null when one can.
  */
 function operationResolutionError(document: DocumentNode, operationName?: string | null): GraphQLError | null {
+  // graphql-ws picks the operation with getOperationAST too, and fails without a code where it finds none.
+  if (getOperationAST(document, operationName)) return null;
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  let message: string | null = null;
-  if (operationName) {
-    if (!operations.some((op) => op.name?.value === operationName))
-      message = `Unknown operation named "${operationName}".`;
-  } else if (operations.length > 1) message = 'Must provide operation name if query contains multiple operations.';
-  else if (operations.length === 0) message = 'Must provide an operation.';
-  return message === null
-    ? null
-    : new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } });
+  const message =
+    operationName != null
+      ? `Unknown operation named "${operationName}".`
+      : operations.length > 1
+        ? 'Must provide operation name if query contains multiple operations.'
+        : 'Must provide an operation.';
+  return new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } });
 }
