@@ -69,8 +69,17 @@ CREATE INDEX IF NOT EXISTS events_user_ts ON events (source_user_id, event_times
 CREATE INDEX IF NOT EXISTS events_archived_at ON events (archived, archived_at);
 `;
 
+/**
+ * Creates every secondary index of the events table that the file lacks: at init, and after a
+ * restore's swap (which renames a table holding none). The text index has its own life
+ * (text-index.ts: built in bulk there).
+ */
+function ensureEventsIndexes(db: Database.Database, onProgress?: (message: string) => void): void {
+  db.exec(EVENTS_INDEXES);
+  ensureLoggedTypeIndex(db, onProgress);
+}
+
 const SCHEMA = `${eventsTableSql('events')}
-${EVENTS_INDEXES}
 CREATE TABLE IF NOT EXISTS locks (
   name TEXT PRIMARY KEY NOT NULL,
   owner TEXT NOT NULL,
@@ -215,7 +224,7 @@ export class SqliteEventStore implements EventStore {
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
     ensureTextIndex(db, this.options.onProgress);
-    ensureLoggedTypeIndex(db, this.options.onProgress);
+    ensureEventsIndexes(db, this.options.onProgress);
     this.db = db;
     this.dropRestoreLeftovers();
     if (this.file !== ':memory:') this.reader = new SqliteReadWorker(this.file);
@@ -510,8 +519,7 @@ export class SqliteEventStore implements EventStore {
     withTextIndexRebuilt(conn, () => {
       conn.exec('DROP TABLE events');
       conn.exec(`ALTER TABLE ${staging} RENAME TO events`);
-      conn.exec(EVENTS_INDEXES);
-      ensureLoggedTypeIndex(conn);
+      ensureEventsIndexes(conn);
     });
   }
 
