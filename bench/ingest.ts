@@ -7,7 +7,7 @@
  * the same mutation on the server's schema in process (GraphQL variable coercion and execution,
  * without HTTP, Express and Apollo's request pipeline).
  *
- * Target: graphql/raw >= 0.5 on each store.
+ * Target: graphql/raw >= 0.6 on each store (issue 14; it was 0.5 before).
  */
 import './support/production-env';
 import 'reflect-metadata';
@@ -44,7 +44,7 @@ import {
 import { EventGenerator, toDocument, toGraphQLInput } from './support/workload';
 
 const BATCH = 1000;
-const TARGET_RATIO = 0.5;
+const TARGET_RATIO = 0.6;
 
 const MUTATION =
   'mutation Ingest($events: [EventInput!]!) { logEvents(events: $events) { insertedCount duplicateCount } }';

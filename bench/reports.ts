@@ -4,8 +4,9 @@
  * (what the GraphQL queries run, CSV included), each case in its own child process so its peak
  * memory (max RSS) is its own.
  *
- * Targets: every report under 30 s and under 512 MB peak RSS; `eventCounts` by hour over a month
- * under 2 s (median of 5).
+ * Targets: every report under 30 s and under 512 MB peak RSS, the session report and the daily
+ * periods report under 3 s (issue 14; full size only); `eventCounts` by hour over a month under
+ * 2 s (median of 5).
  *
  * The database is built once through `store.insertMany` and cached in the temp directory, keyed
  * by size, the workload version and a hash of the sources that shape it.
@@ -46,6 +47,8 @@ const MONTH = QUICK
   ? { from: new Date(Date.UTC(2025, 0, 1)), to: new Date(Date.UTC(2025, 1, 1)) }
   : { from: new Date(Date.UTC(2025, 2, 1)), to: new Date(Date.UTC(2025, 3, 1)) };
 const REPORT_SECONDS = 30;
+/** Issue 14's goal for the two reports a dashboard asks for most: under 3 s each at 1 000 000 events. */
+const FAST_REPORT_SECONDS: Record<string, number> = { sessionUtilization: 3, 'utilizationPeriods DAILY': 3 };
 const REPORT_MB = 512;
 const COUNT_SECONDS = 2;
 const COUNT_REPEATS = 5;
@@ -312,6 +315,12 @@ export async function runReports(): Promise<Target[]> {
           REPORT_SECONDS,
         ),
       );
+      const fast = FAST_REPORT_SECONDS[r.name];
+      if (fast !== undefined && !QUICK) {
+        targets.push(
+          target(`${r.name} seconds (issue 14)`, `${c.description}: under ${fast} s`, median(r.seconds), '<', fast),
+        );
+      }
       targets.push(
         target(`${r.name} peak MB`, `${c.description}: peak RSS under ${REPORT_MB} MB`, r.peakRssMb, '<', REPORT_MB),
       );
