@@ -11,9 +11,9 @@
  *
  *   npx tsx bench/post-event-cpu.ts
  *
- * Variables: `PROBE_ROOT` a checkout (or `git archive` of one) whose `src/` the server is loaded
- * from, to compare revisions with this same probe (default: this one); `PROBE_EVENTS` events
- * seeded (50 000); `PROBE_ROUNDS` (3); `PROBE_C1` / `PROBE_C8` requests per round (400 / 2 000);
+ * To compare revisions, copy this file into a checkout (or a `git archive` of `src`, `bench`,
+ * `test` and `tools`, with a `node_modules` link) of the other and run it there. Variables:
+ * `PROBE_EVENTS` events seeded (50 000); `PROBE_ROUNDS` (3); `PROBE_C1` / `PROBE_C8` requests per round (400 / 2 000);
  * `PROBE_PROFILE=<dir>` writes a V8 CPU profile of the server process (node:inspector) per
  * concurrency, the load phase of every round only. Not part of `run-all.ts`: a probe for the
  * insert path, printing JSON.
@@ -23,15 +23,17 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import path from 'node:path';
-import type { ServerHandle } from '../src/app/server';
+import { toMadsciEvent } from '../src/app/rest/wire';
+import { startServer, type ServerHandle } from '../src/app/server';
+import { createLogger } from '../src/core/logger';
 import type { EventDocument } from '../src/store/event-document';
 import type { EventStore } from '../src/store/event-store';
+import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store';
 import { benchConfig, progress, round, tempDir } from './support/harness';
 import { LabGenerator } from './support/lab-workload';
 import { startLoadClient, type LoadRequest } from './support/load-client';
 import { EventGenerator, toDocument } from './support/workload';
 
-const ROOT = path.resolve(process.env.PROBE_ROOT ?? path.join(__dirname, '..'));
 const EVENTS = Number(process.env.PROBE_EVENTS ?? 50_000);
 const ROUNDS = Number(process.env.PROBE_ROUNDS ?? 3);
 const TOTALS: Record<number, number> = {
@@ -47,16 +49,6 @@ const median = (values: number[]) => {
 };
 
 async function main(): Promise<void> {
-  // The server under test, from ROOT; the bodies and the load client from this checkout.
-  const { startServer } = (await import(path.join(ROOT, 'src/app/server'))) as typeof import('../src/app/server');
-  const { SqliteEventStore } = (await import(
-    path.join(ROOT, 'src/store/sqlite/sqlite-event-store')
-  )) as typeof import('../src/store/sqlite/sqlite-event-store');
-  const { createLogger } = (await import(path.join(ROOT, 'src/core/logger'))) as typeof import('../src/core/logger');
-  const { toMadsciEvent } = (await import(
-    path.join(ROOT, 'src/app/rest/wire')
-  )) as typeof import('../src/app/rest/wire');
-
   // The event loop's time inside each SQLite write transaction (commit and any checkpoint it
   // runs included): wrapped around the store's private batch write, which both revisions have.
   const writes = { ms: 0, docs: 0, transactions: 0 };
@@ -80,7 +72,7 @@ async function main(): Promise<void> {
   const docs: EventDocument[] = [];
   for (const day of new LabGenerator({ total: EVENTS, days: 20 }).days()) docs.push(...day);
   for (let i = 0; i < docs.length; i += 5000) await store.insertMany(docs.slice(i, i + 5000));
-  progress(`seeded ${docs.length} events; server from ${ROOT}`);
+  progress(`seeded ${docs.length} events`);
   const server: ServerHandle = await startServer({ config, store, logger: createLogger(config.logLevel) });
   const client = startLoadClient();
   const session = PROFILE_DIR ? new inspector.Session() : null;
@@ -151,7 +143,7 @@ async function main(): Promise<void> {
         ),
       ]),
     );
-    console.log(JSON.stringify({ root: ROOT, events: docs.length, rounds: ROUNDS, ...summary }, null, 2));
+    console.log(JSON.stringify({ events: docs.length, rounds: ROUNDS, ...summary }, null, 2));
   } finally {
     session?.disconnect();
     await client.close();
