@@ -19,6 +19,7 @@ import type {
 } from '../event-store';
 import { countGroupsOf } from '../group-counts';
 import { SqliteReadWorker } from './read-worker';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteCheckpointWorker } from './checkpoint-worker';
 import { StoreUnavailableError } from '../../core/errors';
 import { COLUMNS, selectorToSql, type SqlOptions, type Translation } from './selector-to-sql';
 import {
@@ -208,6 +209,8 @@ export class SqliteEventStore implements EventStore {
   private db: Database.Database | null = null;
   /** Long reads (scans, aggregates) run here, off the event loop; null for `:memory:`. */
   private reader: SqliteReadWorker | null = null;
+  /** WAL checkpoints run here, off the event loop; null for `:memory:`. */
+  private checkpointer: SqliteCheckpointWorker | null = null;
 
   /** @param file path of the database file, or `:memory:`. */
   constructor(
@@ -227,12 +230,19 @@ export class SqliteEventStore implements EventStore {
     ensureEventsIndexes(db, this.options.onProgress);
     this.db = db;
     this.dropRestoreLeftovers();
-    if (this.file !== ':memory:') this.reader = new SqliteReadWorker(this.file);
+    if (this.file !== ':memory:') {
+      this.reader = new SqliteReadWorker(this.file);
+      // Checkpoints on a worker; this connection's own only as a backstop (see checkpoint-worker.ts).
+      db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new SqliteCheckpointWorker(this.file);
+    }
   }
 
   async close(): Promise<void> {
     await this.reader?.close();
     this.reader = null;
+    await this.checkpointer?.close();
+    this.checkpointer = null;
     this.statements.clear();
     this.db?.close();
     this.db = null;
@@ -263,9 +273,11 @@ export class SqliteEventStore implements EventStore {
   /** Inserts into `events` in one transaction; per document, whether it was new. */
   private insertOutcomes(docs: readonly EventDocument[]): DocOutcome[] {
     const insert = this.statement(insertOrIgnoreSql('events'));
-    return this.conn.transaction(() =>
+    const outcomes = this.conn.transaction(() =>
       docs.map((doc): DocOutcome => (insert.run(toRow(doc)).changes === 1 ? 'inserted' : 'duplicate')),
     )();
+    this.checkpointer?.afterCommit();
+    return outcomes;
   }
 
   /** Inserts whole rows in one transaction through an {@link insertOrIgnoreSql} statement; an id already there is skipped. */
@@ -278,6 +290,7 @@ export class SqliteEventStore implements EventStore {
         else duplicateIds.push(doc._id);
       }
     })();
+    this.checkpointer?.afterCommit();
     return { insertedIds, duplicateIds };
   }
 
@@ -391,10 +404,19 @@ export class SqliteEventStore implements EventStore {
     const info = this.statement(
       'UPDATE events SET archived = ?, archived_at = ? WHERE +archived = ? AND id IN (SELECT value FROM json_each(?))',
     ).run(archivedAt ? 1 : 0, archivedAt ? archivedAt.getTime() : null, archivedAt ? 0 : 1, JSON.stringify(ids));
+    this.checkpointer?.afterCommit();
     return info.changes;
   }
 
   async deleteMany(selector: Selector): Promise<number> {
+    try {
+      return await this.deleteMatching(selector);
+    } finally {
+      this.checkpointer?.afterCommit();
+    }
+  }
+
+  private async deleteMatching(selector: Selector): Promise<number> {
     const where = selectorToSql(selector);
     if (where.exact) {
       return this.statement(`DELETE FROM events${where.sql ? ` WHERE ${where.sql}` : ''}`).run(...where.params).changes;
@@ -413,7 +435,7 @@ export class SqliteEventStore implements EventStore {
    * stored replace staged ones of the same id, and the staged table becomes the events table.
    */
   async replaceAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult> {
-    return this.restoreAll(batches, 'replace');
+    return this.restoreAll(batches, 'replace').finally(() => this.checkpointer?.afterCommit());
   }
 
   /**
@@ -422,7 +444,7 @@ export class SqliteEventStore implements EventStore {
    * copied in (`INSERT OR IGNORE`), so events logged meanwhile win over loaded ones of the same id.
    */
   async mergeAll(batches: AsyncIterable<readonly EventDocument[]>): Promise<ReplaceResult> {
-    return this.restoreAll(batches, 'merge');
+    return this.restoreAll(batches, 'merge').finally(() => this.checkpointer?.afterCommit());
   }
 
   /**
