@@ -5,6 +5,9 @@
  * load client in a child process keeps 16 requests in flight over keep-alive connections.
  *
  * Target: graphql/plain >= 0.7 for each query.
+ *
+ * `BENCH_GRAPHQL_FAST_PATH=off` turns the server's GraphQL fast path off (src/app/graphql/fast-path.ts),
+ * so every request goes through Apollo's pipeline.
  */
 import './support/production-env';
 import 'reflect-metadata';
@@ -39,6 +42,8 @@ import { seedGenerated } from './support/workload';
 const CONCURRENCY = 16;
 const PAGE_LIMIT = 20;
 const TARGET_RATIO = 0.7;
+/** Whether the server's fast path may answer (`BENCH_GRAPHQL_FAST_PATH=off`: Apollo answers everything). */
+const FAST_PATH = process.env.BENCH_GRAPHQL_FAST_PATH !== 'off';
 
 const EVENT_FIELDS = `id eventType logLevel logLevelValue alert eventTimestamp receivedAt
   source { userId experimentId campaignId projectId nodeId workcellId labId stepId workflowId managerId }
@@ -120,6 +125,8 @@ interface SideFigures {
   /** Load client CPU time / wall time. */
   clientCpuUtilization: number;
   responseBytesPerRequest: number;
+  /** Share of the requests the GraphQL fast path answered (GraphQL side only). */
+  fastPathShare?: number;
 }
 
 /** Runs the same load on one side, `rounds` times; sums the rounds. */
@@ -228,6 +235,7 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
   progress(`inserting ${events} events`);
   const ids = await seedGenerated(store, events, 11);
   const server = await startBenchServer(location.config, store);
+  server.graphqlFastPath.enabled = FAST_PATH;
   const plain = await startPlainServer(server.services);
   const client = startLoadClient();
   try {
@@ -294,11 +302,13 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
         plain: [] as Awaited<ReturnType<typeof load>>[],
         graphql: [] as Awaited<ReturnType<typeof load>>[],
       };
+      const servedBefore = server.graphqlFastPath.served;
       for (let r = 0; r < rounds; r++) {
         runs.plain.push(await load(client, plain.url, scenario.plain, total / rounds, false));
         runs.graphql.push(await load(client, server.url, scenario.graphql, total / rounds, true));
       }
       const g = aggregate(runs.graphql);
+      g.fastPathShare = round((server.graphqlFastPath.served - servedBefore) / g.requests);
       const p = aggregate(runs.plain);
       figures.push({
         scenario: scenario.name,
@@ -321,6 +331,7 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
         'server CPU ms/req g/p',
         'server CPU use g/p',
         'client CPU use g/p',
+        'fast path',
       ],
       figures.map((f) => [
         f.scenario,
@@ -332,6 +343,7 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
         `${f.graphql.serverCpuMsPerRequest} / ${f.plain.serverCpuMsPerRequest}`,
         `${f.graphql.serverCpuUtilization} / ${f.plain.serverCpuUtilization}`,
         `${f.graphql.clientCpuUtilization} / ${f.plain.clientCpuUtilization}`,
+        f.graphql.fastPathShare ?? '-',
       ]),
     );
     progress('timing the server-side steps alone, in process');
@@ -381,6 +393,7 @@ export async function runGraphqlOverhead(): Promise<Target[]> {
         warmupPerSide: warmup,
         rounds,
         concurrency: CONCURRENCY,
+        graphqlFastPath: FAST_PATH,
         client: 'node:http keep-alive agent in a child process (the server process keeps its own core)',
         graphqlQueries: { baseline: '{ __typename }', event: EVENT_QUERY, page: PAGE_QUERY },
         plainRoutes: {

@@ -103,6 +103,24 @@ describe('access control with API keys', () => {
     expect(await check.json()).toEqual({ data: { event: null } });
   });
 
+  it('checks the role of a document asked for first under an empty operation name', async () => {
+    // An operation name of '' matches no operation (graphql-js refuses it); the role checks cached
+    // for that request must not stand for the same document asked for without a name.
+    const query = 'mutation { logEvent(event: { id: "unnamed-1" }) { id } }';
+    const named = await server.post(JSON.stringify({ query, operationName: '' }), headersFor('anonymous'));
+    expect(named.status).toBe(400);
+    const unnamed = await server.post(JSON.stringify({ query }), headersFor('anonymous'));
+    expect(unnamed.status).toBe(401);
+    expect(((await unnamed.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    const check = await server.post(
+      JSON.stringify({ query: '{ event(id: "unnamed-1") { id } }' }),
+      headersFor('admin'),
+    );
+    expect(await check.json()).toEqual({ data: { event: null } });
+  });
+
   for (const who of WHO) {
     it(`REST: ${who} gets each route class as its role allows`, async () => {
       const cases: [string, RequestInit, Role][] = [

@@ -10,6 +10,7 @@ import { instrumentStore } from '../metrics/instrument-store';
 import { metrics, trackLiveStats } from '../metrics/metrics';
 import type { EventStore } from '../store/event-store';
 import { createExportRouter } from './downloads/export.router';
+import type { GraphqlFastPath } from './graphql/fast-path';
 import { startGraphqlHttpDoor } from './graphql/graphql-http';
 import { createSchema } from './graphql/schema';
 import { validationRules } from './graphql/validation-rules';
@@ -33,6 +34,8 @@ export interface ServerHandle {
   services: Services;
   /** `http://host:port` the server listens on. */
   url: string;
+  /** GraphQL's fast path over HTTP (src/app/graphql/fast-path.ts): tests and benchmarks read and switch it. */
+  graphqlFastPath: GraphqlFastPath;
   /**
    * Graceful stop: refuses new connections, lets in-flight requests finish, closes WebSockets
    * with a proper close frame, then closes the store. Idempotent.
@@ -88,7 +91,11 @@ export async function startServer(options: {
   services.events.onLogged((docs) => metrics.eventsIngested.inc(docs.length));
   const untrackLiveStats = trackLiveStats(() => services.live.stats());
 
-  const { apollo, handlers: graphqlHandlers } = await startGraphqlHttpDoor({
+  const {
+    apollo,
+    fastPath,
+    handlers: graphqlHandlers,
+  } = await startGraphqlHttpDoor({
     schema,
     services,
     config,
@@ -100,14 +107,18 @@ export async function startServer(options: {
     },
   });
 
-  if (config.metrics.enabled) app.get('/metrics', metricsHandler(store));
-  // The IDE (GET /graphql from a browser), the dashboard at / and their bundles; before Apollo.
-  app.use(createWebRouter(config));
-  app.use(probesRouter(services.health, store.engine));
   // One per-client rate limit for every door (MADSci's headers; GraphQL's error shape here).
   const rateLimit = rateLimitMiddleware(services.rateLimiter, (detail) =>
     graphqlErrorBody(detail, ErrorCode.RATE_LIMITED),
   );
+  // POST /graphql, the API's hot path, first: the routers below answer only GET and HEAD (and
+  // other paths), so its requests skip their layers. Other methods reach Apollo after the web
+  // router (GET /graphql from a browser is the IDE).
+  app.post('/graphql', rateLimit, ...graphqlHandlers);
+  if (config.metrics.enabled) app.get('/metrics', metricsHandler(store));
+  // The IDE (GET /graphql from a browser), the dashboard at / and their bundles; before Apollo.
+  app.use(createWebRouter(config));
+  app.use(probesRouter(services.health, store.engine));
   app.use('/graphql', rateLimit, ...graphqlHandlers);
   // Downloads: utilization reports as CSV, events as CSV or NDJSON.
   app.use(
@@ -140,6 +151,7 @@ export async function startServer(options: {
     httpServer,
     services,
     url,
+    graphqlFastPath: fastPath,
     stop: () =>
       (stopping ??= (async () => {
         // Lifecycle jobs end first (after their current batch), so none touches a closed store.

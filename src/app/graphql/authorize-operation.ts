@@ -12,11 +12,12 @@ interface Requirement {
 }
 
 /**
- * The checks of each operation of a document, by operation name ('' for the anonymous pick),
- * computed once per parsed document: Apollo hands the same DocumentNode for every request with the
- * same query text (its document cache), so a repeated query costs a map lookup.
+ * The checks of each operation of a document, by operation name (null when none is given: the
+ * document's only operation; an empty name is a name, which no operation has), computed once per
+ * parsed document: Apollo hands the same DocumentNode for every request with the same query text
+ * (its document cache), so a repeated query costs a map lookup.
  */
-const requirementsByDocument = new WeakMap<DocumentNode, Map<string, Requirement[] | null>>();
+const requirementsByDocument = new WeakMap<DocumentNode, Map<string | null, Requirement[] | null>>();
 
 /**
  * Checks every root field of an operation against the role table ({@link roleForField}), on both
@@ -39,7 +40,8 @@ export function authorizeOperation(
 function operationRequirements(document: DocumentNode, operationName?: string | null): Requirement[] | null {
   let byName = requirementsByDocument.get(document);
   if (!byName) requirementsByDocument.set(document, (byName = new Map()));
-  const key = operationName ?? '';
+  // Not `?? ''`: a request naming '' (no such operation) must not answer for one naming none.
+  const key = operationName ?? null;
   let requirements = byName.get(key);
   if (requirements === undefined) {
     const operation = getOperationAST(document, operationName);

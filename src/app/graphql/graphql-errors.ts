@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { BREAK, GraphQLError, Kind, parse, visit, type GraphQLFormattedError, type ValueNode } from 'graphql';
 import { appErrorOf, ErrorCode, HTTP_STATUS, type AppError } from '../../core/errors';
@@ -79,20 +79,28 @@ export function errorStatusPlugin(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          const { data, errors } = response.body.singleResult;
-          const produced = data && Object.values(data).some((value) => value !== null);
-          if (errors?.length && (response.http.status ?? 200) === 200 && !produced) {
-            const code = errors[0]?.extensions?.code;
-            const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
-            response.http.status = status ?? HTTP_STATUS[ErrorCode.INTERNAL_SERVER_ERROR];
-          }
-          // Whoever set it (this rule, or Apollo from an error's extensions.http), a 503 says when to retry.
-          if (response.http.status === 503) response.http.headers.set(...RETRY_AFTER_HEADER);
+          applyErrorStatus(response);
         },
       };
     },
   };
+}
+
+/**
+ * The rule of {@link errorStatusPlugin} on a response about to be sent (Apollo's, or the fast
+ * path's in the same shape): sets the status of an answer without data, and `Retry-After` on a 503.
+ */
+export function applyErrorStatus(response: Pick<GraphQLResponse, 'body' | 'http'>): void {
+  if (response.body.kind !== 'single') return;
+  const { data, errors } = response.body.singleResult;
+  const produced = data && Object.values(data).some((value) => value !== null);
+  if (errors?.length && (response.http.status ?? 200) === 200 && !produced) {
+    const code = errors[0]?.extensions?.code;
+    const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
+    response.http.status = status ?? HTTP_STATUS[ErrorCode.INTERNAL_SERVER_ERROR];
+  }
+  // Whoever set it (this rule, or Apollo from an error's extensions.http), a 503 says when to retry.
+  if (response.http.status === 503) response.http.headers.set(...RETRY_AFTER_HEADER);
 }
 
 /** graphql-js's message for a variable that does not coerce: its name, and the path inside it. */

@@ -23,10 +23,13 @@ import { createContext, type GraphQLContext } from './context';
 import { asRequestError, errorStatusPlugin, makeFormatError } from './graphql-errors';
 import { variableLimitsPlugin } from './limits';
 import { graphqlMetricsPlugin } from './metrics.plugin';
+import { createGraphqlFastPath, type GraphqlFastPath } from './fast-path';
 
 /** The GraphQL-over-HTTP door: Apollo Server, started, and the handlers that serve `POST /graphql`. */
 export interface GraphqlHttpDoor {
   apollo: ApolloServer<GraphQLContext>;
+  /** Answers requests for documents Apollo already validated without its pipeline (see fast-path.ts). */
+  fastPath: GraphqlFastPath;
   /** The CSRF rule, the body parser and Apollo's middleware, to mount at `/graphql` after the rate limit. */
   handlers: RequestHandler[];
 }
@@ -47,6 +50,12 @@ export async function startGraphqlHttpDoor(options: {
   onDrain: () => Promise<void>;
 }): Promise<GraphqlHttpDoor> {
   const { schema, services, config, logger, httpServer } = options;
+  const formatError = makeFormatError({
+    hideInternals: config.production,
+    onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL operation'),
+  });
+  const limits = { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth };
+  const fastPath = createGraphqlFastPath({ services, limits, formatError });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -60,15 +69,18 @@ export async function startGraphqlHttpDoor(options: {
     // The parser's work is bounded first: a document of more tokens is a GRAPHQL_PARSE_FAILED.
     parseOptions: { maxTokens: config.limits.maxQueryTokens },
     validationRules: options.validationRules.filter((rule) => rule !== NoSchemaIntrospectionCustomRule),
-    formatError: makeFormatError({
-      hideInternals: config.production,
-      onInternalError: (error) => logger.error({ err: error }, 'Unhandled error in a GraphQL operation'),
-    }),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
-          return { drainServer: options.onDrain };
+          return {
+            drainServer: async () => {
+              // Apollo answers everything while it drains and refuses once it stops.
+              fastPath.close();
+              await options.onDrain();
+            },
+          };
         },
       },
       ApolloServerPluginLandingPageDisabled(),
@@ -85,19 +97,23 @@ export async function startGraphqlHttpDoor(options: {
       errorStatusPlugin(),
       authPlugin(services.auth),
       subscriptionsOverWebSocket(),
-      variableLimitsPlugin(schema, { maxCost: config.limits.maxQueryCost, maxInputDepth: config.limits.maxInputDepth }),
+      variableLimitsPlugin(schema, limits),
+      fastPath.plugin,
     ],
   });
   await apollo.start();
   return {
     apollo,
+    fastPath,
     handlers: [
       csrfGuard(),
       express.json({ limit: config.limits.maxBodyBytes }),
       noStore,
-      expressMiddleware(apollo, {
-        context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)),
-      }),
+      fastPath.handler(
+        expressMiddleware(apollo, {
+          context: async ({ req }) => createContext(services, authenticateHttp(services, req.headers)),
+        }),
+      ),
     ],
   };
 }
