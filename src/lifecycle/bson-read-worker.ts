@@ -23,8 +23,6 @@ const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 + 16 * 1024;
 const CHUNK = 1000;
 /** A message from the worker goes once its documents reach this many BSON bytes (or {@link CHUNK} documents). */
 const CHUNK_BYTES = 2 * 1024 * 1024;
-/** Messages decoded ahead of the caller (bounds the memory a fast reader can take). */
-const AHEAD = 2;
 /**
  * The worker's young generation: decoding makes short-lived objects fast, and V8's default (a
  * 48 MiB young generation, grown over a long run) added about 80 MiB to a 1 000 000-event restore's
@@ -32,8 +30,6 @@ const AHEAD = 2;
  * worker's CPU time.
  */
 const YOUNG_GENERATION_MB = 8;
-/** gunzip's output chunk: fewer, larger steps than its 16 KiB default. */
-const GUNZIP_CHUNK = 256 * 1024;
 
 /**
  * The worker's code, evaluated as CommonJS (it needs only Node and bson, so it runs the same under
@@ -50,7 +46,7 @@ const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const zlib = require('node:zlib');
 const { BSON } = require(workerData.bson);
-const { file, chunk: batchSize, chunkBytes, decode, ahead, maxDocumentBytes, gunzipChunk } = workerData;
+const { file, chunk: batchSize, chunkBytes, decode, ahead, maxDocumentBytes } = workerData;
 const name = path.basename(file);
 
 class FormatError extends Error {}
@@ -119,8 +115,8 @@ async function run() {
       callback(null, chunk);
     },
   });
-  const gunzip = zlib.createGunzip({ chunkSize: gunzipChunk });
-  const done = pipeline(fs.createReadStream(file, { highWaterMark: gunzipChunk }), tap, gunzip);
+  const gunzip = zlib.createGunzip();
+  const done = pipeline(fs.createReadStream(file), tap, gunzip);
   done.catch(() => undefined);
   let pending = Buffer.alloc(0);
   let offset = 0;
@@ -217,29 +213,32 @@ function documentsOf({ json, dates, raws }: Batch): Record<string, unknown>[] {
 }
 
 /**
- * The documents of a `.bson.gz` file, in file order, in chunks of a few thousand, decoded on a
- * worker thread. Every document must have an `_id` (a string or an
- * object). Once the last batch was taken, `digest` (when given) holds the file's SHA-256, size and
- * document count. With `decode: false` the file is only read, checked and counted: nothing is
+ * The documents of a `.bson.gz` file, in file order, in chunks of up to 1 000, decoded on a
+ * worker thread at most about `ahead` documents ahead of the caller: as many as the caller stores
+ * at once (a SQLite transaction), so that decoding the next batch overlaps storing this one, and no
+ * more (memory; a restore whose file is cut short while it loads must still see it cut). Every
+ * document must have an `_id` (a string or an object). Once the last chunk was taken, `digest`
+ * (when given) holds the file's SHA-256, size and document count. With `decode: false` the file is only read, checked and counted: nothing is
  * yielded. Stopping early ends the worker.
  * @throws BackupFormatError when the file is not gzip-compressed BSON (truncated, corrupt) or a
  *   document has no `_id`.
  */
 export async function* readBsonGzChunks(
   file: string,
-  options: { digest?: DataFileDigest; decode?: boolean } = {},
+  options: { ahead: number; digest?: DataFileDigest; decode?: boolean },
 ): AsyncGenerator<Record<string, unknown>[]> {
+  const ahead = Math.max(1, options.ahead);
+  const chunk = Math.min(CHUNK, Math.ceil(ahead / 2));
   const worker = new Worker(SOURCE, {
     eval: true,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     workerData: {
       file,
-      chunk: CHUNK,
+      chunk,
       chunkBytes: CHUNK_BYTES,
       decode: options.decode ?? true,
-      ahead: AHEAD,
+      ahead: Math.ceil(ahead / chunk),
       maxDocumentBytes: MAX_DOCUMENT_BYTES,
-      gunzipChunk: GUNZIP_CHUNK,
       bson: require.resolve('bson'),
     },
   });
