@@ -9,7 +9,8 @@
  * ```
  *
  * Documents are the stored shape (MADSci's snake_case keys, BSON dates), written and read as
- * streams so that memory stays flat whatever the number of events.
+ * streams so that memory stays flat whatever the number of events (read on a worker thread:
+ * bson-read-worker.ts).
  */
 import crypto, { type Hash } from 'node:crypto';
 import fs from 'node:fs';
@@ -33,8 +34,6 @@ export const MANIFEST_FILE = 'manifest.json';
 const GZIP_LEVEL = 4;
 /** Serialized documents are handed to gzip in chunks of about this size. */
 const WRITE_CHUNK_BYTES = 256 * 1024;
-/** Largest BSON document MongoDB stores (16 MiB) plus room for its own overhead. */
-const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 + 16 * 1024;
 
 const fileEntry = z.object({
   path: z.string().min(1).max(512),
@@ -222,56 +221,4 @@ export async function writeMetadataGz(file: string, collection: string): Promise
   const data = zlib.gzipSync(EJSON.stringify(metadata, { relaxed: false }));
   await writeFileSynced(file, data);
   return { path: file, bytes: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') };
-}
-
-/** The SHA-256 and size of the bytes read, filled while reading (see {@link readBsonGz}). */
-export interface ReadDigest {
-  hash: Hash;
-  bytes: number;
-}
-
-/**
- * The documents of a `.bson.gz` file, in file order, streamed; with `digest`, every byte read
- * (compressed) is also hashed and counted into it, so one read both checks and decodes a file.
- * @throws BackupFormatError when the file is not gzip-compressed BSON (truncated, corrupt).
- */
-export async function* readBsonGz(file: string, digest?: ReadDigest): AsyncGenerator<Record<string, unknown>> {
-  const gunzip = zlib.createGunzip();
-  const done = digest
-    ? pipeline(fs.createReadStream(file), hashTap(digest.hash, digest), gunzip)
-    : pipeline(fs.createReadStream(file), gunzip);
-  // Errors surface through the iteration below; this keeps the pipeline's own rejection handled.
-  done.catch(() => undefined);
-  let pending: Buffer = Buffer.alloc(0);
-  let offset = 0;
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      pending = offset < pending.length ? Buffer.concat([pending.subarray(offset), chunk]) : chunk;
-      offset = 0;
-      while (pending.length - offset >= 4) {
-        const size = pending.readInt32LE(offset);
-        if (size < 5 || size > MAX_DOCUMENT_BYTES)
-          throw new BackupFormatError(`corrupt BSON in ${path.basename(file)}: a document claims ${size} bytes`);
-        if (pending.length - offset < size) break;
-        let doc: Record<string, unknown>;
-        try {
-          doc = BSON.deserialize(pending.subarray(offset, offset + size));
-        } catch (error) {
-          throw new BackupFormatError(`corrupt BSON in ${path.basename(file)}: ${(error as Error).message}`, {
-            cause: error,
-          });
-        }
-        offset += size;
-        yield doc;
-      }
-    }
-    await done;
-  } catch (error) {
-    if (error instanceof BackupFormatError) throw error;
-    throw new BackupFormatError(`cannot read ${path.basename(file)}: ${(error as Error).message}`, { cause: error });
-  } finally {
-    gunzip.destroy();
-  }
-  if (pending.length - offset > 0)
-    throw new BackupFormatError(`${path.basename(file)} ends inside a document (truncated)`);
 }

@@ -194,6 +194,13 @@ export interface SqliteStoreOptions {
 const RESTORE_PREFIX = 'restore_';
 
 /**
+ * Rows per INSERT statement when a restore loads its staging table: one statement binding many
+ * rows takes about a fifth less CPU than as many single-row statements
+ * (docs/performance.md#backup-and-restore).
+ */
+const STAGE_ROWS = 64;
+
+/**
  * A MERGE into a store of up to this many times the staged events rebuilds the text index in bulk
  * instead of adding each row's entries (see {@link SqliteEventStore.mergeAll}).
  */
@@ -278,20 +285,6 @@ export class SqliteEventStore implements EventStore {
     )();
     this.checkpointer?.afterCommit();
     return outcomes;
-  }
-
-  /** Inserts whole rows in one transaction through an {@link insertOrIgnoreSql} statement; an id already there is skipped. */
-  private insertRows(insert: Database.Statement, docs: readonly EventDocument[]): InsertResult {
-    const insertedIds: string[] = [];
-    const duplicateIds: string[] = [];
-    this.conn.transaction(() => {
-      for (const doc of docs) {
-        if (insert.run(toRow(doc)).changes === 1) insertedIds.push(doc._id);
-        else duplicateIds.push(doc._id);
-      }
-    })();
-    this.checkpointer?.afterCommit();
-    return { insertedIds, duplicateIds };
   }
 
   async findByIds(ids: readonly string[]): Promise<EventDocument[]> {
@@ -483,13 +476,30 @@ export class SqliteEventStore implements EventStore {
       })
       .immediate();
     try {
-      const stage = conn.prepare(insertOrIgnoreSql(staging));
+      const stageOne = conn.prepare(insertOrIgnoreSql(staging));
+      const rowSql = `(${COLUMN_NAMES.map(() => '?').join(', ')})`;
+      const stageMany = conn.prepare(
+        `INSERT OR IGNORE INTO ${staging} (${columns}) VALUES ${Array(STAGE_ROWS).fill(rowSql).join(', ')}`,
+      );
+      // One transaction per batch; an id already staged is skipped (counted as repeated).
+      const stage = conn.transaction((docs: readonly EventDocument[]): number => {
+        let inserted = 0;
+        let i = 0;
+        for (; i + STAGE_ROWS <= docs.length; i += STAGE_ROWS) {
+          const values: (string | number | null)[] = [];
+          for (let j = i; j < i + STAGE_ROWS; j++) values.push(...toRow(docs[j]!));
+          inserted += stageMany.run(values).changes;
+        }
+        for (; i < docs.length; i++) inserted += stageOne.run(toRow(docs[i]!)).changes;
+        return inserted;
+      });
       let staged = 0;
       let repeated = 0;
       for await (const batch of batches) {
-        const { insertedIds, duplicateIds } = this.insertRows(stage, batch);
-        staged += insertedIds.length;
-        repeated += duplicateIds.length;
+        const inserted = stage(batch);
+        this.checkpointer?.afterCommit();
+        staged += inserted;
+        repeated += batch.length - inserted;
       }
       return conn
         .transaction((): ReplaceResult => {
