@@ -450,14 +450,27 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
   });
 });
 
+/** A MongoDB store on a fresh database, with a driver client beside it; both closed and the database dropped after. */
+async function withMongoStore(
+  body: (store: MongoEventStore, config: ReturnType<typeof testConfig>, client: MongoClient) => Promise<void>,
+): Promise<void> {
+  const { env, cleanup } = storeEnv('mongodb');
+  const config = testConfig(env);
+  const store = new MongoEventStore(config.mongo!);
+  await store.init();
+  const client = new MongoClient(config.mongo!.uri);
+  try {
+    await body(store, config, client);
+  } finally {
+    await client.close();
+    await store.close();
+    await cleanup();
+  }
+}
+
 describe('MongoDB store: one cursor per stream', () => {
   it('reopens a cursor the server lost after the last event it handed out: none twice, none missed', async () => {
-    const { env, cleanup } = storeEnv('mongodb');
-    const config = testConfig(env);
-    const store = new MongoEventStore(config.mongo!);
-    await store.init();
-    const client = new MongoClient(config.mongo!.uri);
-    try {
+    await withMongoStore(async (store, config, client) => {
       // Three events per instant, so the reopened read starts inside a tie.
       const docs = Array.from({ length: 30 }, (_, i) => makeDoc({ event_timestamp: at(700 + Math.floor(i / 3)) }));
       await store.insertMany([...docs].reverse());
@@ -473,22 +486,13 @@ describe('MongoDB store: one cursor per stream', () => {
         }
       }
       expect(seen).toEqual(want);
-    } finally {
-      await client.close();
-      await store.close();
-      await cleanup();
-    }
+    });
   });
 });
 
 describe('MongoDB store: documents stored with every member (before defaults were left out)', () => {
   it('read, match and archive exactly as documents in the stored shape do', async () => {
-    const { env, cleanup } = storeEnv('mongodb');
-    const config = testConfig(env);
-    const store = new MongoEventStore(config.mongo!);
-    await store.init();
-    const client = new MongoClient(config.mongo!.uri);
-    try {
+    await withMongoStore(async (store, config, client) => {
       const ferret = await isFerretDb(config.mongo!.uri);
       const docs = variedDocs(160, 11);
       const [old, fresh] = [docs.slice(0, 80), docs.slice(80)];
@@ -530,10 +534,6 @@ describe('MongoDB store: documents stored with every member (before defaults wer
       expect(await store.count({ _id: { $in: ids }, archived: false, archived_at: { $exists: true } })).toBe(2);
       const back = new Map((await store.findByIds(ids)).map((d) => [d._id, d]));
       for (const doc of pair) expect(back.get(doc._id)).toEqual(doc);
-    } finally {
-      await client.close();
-      await store.close();
-      await cleanup();
-    }
+    });
   });
 });
