@@ -54,6 +54,43 @@ interface Side {
   name: string;
   url: string;
   ours: boolean;
+  /** MADSci's process (ours run in this process), for its CPU time. */
+  pid?: number;
+}
+
+/** CPU ms per request of one run: the server's, and FerretDB's (NaN where it cannot be read). */
+interface CpuPerRequest {
+  server: number;
+  ferretDb: number;
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from `/proc/<pid>/stat` (Linux); NaN
+ * elsewhere or when it is gone. Less sensitive to other load on the machine than wall time.
+ */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ
+  } catch {
+    return NaN;
+  }
+}
+
+/** The pid of the FerretDB this run started (found by its listen address), or undefined. */
+function ferretDbPid(uri: string): number | undefined {
+  const port = /:(\d+)\/?$/.exec(uri)?.[1];
+  if (!port || !fs.existsSync('/proc')) return undefined;
+  for (const entry of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`-listen-addr=127.0.0.1:${port}`))
+        return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
 }
 
 /** An operation: the requests one run sends, and how a run is measured. */
@@ -157,7 +194,7 @@ export async function runVsMadsci(): Promise<Target[]> {
     const oursMongo = await ours('mongodb');
     const oursSqlite = await ours('sqlite');
     const sides: Side[] = [
-      { name: 'MADSci (FerretDB)', url: madsci.url, ours: false },
+      { name: 'MADSci (FerretDB)', url: madsci.url, ours: false, pid: madsci.pid },
       { name: 'ours (FerretDB)', url: oursMongo.server.url, ours: true },
       { name: 'ours (SQLite)', url: oursSqlite.server.url, ours: true },
     ];
@@ -270,6 +307,8 @@ export async function runVsMadsci(): Promise<Target[]> {
       for (const side of sides) if ((side.ours || !op.oursOnly) && !op.slow) await runOnce(client, side, op, 1);
 
     const samples = new Map<string, number[]>(); // `${op}|${side}` -> per-round figures
+    const cpuSamples = new Map<string, CpuPerRequest[]>(); // `${op}|${side}` -> per-round CPU ms per request
+    const ferretPid = ferretDbPid(mongo.uri);
     const timedOut = new Set<string>();
     for (let r = 0; r < rounds; r++) {
       for (const op of operations) {
@@ -279,14 +318,19 @@ export async function runVsMadsci(): Promise<Target[]> {
           const side = order[(k + r) % order.length]!;
           progress(`round ${r + 1}/${rounds}: ${op.name} on ${side.name}`);
           const key = `${op.name}|${side.name}`;
-          const figure = op.slow
-            ? await measureSlow(side, op, () => timedOut.add(key))
-            : await measure(client, side, op);
+          let figure: number;
+          if (op.slow) figure = await measureSlow(side, op, () => timedOut.add(key));
+          else {
+            const measured = await measure(client, side, op, ferretPid);
+            figure = measured.figure;
+            cpuSamples.set(key, [...(cpuSamples.get(key) ?? []), measured.cpu]);
+          }
           if (timedOut.has(key) && !side.ours) {
             // MADSci goes on with an abandoned report (and FerretDB with its reads): start it afresh.
             await madsci.stop();
             madsci = await startMadsci(venvPython, mongo.uri, madsciDb);
             side.url = madsci.url;
+            side.pid = madsci.pid;
           }
           samples.set(key, [...(samples.get(key) ?? []), figure]);
         }
@@ -365,6 +409,50 @@ export async function runVsMadsci(): Promise<Target[]> {
       '(FerretDB x / SQLite x: how many times better ours is than MADSci: req/s ratio, or latency ratio; >= and <= where a report ran past the timeout)',
     );
 
+    // CPU per request (median over rounds): the server's and FerretDB's, less sensitive to other load than wall time.
+    const cpuMedian = (op: Operation, side: string, part: keyof CpuPerRequest) =>
+      round(summarize((cpuSamples.get(`${op.name}|${side}`) ?? []).map((c) => c[part])).median);
+    const cpuFigures = Object.fromEntries(
+      operations
+        .filter((op) => !op.slow)
+        .map((op) => [
+          op.name,
+          Object.fromEntries(
+            sides
+              .filter((s) => s.ours || !op.oursOnly)
+              .map((s) => [
+                s.name,
+                {
+                  server: cpuMedian(op, s.name, 'server'),
+                  ferretDb: cpuMedian(op, s.name, 'ferretDb'),
+                  perRound: cpuSamples.get(`${op.name}|${s.name}`)?.map((c) => ({
+                    server: round(c.server),
+                    ferretDb: round(c.ferretDb),
+                  })),
+                },
+              ]),
+          ),
+        ]),
+    );
+    const mongoSides = sides.slice(0, 2);
+    printTable(
+      'CPU ms per request, median over rounds (server process + FerretDB process); MADSci and ours on FerretDB',
+      ['operation', ...mongoSides.flatMap((s) => [`${s.name} server`, `${s.name} FerretDB`]), 'total x ours'],
+      operations
+        .filter((op) => !op.slow && !op.oursOnly)
+        .map((op) => {
+          const total = (side: string) => cpuMedian(op, side, 'server') + cpuMedian(op, side, 'ferretDb');
+          return [
+            op.name,
+            ...mongoSides.flatMap((s) => [cpuMedian(op, s.name, 'server'), cpuMedian(op, s.name, 'ferretDb')]),
+            `${round(total(mongoSides[0]!.name) / total(mongoSides[1]!.name))}x`,
+          ];
+        }),
+    );
+    console.log(
+      "(total x ours: MADSci's server + FerretDB CPU per request over ours; ours share this process with the bench)",
+    );
+
     const c8 = operations.find((o) => o.name === 'POST /event, concurrency 8');
     const byId = operations.find((o) => o.name === 'GET /event/{id}');
     const targets: Target[] = [
@@ -438,8 +526,13 @@ export async function runVsMadsci(): Promise<Target[]> {
         'Latency operations: one request at a time, up to `total` requests or the latency budget per run; the figure is the median of the round medians.',
         "driverOnFerretDbMs: the MongoDB operation(s) MADSci runs for the request, timed with the Node driver on its database (for reports: the window read; for POST /event at concurrency 8: wall ms per insertOne with 8 in flight, so 1000/x is FerretDB's own inserts/s).",
         'diagnostics.oursDriverFindOneByIdMs: the same findOne({_id}) per id on our database (larger documents: search_text, received_at).',
+        "diagnostics.cpuMsPerRequest: per operation and side, CPU ms per request of the server process (ours: this process, which hosts both of our servers) and of FerretDB's process (/proc, Linux; NaN elsewhere or with MONGODB_URI), medians over rounds and per round.",
       ],
-      diagnostics: { direct, oursDriverFindOneByIdMs: round(summarize(oursById).median) },
+      diagnostics: {
+        direct,
+        oursDriverFindOneByIdMs: round(summarize(oursById).median),
+        cpuMsPerRequest: cpuFigures,
+      },
     });
     return targets;
   } finally {
@@ -475,15 +568,27 @@ async function runOnce(client: LoadClient, side: Side, op: Operation, total: num
 }
 
 /** A run's figure: requests/s, or the median latency of as many requests as fit the budget. */
-async function measure(client: LoadClient, side: Side, op: Operation): Promise<number> {
+async function measure(
+  client: LoadClient,
+  side: Side,
+  op: Operation,
+  ferretPid: number | undefined,
+): Promise<{ figure: number; cpu: CpuPerRequest }> {
+  const serverCpu = () =>
+    side.ours ? process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 : processCpuMs(side.pid);
+  const [server0, ferret0] = [serverCpu(), processCpuMs(ferretPid)];
+  const cpu = (requests: number): CpuPerRequest => ({
+    server: (serverCpu() - server0) / requests,
+    ferretDb: (processCpuMs(ferretPid) - ferret0) / requests,
+  });
   if (op.kind === 'throughput') {
     const result = await runOnce(client, side, op, op.total);
-    return (result.completed / result.elapsedMs) * 1000;
+    return { figure: (result.completed / result.elapsedMs) * 1000, cpu: cpu(result.completed) };
   }
   const probe = await runOnce(client, side, op, 1);
   const n = Math.max(1, Math.min(op.total, Math.floor(LATENCY_BUDGET_MS / Math.max(probe.elapsedMs, 0.1))));
   const result = n > 1 ? await runOnce(client, side, op, n) : probe;
-  return summarize(result.latenciesMs).median;
+  return { figure: summarize(result.latenciesMs).median, cpu: cpu(n > 1 ? 1 + result.completed : 1) };
 }
 
 /**
@@ -625,7 +730,7 @@ async function startMadsci(
   venvPython: string,
   mongoUri: string,
   database: string,
-): Promise<{ url: string; stop: () => Promise<void> }> {
+): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const port = await freePort();
   // An empty working directory: MADSci reads .env and settings files from it.
   const workDir = tempDir('madsci-server');
@@ -660,7 +765,7 @@ async function startMadsci(
   while (Date.now() < deadline && !exited) {
     try {
       const health = await fetch(`${url}/health`);
-      if (health.ok) return { url, stop };
+      if (health.ok) return { url, pid: child.pid, stop };
     } catch {
       // Not listening yet.
     }

@@ -81,6 +81,23 @@ const SELECTORS: Record<string, unknown> = {
   'type mismatch boolean vs number': { alert: 1 },
   ids: { _id: { $in: ['nope'] } },
   'workcell and level': { 'source.workcell_id': WORKCELL, log_level: { $lte: 20 } },
+  // Members holding their default, which the MongoDB store leaves out (src/store/mongo/stored-shape.ts).
+  'active by equality': { archived: false },
+  'no alert': { alert: false },
+  'alert not false': { alert: { $ne: false } },
+  'alert in a list with false': { alert: { $in: [false] } },
+  'alert not in a list': { alert: { $nin: [true] } },
+  'archived not in a list with false': { archived: { $nin: [false] } },
+  'alert null': { alert: null },
+  'alert at most false': { alert: { $lte: false } },
+  'trace exists': { trace_id: { $exists: true } },
+  'span missing': { span_id: { $exists: false } },
+  'span null': { span_id: null },
+  'archived_at exists': { archived_at: { $exists: true } },
+  'archived_at not existing, by $not': { archived_at: { $not: { $exists: true } } },
+  'defaults inside or and nor': {
+    $or: [{ alert: false, log_level: 50 }, { archived: false, trace_id: 'trace1' }, { $nor: [{ alert: false }] }],
+  },
 };
 
 /** Selectors FerretDB v1 answers differently from MongoDB (it lacks $elemMatch over documents). */
@@ -433,14 +450,27 @@ describe.each(STORE_KINDS)('EventStore contract on %s', (kind) => {
   });
 });
 
+/** A MongoDB store on a fresh database, with a driver client beside it; both closed and the database dropped after. */
+async function withMongoStore(
+  body: (store: MongoEventStore, config: ReturnType<typeof testConfig>, client: MongoClient) => Promise<void>,
+): Promise<void> {
+  const { env, cleanup } = storeEnv('mongodb');
+  const config = testConfig(env);
+  const store = new MongoEventStore(config.mongo!);
+  await store.init();
+  const client = new MongoClient(config.mongo!.uri);
+  try {
+    await body(store, config, client);
+  } finally {
+    await client.close();
+    await store.close();
+    await cleanup();
+  }
+}
+
 describe('MongoDB store: one cursor per stream', () => {
   it('reopens a cursor the server lost after the last event it handed out: none twice, none missed', async () => {
-    const { env, cleanup } = storeEnv('mongodb');
-    const config = testConfig(env);
-    const store = new MongoEventStore(config.mongo!);
-    await store.init();
-    const client = new MongoClient(config.mongo!.uri);
-    try {
+    await withMongoStore(async (store, config, client) => {
       // Three events per instant, so the reopened read starts inside a tie.
       const docs = Array.from({ length: 30 }, (_, i) => makeDoc({ event_timestamp: at(700 + Math.floor(i / 3)) }));
       await store.insertMany([...docs].reverse());
@@ -456,10 +486,54 @@ describe('MongoDB store: one cursor per stream', () => {
         }
       }
       expect(seen).toEqual(want);
-    } finally {
-      await client.close();
-      await store.close();
-      await cleanup();
-    }
+    });
+  });
+});
+
+describe('MongoDB store: documents stored with every member (before defaults were left out)', () => {
+  it('read, match and archive exactly as documents in the stored shape do', async () => {
+    await withMongoStore(async (store, config, client) => {
+      const ferret = await isFerretDb(config.mongo!.uri);
+      const docs = variedDocs(160, 11);
+      const [old, fresh] = [docs.slice(0, 80), docs.slice(80)];
+      const raw = client.db(config.mongo!.database).collection<EventDocument>(config.mongo!.collection);
+      // As the store wrote them before: every member, defaults included.
+      await raw.insertMany(old.map((doc) => ({ ...doc })));
+      await store.insertMany(fresh);
+
+      // The two shapes on disk: all 13 members, or without those holding their default.
+      const defaults = { alert: false, trace_id: null, span_id: null, archived: false, archived_at: null };
+      const stored = new Map((await raw.find({}).toArray()).map((doc) => [doc._id, doc as Record<string, unknown>]));
+      for (const doc of old) expect(Object.keys(stored.get(doc._id)!)).toHaveLength(13);
+      for (const doc of fresh) {
+        const keys = Object.keys(stored.get(doc._id)!);
+        for (const [key, value] of Object.entries(defaults))
+          expect(keys.includes(key), `${doc._id}.${key}`).toBe(doc[key as keyof EventDocument] !== value);
+      }
+
+      const found = new Map((await store.findByIds(docs.map((d) => d._id))).map((d) => [d._id, d]));
+      for (const doc of docs) expect(found.get(doc._id)).toEqual(doc);
+      for (const [name, rawSelector] of Object.entries(SELECTORS)) {
+        if (ferret && FERRETDB_GAPS.has(name)) continue;
+        const selector = sanitizeSelector(rawSelector, 20);
+        const order = { field: 'event_timestamp', direction: -1 } as const;
+        const want = expected(docs, selector);
+        expect(
+          (await store.find(selector, { order, limit: 1000 })).map((d) => d._id),
+          name,
+        ).toEqual(want);
+        expect(await store.count(selector), name).toBe(want.length);
+      }
+
+      // Archiving and unarchiving an event of each shape: it reads back as it was.
+      const pair = [old.find((d) => !d.archived)!, fresh.find((d) => !d.archived)!];
+      const ids = pair.map((d) => d._id);
+      expect(await store.setArchived(ids, new Date(BASE_TIME))).toBe(2);
+      expect(await store.count({ _id: { $in: ids }, archived: false })).toBe(0);
+      expect(await store.setArchived(ids, null)).toBe(2);
+      expect(await store.count({ _id: { $in: ids }, archived: false, archived_at: { $exists: true } })).toBe(2);
+      const back = new Map((await store.findByIds(ids)).map((d) => [d._id, d]));
+      for (const doc of pair) expect(back.get(doc._id)).toEqual(doc);
+    });
   });
 });

@@ -19,6 +19,7 @@ import {
   type StorePing,
 } from '../event-store';
 import { SwapGate } from './swap-gate';
+import { forStoredShape, toStoredDocument } from './stored-shape';
 import { toStoreError } from './mongo-errors';
 import { translateStoreErrors } from '../translate-errors';
 import { StoreUnavailableError } from '../../core/errors';
@@ -75,6 +76,20 @@ const LOST_CURSOR = new Set([43, 175, 237]);
 /** How often {@link MongoEventStore.stream} reopens a lost cursor in a row before it gives up. */
 const MAX_FRUITLESS_REOPENS = 3;
 
+/**
+ * Whether `buildInfo` describes FerretDB v1 (`ferretdbVersion` below 2, or `unknown` as a build
+ * without release files reports it). Its backends answer every query but an `_id` equality by
+ * reading the whole collection, never from a secondary index, while each index costs every insert
+ * (the SQLite backend evaluates its JSON key expressions and updates its B-tree): 11 indexes took
+ * a third of an insert's time there (docs/performance.md#stored-shape-on-mongodb). So the
+ * events' indexes are not built on it. FerretDB v2 and MongoDB use them.
+ */
+function isFerretDbV1(info: Record<string, unknown>): boolean {
+  if (!('ferretdbVersion' in info)) return false;
+  const major = /^v?(\d+)\./.exec(String(info.ferretdbVersion))?.[1];
+  return major === undefined || Number(major) < 2;
+}
+
 /** Whether a driver error means the server lost the cursor (see {@link LOST_CURSOR}). */
 const isLostCursor = (error: unknown): boolean => LOST_CURSOR.has((error as { code?: unknown }).code as number);
 
@@ -93,7 +108,7 @@ export class MongoEventStore implements EventStore {
   private connection: mongoose.Connection | null = null;
   private collection: Collection<EventDocument> | null = null;
   private version: string | null = null;
-  /** The model's index definitions, built on a staging collection too. */
+  /** The model's index definitions, built on a staging collection too; none on FerretDB v1 (see {@link isFerretDbV1}). */
   private indexes: IndexDescription[] = [];
   /** Every operation on the events passes it; a replace closes it for its swap. */
   private readonly gate = new SwapGate();
@@ -103,6 +118,8 @@ export class MongoEventStore implements EventStore {
   private readonly owner = `store-${process.pid}-${randomBytes(6).toString('hex')}`;
   /** The server is FerretDB (its buildInfo says so): see {@link findByIds}. */
   private ferretDb = false;
+  /** The server is FerretDB v1, which uses no secondary index: see {@link isFerretDbV1}. */
+  private ferretDbV1 = false;
 
   constructor(private readonly options: MongoStoreOptions) {}
 
@@ -118,12 +135,16 @@ export class MongoEventStore implements EventStore {
     const model = connection.model('Event', buildSchema(StoredEvent), this.options.collection);
     this.connection = connection;
     this.collection = model.collection as unknown as Collection<EventDocument>;
-    this.indexes = model.schema.indexes().map(([key, options]) => ({ ...options, key }) as IndexDescription);
     try {
-      this.ferretDb = 'ferretdbVersion' in (await connection.db!.admin().command({ buildInfo: 1 }));
+      const info = await connection.db!.admin().command({ buildInfo: 1 });
+      this.ferretDb = 'ferretdbVersion' in info;
+      this.ferretDbV1 = isFerretDbV1(info);
     } catch {
-      // Not fatal: lookups then take the MongoDB path, which is correct everywhere.
+      // Not fatal: lookups then take the MongoDB path, and indexes are built, which is correct everywhere.
     }
+    this.indexes = this.ferretDbV1
+      ? []
+      : model.schema.indexes().map(([key, options]) => ({ ...options, key }) as IndexDescription);
     try {
       // Before the indexes: a replace cut off between its renames leaves no events collection.
       if (await this.takeReplaceLease()) {
@@ -134,7 +155,7 @@ export class MongoEventStore implements EventStore {
       this.options.onWarning?.('Could not clean up after an interrupted restore', error);
     }
     try {
-      await model.createIndexes();
+      if (this.indexes.length > 0) await model.createIndexes();
     } catch (error) {
       this.options.onWarning?.('Could not create every index on the events collection', error);
     }
@@ -223,12 +244,14 @@ export class MongoEventStore implements EventStore {
   }
 
   async exists(selector: Selector): Promise<boolean> {
-    return (await this.gate.run(() => this.events.findOne(selector, { projection: { _id: 1 } }))) !== null;
+    const stored = forStoredShape(selector);
+    return (await this.gate.run(() => this.events.findOne(stored, { projection: { _id: 1 } }))) !== null;
   }
 
   async count(selector: Selector, options: CountOptions = {}): Promise<number> {
+    const stored = forStoredShape(selector);
     return this.gate.run(() =>
-      this.events.countDocuments(selector, options.limit !== undefined ? { limit: options.limit } : {}),
+      this.events.countDocuments(stored, options.limit !== undefined ? { limit: options.limit } : {}),
     );
   }
 
@@ -303,14 +326,18 @@ export class MongoEventStore implements EventStore {
     const result = await this.gate.run(() =>
       this.events.updateMany(
         { _id: { $in: [...ids] }, archived: archivedAt ? { $ne: true } : true },
-        { $set: { archived: archivedAt !== null, archived_at: archivedAt } },
+        // Unarchived: the defaults, left out as toStoredDocument leaves them out.
+        archivedAt
+          ? { $set: { archived: true, archived_at: archivedAt } }
+          : { $unset: { archived: '', archived_at: '' } },
       ),
     );
     return result.modifiedCount;
   }
 
   async deleteMany(selector: Selector): Promise<number> {
-    return (await this.gate.run(() => this.events.deleteMany(selector))).deletedCount;
+    const stored = forStoredShape(selector);
+    return (await this.gate.run(() => this.events.deleteMany(stored))).deletedCount;
   }
 
   /**
@@ -510,7 +537,7 @@ export class MongoEventStore implements EventStore {
       const rows = await this.gate.run(() =>
         this.events
           .aggregate<{ _id: GroupCount['key'] | undefined; n: number }>([
-            { $match: match },
+            { $match: forStoredShape(match) },
             { $group: { _id: groupBy, n: { $sum: 1 } } },
           ])
           .toArray(),
@@ -565,15 +592,15 @@ export class MongoEventStore implements EventStore {
 // A lost or unreachable server surfaces from every call as StoreUnavailableError, not as driver errors.
 translateStoreErrors(MongoEventStore, toStoreError);
 
-/** Adds "strictly after (value, id) in this order" to a selector. */
+/** Adds "strictly after (value, id) in this order" to a selector, for the stored shape (see {@link forStoredShape}). */
 function withKeyset(selector: Selector, order: ReadOrder): Selector {
-  if (!order.after) return selector;
+  if (!order.after) return forStoredShape(selector);
   const { field, direction, after } = order;
   const beyond = direction === 1 ? '$gt' : '$lt';
   const keyset = {
     $or: [{ [field]: { [beyond]: after.value } }, { [field]: after.value, _id: { [beyond]: after.id } }],
   };
-  return Object.keys(selector).length === 0 ? keyset : { $and: [selector, keyset] };
+  return forStoredShape(Object.keys(selector).length === 0 ? keyset : { $and: [selector, keyset] });
 }
 
 /**
@@ -585,8 +612,8 @@ async function insertSkippingDuplicates(
   docs: readonly EventDocument[],
   writeConcern: WriteConcernSettings | undefined,
 ): Promise<Set<number>> {
-  // The driver adds nothing to documents that carry an _id, but copies keep callers' objects intact.
-  const batch = docs.map((doc) => ({ ...doc }));
+  // Copies (which also keep callers' objects intact) without the members that hold their default.
+  const batch = docs.map(toStoredDocument);
   const duplicateIndexes = new Set<number>();
   try {
     await collection.insertMany(batch, { ordered: false, ...(writeConcern ? { writeConcern } : {}) });
