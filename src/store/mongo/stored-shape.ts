@@ -52,26 +52,25 @@ export function forStoredShape(selector: Selector): Selector {
       const parts = value.map((part: Selector) => forStoredShape(part));
       if (parts.some((part, i) => part !== value[i])) changed = true;
       out[key] = parts;
-    } else if (DEFAULTS.has(key) && decidesMissingDifferently(key, value)) {
-      changed = true;
-      extra.push(
-        matches(key, value, { [key]: DEFAULTS.get(key) })
-          ? { $or: [{ [key]: { $exists: false } }, { [key]: value }] }
-          : { $and: [{ [key]: { $exists: true } }, { [key]: value }] },
-      );
-    } else {
-      out[key] = value;
+      continue;
     }
+    // Only a condition that decides differently for the member's default and for no member changes.
+    const byDefault = DEFAULTS.has(key) ? matches(key, value, { [key]: DEFAULTS.get(key) }) : undefined;
+    if (byDefault === undefined || byDefault === matches(key, value, {})) {
+      out[key] = value;
+      continue;
+    }
+    changed = true;
+    extra.push(
+      byDefault
+        ? { $or: [{ [key]: { $exists: false } }, { [key]: value }] }
+        : { $and: [{ [key]: { $exists: true } }, { [key]: value }] },
+    );
   }
   if (!changed) return selector;
   if (extra.length === 0) return out;
   if (Object.keys(out).length === 0 && extra.length === 1) return extra[0]!;
   return { ...out, $and: [...((out.$and as Selector[] | undefined) ?? []), ...extra] };
-}
-
-/** Whether `{ [key]: condition }` decides differently for the member's default and for no member. */
-function decidesMissingDifferently(key: string, condition: unknown): boolean {
-  return matches(key, condition, { [key]: DEFAULTS.get(key) }) !== matches(key, condition, {});
 }
 
 function matches(key: string, condition: unknown, doc: Record<string, unknown>): boolean {

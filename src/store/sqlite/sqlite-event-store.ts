@@ -168,9 +168,11 @@ const PROJECTED_COLUMNS: Readonly<Record<keyof EventDocument, readonly string[]>
   search_text: ['search_text'],
 };
 
-/** `INSERT OR IGNORE` of a whole row (every column, in {@link COLUMN_NAMES} order) into `table`. */
-const insertOrIgnoreSql = (table: string) =>
-  `INSERT OR IGNORE INTO ${table} (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`;
+/** `INSERT OR IGNORE` of `rows` whole rows (every column, in {@link COLUMN_NAMES} order) into `table`. */
+const insertOrIgnoreSql = (table: string, rows = 1) =>
+  `INSERT OR IGNORE INTO ${table} (${COLUMN_NAMES.join(', ')}) VALUES ${Array<string>(rows)
+    .fill(`(${COLUMN_NAMES.map(() => '?').join(', ')})`)
+    .join(', ')}`;
 
 /** What a closed store throws (named so that it reads as the database being unavailable). */
 const closedError = () => new StoreUnavailableError(new Error('The SQLite store is closed'));
@@ -477,10 +479,7 @@ export class SqliteEventStore implements EventStore {
       .immediate();
     try {
       const stageOne = conn.prepare(insertOrIgnoreSql(staging));
-      const rowSql = `(${COLUMN_NAMES.map(() => '?').join(', ')})`;
-      const stageMany = conn.prepare(
-        `INSERT OR IGNORE INTO ${staging} (${columns}) VALUES ${Array(STAGE_ROWS).fill(rowSql).join(', ')}`,
-      );
+      const stageMany = conn.prepare(insertOrIgnoreSql(staging, STAGE_ROWS));
       // One transaction per batch; an id already staged is skipped (counted as repeated).
       const stage = conn.transaction((docs: readonly EventDocument[]): number => {
         let inserted = 0;
